@@ -1,0 +1,91 @@
+//! The one error type of the core.
+
+use core::fmt;
+
+/// What went wrong in a core call. Every fallible function returns it; nothing is written
+/// to the caller's output on error unless the function's docs say otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A buffer's length does not match the dimension it must hold.
+    DimensionMismatch {
+        /// Which buffer.
+        what: &'static str,
+        /// The length required.
+        expected: usize,
+        /// The length given.
+        found: usize,
+    },
+    /// The caller's scratch buffer is shorter than the integrator needs.
+    ScratchTooSmall {
+        /// Scalars needed.
+        needed: usize,
+        /// Scalars given.
+        found: usize,
+    },
+    /// A NaN or infinity appeared: in an input, an energy, a gradient or a new state.
+    /// The chain diverged (step too large?) or the energy is undefined there.
+    NonFinite {
+        /// Where it was seen.
+        what: &'static str,
+    },
+    /// A setting or model parameter is outside its domain (a non-positive step, a
+    /// precision matrix that is not positive definite, ...).
+    InvalidParameter {
+        /// Which one, and what it must be.
+        what: &'static str,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::DimensionMismatch {
+                what,
+                expected,
+                found,
+            } => write!(f, "{what}: expected length {expected}, found {found}"),
+            Error::ScratchTooSmall { needed, found } => {
+                write!(
+                    f,
+                    "scratch buffer too small: need {needed} scalars, got {found}"
+                )
+            }
+            Error::NonFinite { what } => write!(f, "non-finite value (NaN or inf) in {what}"),
+            Error::InvalidParameter { what } => write!(f, "invalid parameter: {what}"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+/// Returns `DimensionMismatch` unless `found == expected`.
+pub(crate) fn check_len(what: &'static str, expected: usize, found: usize) -> Result<(), Error> {
+    if found == expected {
+        Ok(())
+    } else {
+        Err(Error::DimensionMismatch {
+            what,
+            expected,
+            found,
+        })
+    }
+}
+
+/// Returns `NonFinite` if any element of `v` is NaN or infinite.
+pub(crate) fn check_finite<S: crate::Scalar>(what: &'static str, v: &[S]) -> Result<(), Error> {
+    if v.iter().all(|x| x.is_finite()) {
+        Ok(())
+    } else {
+        Err(Error::NonFinite { what })
+    }
+}
+
+/// Returns `InvalidParameter` unless `v` is finite and strictly positive.
+pub(crate) fn check_positive<S: crate::Scalar>(what: &'static str, v: S) -> Result<(), Error> {
+    if v.is_finite() && v > S::ZERO {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter { what })
+    }
+}

@@ -1,0 +1,233 @@
+//! The fixed-size multilayer perceptron: forward pass, input gradient and parameter VJP.
+
+use super::{Activation, Dense};
+use crate::{Energy, Scalar, StreamRng};
+
+/// The parameters of an [`Mlp`], in the order of the flat layout (the model file payload):
+///
+/// | block | shape | scalars |
+/// |---|---|---|
+/// | `input.weight` | IN × WIDTH, row-major | IN·WIDTH |
+/// | `input.bias` | WIDTH | WIDTH |
+/// | `hidden[k].weight`, k = 0..DEPTH | WIDTH × WIDTH, row-major | WIDTH² |
+/// | `hidden[k].bias` | WIDTH | WIDTH |
+/// | `output.weight` | WIDTH × OUT, row-major | WIDTH·OUT |
+/// | `output.bias` | OUT | OUT |
+///
+/// Weights are in the row-vector convention of [`Dense`] (`y = x·W + b`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
+pub struct MlpParams<S, const IN: usize, const WIDTH: usize, const DEPTH: usize, const OUT: usize> {
+    /// IN → WIDTH, followed by the activation.
+    pub input: Dense<S, IN, WIDTH>,
+    /// DEPTH layers WIDTH → WIDTH, each followed by the activation.
+    pub hidden: [Dense<S, WIDTH, WIDTH>; DEPTH],
+    /// WIDTH → OUT, linear.
+    pub output: Dense<S, WIDTH, OUT>,
+}
+
+impl<S: Scalar, const IN: usize, const WIDTH: usize, const DEPTH: usize, const OUT: usize>
+    MlpParams<S, IN, WIDTH, DEPTH, OUT>
+{
+    /// Number of scalars in the flat layout.
+    pub const LEN: usize = IN * WIDTH + WIDTH + DEPTH * (WIDTH * WIDTH + WIDTH) + WIDTH * OUT + OUT;
+
+    /// All zeros (also the starting point for accumulating gradients).
+    pub fn zeroed() -> Self {
+        Self {
+            input: Dense::zeroed(),
+            hidden: [Dense::zeroed(); DEPTH],
+            output: Dense::zeroed(),
+        }
+    }
+
+    /// The parameters as one flat slice, in the documented order.
+    pub fn as_flat(&self) -> &[S] {
+        const { assert!(size_of::<Self>() == Self::LEN * size_of::<S>()) };
+        // SAFETY: `Self` is `repr(C)` and made only of arrays of `S` (through `Dense`, also
+        // `repr(C)` arrays of `S`). Every field has the alignment of `S` and a size that is a
+        // multiple of it, so there is no padding: the struct is exactly `LEN` consecutive,
+        // initialised `S` values (the const assertion above checks the size). The borrow of
+        // `self` covers the whole slice's lifetime.
+        unsafe { core::slice::from_raw_parts((self as *const Self).cast::<S>(), Self::LEN) }
+    }
+
+    /// The parameters as one mutable flat slice, in the documented order.
+    pub fn as_flat_mut(&mut self) -> &mut [S] {
+        const { assert!(size_of::<Self>() == Self::LEN * size_of::<S>()) };
+        // SAFETY: as in `as_flat`; the exclusive borrow of `self` makes the slice the only
+        // access path for its lifetime, and any `S` bit pattern written through it is valid.
+        unsafe { core::slice::from_raw_parts_mut((self as *mut Self).cast::<S>(), Self::LEN) }
+    }
+
+    /// Overwrites every weight with N(0, 1/fan_in) (LeCun normal) and every bias with 0,
+    /// drawing from `rng` in flat-layout order.
+    pub fn init_lecun_normal(&mut self, rng: &mut StreamRng) {
+        fn fill<S: Scalar, const I: usize, const O: usize>(
+            layer: &mut Dense<S, I, O>,
+            rng: &mut StreamRng,
+        ) {
+            let scale = S::ONE / S::from_usize(I).sqrt();
+            for w in layer.weight.iter_mut().flatten() {
+                *w = scale * rng.normal::<S>();
+            }
+            layer.bias = [S::ZERO; O];
+        }
+        fill(&mut self.input, rng);
+        for layer in self.hidden.iter_mut() {
+            fill(layer, rng);
+        }
+        fill(&mut self.output, rng);
+    }
+}
+
+/// A multilayer perceptron ℝ^IN → ℝ^OUT with DEPTH + 1 hidden layers of WIDTH units:
+/// IN → WIDTH, then DEPTH times WIDTH → WIDTH, each followed by `activation`, then a linear
+/// WIDTH → OUT layer. `Mlp<f32, 2, 64, 1, 1>` is the 2→64→64→1 energy of the benchmark.
+///
+/// Fixed size, no heap: the whole network lives inline (put large ones in a `static` or a
+/// `Box`). With OUT = 1 it is an [`Energy`]; [`super::TimeMlp`] makes a velocity field.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Mlp<S, const IN: usize, const WIDTH: usize, const DEPTH: usize, const OUT: usize> {
+    /// Weights and biases.
+    pub params: MlpParams<S, IN, WIDTH, DEPTH, OUT>,
+    /// The activation after every hidden layer.
+    pub activation: Activation,
+}
+
+/// Activations σ(z) and derivatives σ′(z) of every hidden layer, kept by the forward pass
+/// for the backward pass (on the stack: 2·(DEPTH + 1)·WIDTH scalars).
+struct Tape<S, const WIDTH: usize, const DEPTH: usize> {
+    first: [S; WIDTH],
+    first_deriv: [S; WIDTH],
+    hidden: [[S; WIDTH]; DEPTH],
+    hidden_deriv: [[S; WIDTH]; DEPTH],
+}
+
+impl<S: Scalar, const IN: usize, const WIDTH: usize, const DEPTH: usize, const OUT: usize>
+    Mlp<S, IN, WIDTH, DEPTH, OUT>
+{
+    /// A network with the given parameters.
+    pub fn new(params: MlpParams<S, IN, WIDTH, DEPTH, OUT>, activation: Activation) -> Self {
+        Self { params, activation }
+    }
+
+    /// A network with all parameters zero.
+    pub fn zeroed(activation: Activation) -> Self {
+        Self::new(MlpParams::zeroed(), activation)
+    }
+
+    /// The network output y(x).
+    pub fn forward(&self, x: &[S; IN]) -> [S; OUT] {
+        let p = &self.params;
+        let mut h = [S::ZERO; WIDTH];
+        p.input.forward(x, &mut h);
+        self.activation.apply(&mut h);
+        let mut next = [S::ZERO; WIDTH];
+        for layer in p.hidden.iter() {
+            layer.forward(&h, &mut next);
+            self.activation.apply(&mut next);
+            h = next;
+        }
+        let mut y = [S::ZERO; OUT];
+        p.output.forward(&h, &mut y);
+        y
+    }
+
+    fn forward_tape(&self, x: &[S; IN], tape: &mut Tape<S, WIDTH, DEPTH>) -> [S; OUT] {
+        let p = &self.params;
+        p.input.forward(x, &mut tape.first);
+        self.activation
+            .apply_with_deriv(&mut tape.first, &mut tape.first_deriv);
+        for k in 0..DEPTH {
+            let (done, rest) = tape.hidden.split_at_mut(k);
+            let prev = done.last().unwrap_or(&tape.first);
+            p.hidden[k].forward(prev, &mut rest[0]);
+            self.activation
+                .apply_with_deriv(&mut rest[0], &mut tape.hidden_deriv[k]);
+        }
+        let mut y = [S::ZERO; OUT];
+        p.output
+            .forward(tape.hidden.last().unwrap_or(&tape.first), &mut y);
+        y
+    }
+
+    /// Vector–Jacobian product: returns y(x), writes `grad_x = (∂y/∂x)ᵀ·c` and, when
+    /// `grad_params` is given, *adds* `(∂y/∂θ)ᵀ·c` into it (so a batch accumulates into one
+    /// buffer; start it from [`MlpParams::zeroed`]).
+    ///
+    /// With OUT = 1 and c = [1] this is the energy and its gradient (the force is its
+    /// negative) and the parameter gradient ∇θE used by maximum-likelihood training.
+    pub fn vjp(
+        &self,
+        x: &[S; IN],
+        cotangent: &[S; OUT],
+        grad_x: &mut [S; IN],
+        mut grad_params: Option<&mut MlpParams<S, IN, WIDTH, DEPTH, OUT>>,
+    ) -> [S; OUT] {
+        let p = &self.params;
+        let mut tape = Tape {
+            first: [S::ZERO; WIDTH],
+            first_deriv: [S::ZERO; WIDTH],
+            hidden: [[S::ZERO; WIDTH]; DEPTH],
+            hidden_deriv: [[S::ZERO; WIDTH]; DEPTH],
+        };
+        let y = self.forward_tape(x, &mut tape);
+
+        let last = tape.hidden.last().unwrap_or(&tape.first);
+        if let Some(g) = grad_params.as_deref_mut() {
+            p.output
+                .accumulate_param_grad(last, cotangent, &mut g.output);
+        }
+        // delta: cotangent of the pre-activation of the current hidden layer.
+        let mut delta = [S::ZERO; WIDTH];
+        p.output.backward_input(cotangent, &mut delta);
+        let mut back = [S::ZERO; WIDTH];
+        for k in (0..DEPTH).rev() {
+            for (d, s) in delta.iter_mut().zip(tape.hidden_deriv[k].iter()) {
+                *d *= *s;
+            }
+            let input = tape.hidden[..k].last().unwrap_or(&tape.first);
+            if let Some(g) = grad_params.as_deref_mut() {
+                p.hidden[k].accumulate_param_grad(input, &delta, &mut g.hidden[k]);
+            }
+            p.hidden[k].backward_input(&delta, &mut back);
+            delta = back;
+        }
+        for (d, s) in delta.iter_mut().zip(tape.first_deriv.iter()) {
+            *d *= *s;
+        }
+        if let Some(g) = grad_params {
+            p.input.accumulate_param_grad(x, &delta, &mut g.input);
+        }
+        p.input.backward_input(&delta, grad_x);
+        y
+    }
+}
+
+impl<S: Scalar, const IN: usize, const WIDTH: usize, const DEPTH: usize> Energy<S>
+    for Mlp<S, IN, WIDTH, DEPTH, 1>
+{
+    fn dim(&self) -> usize {
+        IN
+    }
+
+    /// Panics if `x.len() != IN`.
+    fn energy(&self, x: &[S]) -> S {
+        self.forward(as_array(x))[0]
+    }
+
+    /// Panics if `x.len() != IN` or `grad.len() != IN`.
+    fn energy_grad(&self, x: &[S], grad: &mut [S]) -> S {
+        let g: &mut [S; IN] = grad.try_into().expect("gradient length must equal IN");
+        self.vjp(as_array(x), &[S::ONE], g, None)[0]
+    }
+}
+
+/// Views a slice as a fixed-size array; panics on a length mismatch (the [`Energy`]
+/// contract: callers check lengths first).
+#[inline]
+pub(crate) fn as_array<S, const N: usize>(x: &[S]) -> &[S; N] {
+    x.try_into()
+        .expect("input length must equal the network's input dimension")
+}

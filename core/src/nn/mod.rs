@@ -1,0 +1,12 @@
+//! Fixed-size neural networks: energies E_θ(x) and velocity fields v_θ(x, t).
+
+mod activation;
+mod dense;
+mod mlp;
+mod velocity;
+
+pub use activation::Activation;
+pub use dense::{Dense, dot};
+pub(crate) use mlp::as_array;
+pub use mlp::{Mlp, MlpParams};
+pub use velocity::TimeMlp;
