@@ -59,6 +59,11 @@ impl StreamRng {
         }
     }
 
+    /// The streams of chains `first..first + count` under `seed`, in order.
+    pub fn streams(seed: u64, first: u64, count: usize) -> impl Iterator<Item = StreamRng> {
+        (first..first + count as u64).map(move |k| StreamRng::new(seed, k))
+    }
+
     /// A standard-normal draw (Ziggurat, drawn in `f64` and rounded for `f32`, so `f32` and
     /// `f64` chains with the same seed see the same noise).
     #[inline]

@@ -24,53 +24,42 @@ fn initial(n: usize) -> Vec<f64> {
 #[test]
 fn batch_split_and_threads_do_not_change_samples() {
     let (chains, steps, seed) = (64usize, 50u64, 9u64);
+    assert_eq!(steps % 2, 0);
     let target = mixture();
     let kernel = Mala { step: 0.2 };
+    let streams = || StreamRng::streams(seed, 0, chains).collect::<Vec<_>>();
     let mut whole = initial(2 * chains);
     let mut scratch = [0.0; 6];
-    let full = run_batch(&kernel, &target, &mut whole, seed, 0, steps, &mut scratch).unwrap();
+    let mut rngs = streams();
+    let full = run_batch(&kernel, &target, &mut whole, &mut rngs, steps, &mut scratch).unwrap();
 
-    // Uneven chunks, in order.
+    // Uneven chunks, and each chunk in two calls of half the steps: streams carry on.
     let mut split = initial(2 * chains);
+    let mut rngs = streams();
     let mut report = gradflow_core::BatchReport::default();
     let mut first = 0;
     for len in [10usize, 27, 1, 26] {
         let chunk = &mut split[2 * first..2 * (first + len)];
-        report.merge(
-            run_batch(
-                &kernel,
-                &target,
-                chunk,
-                seed,
-                first as u64,
-                steps,
-                &mut scratch,
-            )
-            .unwrap(),
-        );
+        let chunk_rngs = &mut rngs[first..first + len];
+        for _ in 0..2 {
+            let r = run_batch(&kernel, &target, chunk, chunk_rngs, steps / 2, &mut scratch);
+            report.merge(r.unwrap());
+        }
         first += len;
     }
     assert_eq!(first, chains);
     assert_eq!(whole, split, "split batches diverged from the whole batch");
     assert_eq!(report, full);
 
-    // Four threads, each with its own chunk and scratch.
+    // Four threads, each with its own chunk, streams and scratch.
     let mut threaded = initial(2 * chains);
+    let mut rngs = streams();
     std::thread::scope(|s| {
-        for (k, chunk) in threaded.chunks_mut(2 * 16).enumerate() {
+        for (chunk, chunk_rngs) in threaded.chunks_mut(2 * 16).zip(rngs.chunks_mut(16)) {
             let (kernel, target) = (&kernel, &target);
             s.spawn(move || {
                 let mut scratch = [0.0; 6];
-                run_batch(
-                    kernel,
-                    target,
-                    chunk,
-                    seed,
-                    16 * k as u64,
-                    steps,
-                    &mut scratch,
-                )
-                .unwrap();
+                run_batch(kernel, target, chunk, chunk_rngs, steps, &mut scratch).unwrap();
             });
         }
     });
@@ -86,8 +75,26 @@ fn different_seeds_give_different_samples() {
     let mut a = initial(8);
     let mut b = initial(8);
     let mut scratch = [0.0; 4];
-    run_batch(&Ula { step: 0.1 }, &target, &mut a, 1, 0, 5, &mut scratch).unwrap();
-    run_batch(&Ula { step: 0.1 }, &target, &mut b, 2, 0, 5, &mut scratch).unwrap();
+    let mut ra: Vec<_> = StreamRng::streams(1, 0, 4).collect();
+    let mut rb: Vec<_> = StreamRng::streams(2, 0, 4).collect();
+    run_batch(
+        &Ula { step: 0.1 },
+        &target,
+        &mut a,
+        &mut ra,
+        5,
+        &mut scratch,
+    )
+    .unwrap();
+    run_batch(
+        &Ula { step: 0.1 },
+        &target,
+        &mut b,
+        &mut rb,
+        5,
+        &mut scratch,
+    )
+    .unwrap();
     assert_ne!(a, b);
 }
 

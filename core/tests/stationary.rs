@@ -20,7 +20,8 @@ fn second_moment<K: Kernel<f64>>(kernel: &K, p: f64, steps: u64) -> (f64, f64) {
     let mut init = StreamRng::new(999, 0);
     let mut states: Vec<f64> = (0..CHAINS * len).map(|_| init.normal()).collect();
     let mut scratch = vec![0.0; kernel.scratch_len(1)];
-    let report = run_batch(kernel, &target, &mut states, 2024, 0, steps, &mut scratch).unwrap();
+    let mut rngs: Vec<_> = StreamRng::streams(2024, 0, CHAINS).collect();
+    let report = run_batch(kernel, &target, &mut states, &mut rngs, steps, &mut scratch).unwrap();
     let m2 = states.chunks(len).map(|s| s[0] * s[0]).sum::<f64>() / CHAINS as f64;
     (m2, report.acceptance_rate())
 }
@@ -126,7 +127,8 @@ fn mala_recovers_a_full_covariance() {
     let kernel = Mala { step: 0.3 };
     let mut states = vec![0.0; 2 * CHAINS];
     let mut scratch = [0.0; 6];
-    run_batch(&kernel, &target, &mut states, 77, 0, 400, &mut scratch).unwrap();
+    let mut rngs: Vec<_> = StreamRng::streams(77, 0, CHAINS).collect();
+    run_batch(&kernel, &target, &mut states, &mut rngs, 400, &mut scratch).unwrap();
     let n = CHAINS as f64;
     for i in 0..2 {
         for j in 0..2 {

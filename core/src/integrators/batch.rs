@@ -34,34 +34,31 @@ impl BatchReport {
 }
 
 /// Advances every chain in `states` (consecutive blocks of `kernel.state_len(d)` scalars)
-/// by `steps` kernel steps. Chain `k` of this call draws from stream
-/// `first_stream + k` under `seed`, so splitting a set of chains into several calls (on as
-/// many threads) with matching `first_stream` offsets gives bit-identical results.
+/// by `steps` kernel steps; chain `k` draws from `rngs[k]`, which carries on where it
+/// stopped, so repeated calls continue the same streams.
 ///
-/// On error, the chains before the failing one have finished all their steps and the
-/// failing chain holds its last finite state.
+/// Make chain `k`'s stream with [`StreamRng::new`]`(seed, k)` (by its global index): then
+/// splitting a set of chains into several calls, on as many threads, gives bit-identical
+/// results. On error, the chains before the failing one have finished all their steps and
+/// the failing chain holds its last finite state.
 pub fn run_batch<S: Scalar, K: Kernel<S> + ?Sized, E: Energy<S> + ?Sized>(
     kernel: &K,
     energy: &E,
     states: &mut [S],
-    seed: u64,
-    first_stream: u64,
+    rngs: &mut [StreamRng],
     steps: u64,
     scratch: &mut [S],
 ) -> Result<BatchReport, Error> {
     let len = kernel.state_len(energy.dim());
-    if len == 0 || states.len() % len != 0 {
-        return Err(Error::DimensionMismatch {
-            what: "states (a whole number of chains)",
-            expected: len * (states.len() / len.max(1)).max(1),
-            found: states.len(),
-        });
-    }
+    crate::error::check_len(
+        "states (chains × state length)",
+        rngs.len() * len,
+        states.len(),
+    )?;
     let mut report = BatchReport::default();
-    for (k, chain) in states.chunks_exact_mut(len).enumerate() {
-        let mut rng = StreamRng::new(seed, first_stream + k as u64);
+    for (chain, rng) in states.chunks_exact_mut(len.max(1)).zip(rngs.iter_mut()) {
         for _ in 0..steps {
-            let info = kernel.step(energy, chain, &mut rng, scratch)?;
+            let info = kernel.step(energy, chain, rng, scratch)?;
             report.steps += 1;
             report.accepted += u64::from(info.accepted);
             report.grad_evals += u64::from(info.grad_evals);
