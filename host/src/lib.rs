@@ -1,0 +1,22 @@
+//! # gradflow-host
+//!
+//! gradflow on a workstation: batched sampling on CPU threads (training, CUDA, data sets,
+//! metrics and checkpoints arrive in later milestones) and the `gradflow` command-line tool.
+//!
+//! ```
+//! use gradflow_core::{Gaussian, Mala, StreamRng};
+//! use gradflow_host::parallel::run_chains;
+//!
+//! let target = Gaussian::<f64, 2>::isotropic([0.0, 0.0], 1.0)?;
+//! let mut states = vec![0.0; 2 * 1000];
+//! let mut rngs: Vec<_> = StreamRng::streams(7, 0, 1000).collect();
+//! let report = run_chains(&Mala { step: 0.5 }, &target, &mut states, &mut rngs, 100, 2)?;
+//! assert_eq!(report.steps, 100_000);
+//! # Ok::<(), gradflow_core::Error>(())
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod demo;
+pub mod parallel;
+pub mod stats;
