@@ -34,6 +34,8 @@
 #![no_std]
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
+// Index loops over small fixed-size arrays mirror the formulas they implement.
+#![allow(clippy::needless_range_loop)]
 
 pub mod energies;
 mod energy;

@@ -102,7 +102,7 @@ pub fn cholesky<S: Scalar, const D: usize>(a: &[[S; D]; D]) -> Option<[[S; D]; D
         for k in 0..j {
             diag -= l[j][k] * l[j][k];
         }
-        if !(diag > S::ZERO) {
+        if diag.is_nan() || diag <= S::ZERO {
             return None;
         }
         let ljj = diag.sqrt();

@@ -38,7 +38,7 @@ impl<S: Scalar> Baoab<S> {
     fn check_settings(&self) -> Result<(), Error> {
         check_positive("BAOAB step must be finite and > 0", self.step)?;
         check_positive("BAOAB mass must be finite and > 0", self.mass)?;
-        if !(self.friction.is_finite() && self.friction >= S::ZERO) {
+        if !self.friction.is_finite() || self.friction < S::ZERO {
             return Err(Error::InvalidParameter {
                 what: "BAOAB friction must be finite and >= 0",
             });

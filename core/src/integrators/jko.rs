@@ -41,7 +41,7 @@ fn check_prox_settings<S: Scalar>(step: S, iters: u32, relaxation: S) -> Result<
             what: "JKO inner iterations must be >= 1",
         });
     }
-    if !(relaxation > S::ZERO && relaxation <= S::ONE) {
+    if relaxation.is_nan() || relaxation <= S::ZERO || relaxation > S::ONE {
         return Err(Error::InvalidParameter {
             what: "JKO relaxation must be in (0, 1]",
         });

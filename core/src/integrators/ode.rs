@@ -125,7 +125,7 @@ impl OdeSolver {
                 what: "ODE steps must be >= 1",
             });
         }
-        if !(t0.is_finite() && t1.is_finite()) {
+        if !t0.is_finite() || !t1.is_finite() {
             return Err(Error::InvalidParameter {
                 what: "ODE time span must be finite",
             });
