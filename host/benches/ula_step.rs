@@ -2,8 +2,9 @@
 //!
 //! Each iteration moves a batch of 1024 particles (reset to the same start every time, so
 //! the work does not drift) by one step; criterion reports particle-steps per second.
-//! FLOPs per step (FMA counted as 2, activations not counted): forward 2·(2·64 + 64·64 + 64)
-//! = 8576, backward the same again: 17 152. See README "Performance".
+//! FLOPs per step (FMA counted as 2, the 128 activation evaluations not counted): forward
+//! 2·(2·64 + 64·64 + 64) = 8576; backward 64 (output) + 2·64·64 (hidden) + 2·2·64 (input)
+//! + 2·64 (activation derivatives) = 8640; total 17 216. See README "Performance".
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use gradflow_core::{Activation, Kernel, Mlp, MlpParams, Scalar, StreamRng, Ula};
