@@ -40,6 +40,7 @@
 pub mod energies;
 mod energy;
 mod error;
+mod exp;
 pub mod integrators;
 pub mod nn;
 mod rng;
