@@ -18,9 +18,10 @@ const ROUND_F32: f32 = 12_582_912.0;
 #[inline]
 pub(crate) fn exp_f64(x: f64) -> f64 {
     const INV_LN2: f64 = core::f64::consts::LOG2_E;
-    // ln 2 = LN2_HI + LN2_LO with LN2_HI's low 32 bits zero, so n·LN2_HI is exact.
-    const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+    // ln 2 = LN2_HI + LN2_LO (fdlibm's split, given by their bits): LN2_HI's low 32 bits are
+    // zero, so n·LN2_HI is exact.
+    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000); // 0.6931471803691238
+    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76); // 1.9082149292705877e-10
     // Beyond these, eˣ is 0 or ∞ in f64 anyway; clamping keeps n inside the i64 trick.
     let x = x.clamp(-746.0, 710.0);
     let t = x * INV_LN2 + ROUND_F64;
@@ -58,9 +59,10 @@ pub(crate) fn exp_f64(x: f64) -> f64 {
 #[inline]
 pub(crate) fn exp_f32(x: f32) -> f32 {
     const INV_LN2: f32 = core::f32::consts::LOG2_E;
-    // Cephes' split: LN2_HI has 9 significant bits, so n·LN2_HI is exact for |n| < 2¹⁵.
-    const LN2_HI: f32 = 0.693_359_375;
-    const LN2_LO: f32 = -2.121_944_4e-4;
+    // Cephes' split, by bits: LN2_HI = 355/512 has 9 significant bits, so n·LN2_HI is exact
+    // for |n| < 2¹⁵.
+    const LN2_HI: f32 = f32::from_bits(0x3f31_8000); // 0.693359375
+    const LN2_LO: f32 = f32::from_bits(0xb95e_8083); // -2.12194440e-4
     let x = x.clamp(-104.0, 89.0);
     let t = x * INV_LN2 + ROUND_F32;
     let n = t - ROUND_F32;
