@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use gradflow_host::bench::{ULA_MLP_FLOPS, UlaMlpWorkload};
 use gradflow_host::demo::{self, DemoSettings, Sampler, Target};
 
 #[derive(Parser)]
@@ -20,6 +21,21 @@ struct Cli {
 enum Command {
     /// Sample a built-in target and compare what was found with its known answer.
     Sample(SampleArgs),
+    /// Time one ULA step of a 2→64→64→1 SiLU MLP energy per particle on one thread.
+    Bench(BenchArgs),
+}
+
+#[derive(clap::Args)]
+struct BenchArgs {
+    /// Particles per timed run.
+    #[arg(long, default_value_t = 1024)]
+    particles: usize,
+    /// Timed runs; the median is reported.
+    #[arg(long, default_value_t = 200)]
+    repeats: usize,
+    /// Print one JSON object per precision instead of a table.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args)]
@@ -65,9 +81,41 @@ enum SamplerArg {
     Baoab,
 }
 
+fn bench(args: &BenchArgs) -> ExitCode {
+    if args.particles == 0 {
+        eprintln!("gradflow bench: --particles must be at least 1");
+        return ExitCode::FAILURE;
+    }
+    let results = [
+        (
+            "f32",
+            UlaMlpWorkload::<f32>::new(args.particles).median_ns_per_step(args.repeats),
+        ),
+        (
+            "f64",
+            UlaMlpWorkload::<f64>::new(args.particles).median_ns_per_step(args.repeats),
+        ),
+    ];
+    for (precision, ns) in results {
+        let gflops = ULA_MLP_FLOPS as f64 / ns;
+        if args.json {
+            println!(
+                "{{\"impl\": \"gradflow\", \"precision\": \"{precision}\", \"ns_per_particle_step\": {ns:.1}, \"gflops\": {gflops:.2}}}"
+            );
+        } else {
+            println!(
+                "gradflow ula step, mlp 2-64-64-1 silu, {precision}: {ns:.0} ns/particle-step, {gflops:.2} GFLOP/s (1 thread, median of {})",
+                args.repeats
+            );
+        }
+    }
+    ExitCode::SUCCESS
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Bench(args) => bench(&args),
         Command::Sample(args) => {
             let settings = DemoSettings {
                 target: match args.target {

@@ -98,3 +98,29 @@ fn bad_settings_fail_with_a_clear_message() {
     assert!(!ok);
     assert!(stderr.contains("at least 2 chains"), "{stderr}");
 }
+
+#[test]
+fn bench_prints_one_json_row_per_precision() {
+    let (ok, stdout, stderr) = gradflow(&["bench", "--particles", "4", "--repeats", "3", "--json"]);
+    assert!(ok, "{stderr}");
+    let rows: Vec<&str> = stdout.lines().collect();
+    assert_eq!(rows.len(), 2, "{stdout}");
+    for (row, precision) in rows.iter().zip(["f32", "f64"]) {
+        assert!(
+            row.contains(&format!("\"precision\": \"{precision}\"")),
+            "{row}"
+        );
+        let ns: f64 = row
+            .split("\"ns_per_particle_step\": ")
+            .nth(1)
+            .and_then(|s| s.split(',').next())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no timing in {row}"));
+        assert!(ns > 0.0 && ns.is_finite(), "{row}");
+    }
+    let (ok, _, stderr) = gradflow(&["bench", "--particles", "0"]);
+    assert!(
+        !ok && stderr.contains("--particles must be at least 1"),
+        "{stderr}"
+    );
+}
