@@ -8,28 +8,54 @@
 //! out of the arithmetic itself. NaN propagates (through `clamp`). Accuracy: within 2 ulp of
 //! `libm` over the whole range (tested).
 
-/// 1.5·2⁵²: adding it rounds an f64 of magnitude < 2⁵¹ to the nearest integer, which then
-/// sits in the low mantissa bits.
-const ROUND_F64: f64 = 6_755_399_441_055_744.0;
-/// 1.5·2²³, the same for f32.
-const ROUND_F32: f32 = 12_582_912.0;
+/// Defines one precision's exp. Arguments: the float type, its same-width signed and
+/// unsigned integers, the exponent bias and mantissa bits, the clamp range (beyond which
+/// eˣ is 0 or ∞ anyway), the bits of the two parts of ln 2 (the high part has enough
+/// trailing zero bits for n·LN2_HI to be exact), and the Taylor coefficients 1/k! from the
+/// highest degree down.
+macro_rules! branch_free_exp {
+    ($name:ident, $f:ty, $i:ty, $u:ty, $bias:expr, $mantissa:expr, $lo:expr, $hi:expr,
+     $ln2_hi_bits:expr, $ln2_lo_bits:expr, $coefficients:expr) => {
+        #[doc = concat!("eˣ in ", stringify!($f), " (see the module docs).")]
+        #[inline]
+        pub(crate) fn $name(x: $f) -> $f {
+            // 1.5·2^mantissa: adding it rounds a float of smaller magnitude to the nearest
+            // integer, which then sits in the low mantissa bits.
+            const ROUND: $f = (3u64 << ($mantissa - 1)) as $f;
+            const LN2_HI: $f = <$f>::from_bits($ln2_hi_bits);
+            const LN2_LO: $f = <$f>::from_bits($ln2_lo_bits);
+            const C: &[$f] = &$coefficients;
+            let x = x.clamp($lo, $hi);
+            // (n only needs to be near x/ln 2: its rounding error is absorbed by r.)
+            let t = x * core::f64::consts::LOG2_E as $f + ROUND;
+            let n = t - ROUND;
+            let n_int = (t.to_bits() as $i).wrapping_sub(ROUND.to_bits() as $i);
+            let r = (x - n * LN2_HI) - n * LN2_LO;
+            let mut p = C[0];
+            for c in &C[1..] {
+                p = p * r + c;
+            }
+            let half = n_int >> 1;
+            let s1 = <$f>::from_bits(((half + $bias) as $u) << $mantissa);
+            let s2 = <$f>::from_bits(((n_int - half + $bias) as $u) << $mantissa);
+            p * s1 * s2
+        }
+    };
+}
 
-/// eˣ in f64 (see the module docs).
-#[inline]
-pub(crate) fn exp_f64(x: f64) -> f64 {
-    const INV_LN2: f64 = core::f64::consts::LOG2_E;
-    // ln 2 = LN2_HI + LN2_LO (fdlibm's split, given by their bits): LN2_HI's low 32 bits are
-    // zero, so n·LN2_HI is exact.
-    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000); // 0.6931471803691238
-    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76); // 1.9082149292705877e-10
-    // Beyond these, eˣ is 0 or ∞ in f64 anyway; clamping keeps n inside the i64 trick.
-    let x = x.clamp(-746.0, 710.0);
-    let t = x * INV_LN2 + ROUND_F64;
-    let n = t - ROUND_F64;
-    let n_int = (t.to_bits() as i64).wrapping_sub(ROUND_F64.to_bits() as i64);
-    let r = (x - n * LN2_HI) - n * LN2_LO;
-    // Taylor coefficients 1/k!, k = 13 down to 0, by Horner.
-    const C: [f64; 14] = [
+// fdlibm's split of ln 2: 0.6931471803691238 (low 32 bits zero) + 1.9082149292705877e-10.
+branch_free_exp!(
+    exp_f64,
+    f64,
+    i64,
+    u64,
+    1023,
+    52,
+    -746.0,
+    710.0,
+    0x3fe6_2e42_fee0_0000,
+    0x3dea_39ef_3579_3c76,
+    [
         1.0 / 6_227_020_800.0,
         1.0 / 479_001_600.0,
         1.0 / 39_916_800.0,
@@ -44,31 +70,22 @@ pub(crate) fn exp_f64(x: f64) -> f64 {
         0.5,
         1.0,
         1.0,
-    ];
-    let mut p = C[0];
-    for c in &C[1..] {
-        p = p * r + c;
-    }
-    let half = n_int >> 1;
-    let s1 = f64::from_bits(((half + 1023) as u64) << 52);
-    let s2 = f64::from_bits(((n_int - half + 1023) as u64) << 52);
-    p * s1 * s2
-}
+    ]
+);
 
-/// eˣ in f32 (see the module docs).
-#[inline]
-pub(crate) fn exp_f32(x: f32) -> f32 {
-    const INV_LN2: f32 = core::f32::consts::LOG2_E;
-    // Cephes' split, by bits: LN2_HI = 355/512 has 9 significant bits, so n·LN2_HI is exact
-    // for |n| < 2¹⁵.
-    const LN2_HI: f32 = f32::from_bits(0x3f31_8000); // 0.693359375
-    const LN2_LO: f32 = f32::from_bits(0xb95e_8083); // -2.12194440e-4
-    let x = x.clamp(-104.0, 89.0);
-    let t = x * INV_LN2 + ROUND_F32;
-    let n = t - ROUND_F32;
-    let n_int = (t.to_bits() as i32).wrapping_sub(ROUND_F32.to_bits() as i32);
-    let r = (x - n * LN2_HI) - n * LN2_LO;
-    const C: [f32; 8] = [
+// Cephes' split of ln 2: 355/512 = 0.693359375 (9 significant bits) − 2.12194440e-4.
+branch_free_exp!(
+    exp_f32,
+    f32,
+    i32,
+    u32,
+    127,
+    23,
+    -104.0,
+    89.0,
+    0x3f31_8000,
+    0xb95e_8083,
+    [
         1.0 / 5_040.0,
         1.0 / 720.0,
         1.0 / 120.0,
@@ -76,17 +93,9 @@ pub(crate) fn exp_f32(x: f32) -> f32 {
         1.0 / 6.0,
         0.5,
         1.0,
-        1.0,
-    ];
-    let mut p = C[0];
-    for c in &C[1..] {
-        p = p * r + c;
-    }
-    let half = n_int >> 1;
-    let s1 = f32::from_bits(((half + 127) as u32) << 23);
-    let s2 = f32::from_bits(((n_int - half + 127) as u32) << 23);
-    p * s1 * s2
-}
+        1.0
+    ]
+);
 
 #[cfg(test)]
 mod tests {
