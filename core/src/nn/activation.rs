@@ -32,6 +32,40 @@ pub enum Activation {
     GeluTanh = 5,
 }
 
+/// Runs `$body` with `$act` bound to a *constant* copy of the activation: the match is taken
+/// once per layer, and inside each arm `eval` folds to one branch-free formula, so the
+/// element loop vectorises.
+macro_rules! per_activation {
+    ($value:expr, $act:ident => $body:block) => {
+        match $value {
+            Activation::Silu => {
+                let $act = Activation::Silu;
+                $body
+            }
+            Activation::Tanh => {
+                let $act = Activation::Tanh;
+                $body
+            }
+            Activation::Softplus => {
+                let $act = Activation::Softplus;
+                $body
+            }
+            Activation::Relu => {
+                let $act = Activation::Relu;
+                $body
+            }
+            Activation::Selu => {
+                let $act = Activation::Selu;
+                $body
+            }
+            Activation::GeluTanh => {
+                let $act = Activation::GeluTanh;
+                $body
+            }
+        }
+    };
+}
+
 impl Activation {
     /// Every activation, in discriminant order.
     pub const ALL: [Activation; 6] = [
@@ -91,47 +125,24 @@ impl Activation {
         }
     }
 
-    /// Applies σ to `z` in place and writes σ′(z) into `deriv`. The match is taken once per
-    /// layer, not per element.
+    /// Applies σ to `z` in place and writes σ′(z) into `deriv`.
     #[inline]
     pub fn apply_with_deriv<S: Scalar>(self, z: &mut [S], deriv: &mut [S]) {
-        macro_rules! each {
-            ($act:expr) => {
-                for (zi, di) in z.iter_mut().zip(deriv.iter_mut()) {
-                    let (a, d) = $act.eval(*zi);
-                    *zi = a;
-                    *di = d;
-                }
-            };
-        }
-        match self {
-            Activation::Silu => each!(Activation::Silu),
-            Activation::Tanh => each!(Activation::Tanh),
-            Activation::Softplus => each!(Activation::Softplus),
-            Activation::Relu => each!(Activation::Relu),
-            Activation::Selu => each!(Activation::Selu),
-            Activation::GeluTanh => each!(Activation::GeluTanh),
-        }
+        per_activation!(self, act => {
+            for (zi, di) in z.iter_mut().zip(deriv.iter_mut()) {
+                (*zi, *di) = act.eval(*zi);
+            }
+        });
     }
 
     /// Applies σ to `z` in place.
     #[inline]
     pub fn apply<S: Scalar>(self, z: &mut [S]) {
-        macro_rules! each {
-            ($act:expr) => {
-                for zi in z.iter_mut() {
-                    *zi = $act.eval(*zi).0;
-                }
-            };
-        }
-        match self {
-            Activation::Silu => each!(Activation::Silu),
-            Activation::Tanh => each!(Activation::Tanh),
-            Activation::Softplus => each!(Activation::Softplus),
-            Activation::Relu => each!(Activation::Relu),
-            Activation::Selu => each!(Activation::Selu),
-            Activation::GeluTanh => each!(Activation::GeluTanh),
-        }
+        per_activation!(self, act => {
+            for zi in z.iter_mut() {
+                *zi = act.eval(*zi).0;
+            }
+        });
     }
 }
 
