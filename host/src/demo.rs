@@ -16,7 +16,7 @@ use crate::parallel::run_chains;
 use crate::stats::Estimate;
 
 /// A built-in target.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Target {
     /// 2D Gaussian, mean (1, −1), precision [[2, 0.8], [0.8, 1]].
     Gaussian,
@@ -27,7 +27,7 @@ pub enum Target {
 }
 
 /// The particle scheme to run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Sampler {
     /// Unadjusted Langevin (biased by O(τ)).
     Ula,

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use gradflow_host::bench::{ULA_MLP_FLOPS, UlaMlpWorkload};
 use gradflow_host::demo::{self, DemoSettings, Sampler, Target};
 
@@ -41,11 +41,11 @@ struct BenchArgs {
 #[derive(clap::Args)]
 struct SampleArgs {
     /// Built-in target.
-    #[arg(long, value_enum, default_value_t = TargetArg::Mixture)]
-    target: TargetArg,
+    #[arg(long, value_enum, default_value_t = Target::Mixture)]
+    target: Target,
     /// Particle scheme.
-    #[arg(long, value_enum, default_value_t = SamplerArg::Mala)]
-    sampler: SamplerArg,
+    #[arg(long, value_enum, default_value_t = Sampler::Mala)]
+    sampler: Sampler,
     /// Step size τ (overdamped convention x ← x − τ∇E + √(2τ)ξ).
     #[arg(long, default_value_t = DemoSettings::default().step)]
     step: f64,
@@ -64,21 +64,6 @@ struct SampleArgs {
     /// Worker threads (0: one per core). Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     threads: usize,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum TargetArg {
-    Gaussian,
-    Mixture,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum SamplerArg {
-    Ula,
-    Mala,
-    Jko,
-    Jko2,
-    Baoab,
 }
 
 fn bench(args: &BenchArgs) -> ExitCode {
@@ -118,17 +103,8 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench(&args),
         Command::Sample(args) => {
             let settings = DemoSettings {
-                target: match args.target {
-                    TargetArg::Gaussian => Target::Gaussian,
-                    TargetArg::Mixture => Target::Mixture,
-                },
-                sampler: match args.sampler {
-                    SamplerArg::Ula => Sampler::Ula,
-                    SamplerArg::Mala => Sampler::Mala,
-                    SamplerArg::Jko => Sampler::Jko,
-                    SamplerArg::Jko2 => Sampler::Jko2,
-                    SamplerArg::Baoab => Sampler::Baoab,
-                },
+                target: args.target,
+                sampler: args.sampler,
                 step: args.step,
                 inner_iters: args.inner_iters,
                 chains: args.chains,
