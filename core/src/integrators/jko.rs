@@ -54,7 +54,9 @@ fn check_prox_settings<S: Scalar>(step: S, iters: u32, relaxation: S) -> Result<
 ///
 /// With one inner iteration (and ω = 1) it is exactly [`super::Ula`]. Its stationary
 /// variance on E = p‖x‖²/2 (prox solved exactly) is (1 + τp)²/(p(1 + τp/2)): biased the
-/// other way from ULA, and stable for every τ. Costs `inner_iters` gradients per step.
+/// other way from ULA. An exact prox is stable for every τ on convex energies; the
+/// fixed-point solver itself needs ω(1 + τL) < 2 (see [`prox`]). Costs `inner_iters`
+/// gradients per step.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Jko<S> {
     /// Step size τ > 0.
