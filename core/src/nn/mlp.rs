@@ -156,7 +156,7 @@ impl<S: Scalar, const IN: usize, const WIDTH: usize, const DEPTH: usize, const O
     /// `grad_params` is given, *adds* `(∂y/∂θ)ᵀ·c` into it (so a batch accumulates into one
     /// buffer; start it from [`MlpParams::zeroed`]).
     ///
-    /// With OUT = 1 and c = [1] this is the energy and its gradient (the force is its
+    /// With OUT = 1 and c = `[1]` this is the energy and its gradient (the force is its
     /// negative) and the parameter gradient ∇θE used by maximum-likelihood training.
     pub fn vjp(
         &self,
