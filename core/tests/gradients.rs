@@ -187,21 +187,57 @@ fn double_well_gradient_and_minima() {
     assert!(DoubleWell::<f64, 1>::new(-1.0, 1.0).is_err());
 }
 
-/// The published minima (Müller & Brown 1979): A at (−0.558, 1.442) with E = −146.70,
-/// B at (0.623, 0.028) with E = −108.17, C at (−0.050, 0.467) with E = −80.77 (coordinates
-/// to 3 decimals, so the energies agree to ~0.01 and the gradients nearly vanish).
+/// The published minima (Müller & Brown 1979): A (−0.558, 1.442) E = −146.70,
+/// B (0.623, 0.028) E = −108.17, C (−0.050, 0.467) E = −80.77. Newton's method on our
+/// gradient (Hessian by central differences of it) from each published point must converge
+/// to a point that rounds to the published coordinates (|Δ| ≤ 5e-4, 3 decimals) with an
+/// energy that rounds to the published one (|ΔE| ≤ 5e-3, 2 decimals).
 #[test]
 fn muller_brown_gradient_and_minima() {
     let mb = MullerBrown::<f64>::default();
-    for (x, e) in [
+    let grad = |x: [f64; 2]| {
+        let mut g = [0.0; 2];
+        mb.energy_grad(&x, &mut g);
+        g
+    };
+    for (published, e) in [
         ([-0.558, 1.442], -146.70),
         ([0.623, 0.028], -108.17),
         ([-0.050, 0.467], -80.77),
     ] {
-        let mut g = [0.0; 2];
-        let v = mb.energy_grad(&x, &mut g);
-        assert!((v - e).abs() < 0.02, "E{x:?} = {v}, published {e}");
-        assert!(g[0].hypot(g[1]) < 2.0, "gradient at a minimum {g:?}");
+        let mut x = published;
+        for _ in 0..8 {
+            let h = 1e-6;
+            let column = |i: usize| {
+                let (mut p, mut m) = (x, x);
+                p[i] += h;
+                m[i] -= h;
+                let (gp, gm) = (grad(p), grad(m));
+                [(gp[0] - gm[0]) / (2.0 * h), (gp[1] - gm[1]) / (2.0 * h)]
+            };
+            let (c0, c1) = (column(0), column(1));
+            let det = c0[0] * c1[1] - c1[0] * c0[1];
+            assert!(
+                det > 0.0,
+                "Hessian not positive definite near {published:?}"
+            );
+            let g = grad(x);
+            x[0] -= (c1[1] * g[0] - c1[0] * g[1]) / det;
+            x[1] -= (-c0[1] * g[0] + c0[0] * g[1]) / det;
+        }
+        let g = grad(x);
+        assert!(
+            g[0].hypot(g[1]) < 1e-9,
+            "Newton did not converge: {x:?}, {g:?}"
+        );
+        for i in 0..2 {
+            assert!(
+                (x[i] - published[i]).abs() <= 5e-4,
+                "minimum {x:?}, published {published:?}"
+            );
+        }
+        let v = mb.energy(&x);
+        assert!((v - e).abs() <= 5e-3, "E at minimum {v}, published {e}");
     }
     for k in 0..6 {
         let p = normal_vec(40 + k, 2, 0.6);

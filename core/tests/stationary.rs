@@ -48,7 +48,10 @@ fn mala_variance_is_exact() {
     let (p, tau) = (2.0, 0.25);
     let (m2, acc) = second_moment(&Mala { step: tau }, p, 300);
     assert_variance("MALA", m2, 1.0 / p);
-    assert!(acc > 0.8 && acc < 1.0, "acceptance {acc}");
+    // The stationary acceptance at τp = ½ is 0.921 (a 400 000-draw Monte Carlo of the MH
+    // ratio); over 12 M steps its estimate is far tighter than ±0.02. Below 1 also shows that
+    // the Metropolis step does reject.
+    assert!((acc - 0.921).abs() < 0.02, "acceptance {acc}");
 }
 
 #[test]
@@ -190,10 +193,13 @@ fn mala_recovers_mixture_weights() {
     let mean = averages.iter().sum::<f64>() / n;
     let sd = (averages.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
     let se = sd / n.sqrt();
+    // se < 0.01 makes the check meaningful: chains that never left the start component
+    // would report a weight near 1, and poorly mixed ones a large spread across chains.
     assert!(
         (mean - 0.3).abs() < 5.0 * se && se < 0.01,
         "weight of the first component {mean:.4} ± {se:.4}, exact 0.3"
     );
+    // τ = 0.15 against a component variance 0.36 is a small step: most proposals pass.
     let rate = accepted as f64 / (chains * (burn_in + steps)) as f64;
     assert!(rate > 0.5, "acceptance {rate}");
 }
