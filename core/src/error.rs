@@ -35,6 +35,8 @@ pub enum Error {
         /// Which one, and what it must be.
         what: &'static str,
     },
+    /// Model bytes were rejected, or the model is of the wrong kind.
+    Model(crate::model::ModelError),
 }
 
 impl fmt::Display for Error {
@@ -53,6 +55,7 @@ impl fmt::Display for Error {
             }
             Error::NonFinite { what } => write!(f, "non-finite value (NaN or inf) in {what}"),
             Error::InvalidParameter { what } => write!(f, "invalid parameter: {what}"),
+            Error::Model(e) => write!(f, "{e}"),
         }
     }
 }

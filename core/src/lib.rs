@@ -42,6 +42,7 @@ mod energy;
 mod error;
 mod exp;
 pub mod integrators;
+pub mod model;
 pub mod nn;
 mod rng;
 mod scalar;

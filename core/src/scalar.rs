@@ -42,6 +42,8 @@ pub trait Scalar:
 
     /// Converts from `f64`, rounding to nearest for `f32`.
     fn from_f64(v: f64) -> Self;
+    /// Converts from `f32` (exact for both types).
+    fn from_f32(v: f32) -> Self;
     /// Converts to `f64` exactly.
     fn to_f64(self) -> f64;
     /// Converts a count (a dimension, a sample size) to a scalar.
@@ -113,6 +115,10 @@ macro_rules! impl_scalar {
 
             #[inline]
             fn from_f64(v: f64) -> Self {
+                v as $t
+            }
+            #[inline]
+            fn from_f32(v: f32) -> Self {
                 v as $t
             }
             #[inline]

@@ -25,13 +25,13 @@ pub(crate) fn pair_sum<S: Scalar, const SPACE: usize>(
             let r = r2.sqrt();
             let (value, slope) = phi(r);
             total += value;
-            if let Some(g) = grad.as_deref_mut() {
-                if r > S::ZERO {
-                    let f = slope / r;
-                    for k in 0..SPACE {
-                        g[i * SPACE + k] += f * diff[k];
-                        g[j * SPACE + k] -= f * diff[k];
-                    }
+            if let Some(g) = grad.as_deref_mut()
+                && r > S::ZERO
+            {
+                let f = slope / r;
+                for k in 0..SPACE {
+                    g[i * SPACE + k] += f * diff[k];
+                    g[j * SPACE + k] -= f * diff[k];
                 }
             }
         }

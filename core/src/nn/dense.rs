@@ -67,18 +67,26 @@ impl<S: Scalar, const I: usize, const O: usize> Dense<S, I, O> {
 /// The summation order is fixed, so results are deterministic.
 #[inline]
 pub fn dot<S: Scalar>(a: &[S], b: &[S]) -> S {
+    dot_with(a, b, |x| x)
+}
+
+/// [`dot`] over a row stored in another form (for instance little-endian bytes), converted
+/// element by element by `load`; same summation order, so the same bits as [`dot`] on the
+/// converted row.
+#[inline]
+pub(crate) fn dot_with<S: Scalar, W: Copy>(a: &[W], b: &[S], load: impl Fn(W) -> S) -> S {
     const LANES: usize = 8;
     let mut acc = [S::ZERO; LANES];
     let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
     let (ra, rb) = (ca.remainder(), cb.remainder());
     for (x, y) in ca.zip(cb) {
         for k in 0..LANES {
-            acc[k] += x[k] * y[k];
+            acc[k] += load(x[k]) * y[k];
         }
     }
     let mut tail = S::ZERO;
     for (x, y) in ra.iter().zip(rb) {
-        tail += *x * *y;
+        tail += load(*x) * *y;
     }
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }

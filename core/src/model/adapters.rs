@@ -1,0 +1,87 @@
+//! A model file as an [`Energy`] or a [`VelocityField`], so every sampler and ODE solver
+//! runs on it unchanged.
+
+use core::cell::RefCell;
+
+use super::{ModelKind, ModelView};
+use crate::error::Error;
+use crate::{Energy, Scalar, VelocityField};
+
+/// A model with its scratch. The [`Energy`] and [`VelocityField`] traits take `&self`, so
+/// the scratch sits in a `RefCell` (one borrow per call, never nested). Evaluation errors
+/// (a length mismatch) come out as NaN, which the samplers and solvers report as
+/// non-finite: nothing panics.
+#[derive(Debug)]
+pub struct ModelEval<'m, 's, S> {
+    view: ModelView<'m>,
+    scratch: RefCell<&'s mut [S]>,
+}
+
+impl<'m, 's, S: Scalar> ModelEval<'m, 's, S> {
+    /// An energy model (kind [`ModelKind::Energy`]) with at least
+    /// [`ModelView::scratch_len`] scalars of scratch, to use as an [`Energy`].
+    pub fn energy(view: ModelView<'m>, scratch: &'s mut [S]) -> Result<Self, Error> {
+        Self::new(view, ModelKind::Energy, scratch)
+    }
+
+    /// A velocity model (kind [`ModelKind::Velocity`]) with at least
+    /// [`ModelView::scratch_len`] scalars of scratch, to use as a [`VelocityField`].
+    pub fn velocity(view: ModelView<'m>, scratch: &'s mut [S]) -> Result<Self, Error> {
+        Self::new(view, ModelKind::Velocity, scratch)
+    }
+
+    fn new(view: ModelView<'m>, kind: ModelKind, scratch: &'s mut [S]) -> Result<Self, Error> {
+        view.expect_kind(kind)?;
+        if scratch.len() < view.scratch_len() {
+            return Err(Error::ScratchTooSmall {
+                needed: view.scratch_len(),
+                found: scratch.len(),
+            });
+        }
+        Ok(Self {
+            view,
+            scratch: RefCell::new(scratch),
+        })
+    }
+
+    fn with_scratch<T>(&self, f: impl FnOnce(&mut [S]) -> Result<T, Error>) -> Option<T> {
+        let mut scratch = self.scratch.try_borrow_mut().ok()?;
+        f(&mut scratch).ok()
+    }
+}
+
+fn nan<S: Scalar>() -> S {
+    S::from_f64(f64::NAN)
+}
+
+impl<S: Scalar> Energy<S> for ModelEval<'_, '_, S> {
+    fn dim(&self) -> usize {
+        self.view.architecture().x_dim
+    }
+
+    fn energy(&self, x: &[S]) -> S {
+        let mut e = [S::ZERO];
+        self.with_scratch(|s| self.view.forward(x, &mut e, s))
+            .map_or(nan(), |()| e[0])
+    }
+
+    fn energy_grad(&self, x: &[S], grad: &mut [S]) -> S {
+        self.with_scratch(|s| self.view.energy_grad(x, grad, s))
+            .unwrap_or(nan())
+    }
+}
+
+impl<S: Scalar> VelocityField<S> for ModelEval<'_, '_, S> {
+    fn dim(&self) -> usize {
+        self.view.architecture().x_dim
+    }
+
+    fn velocity(&self, x: &[S], t: S, v: &mut [S]) {
+        if self
+            .with_scratch(|s| self.view.velocity(x, t, v, s))
+            .is_none()
+        {
+            v.fill(nan());
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! Model files: the runtime-shaped view against the const-generic networks (bit for bit),
+//! and every kind of bad bytes rejected with its own error.
+
+use gradflow_core::model::{
+    Architecture, ModelError, ModelEval, ModelKind, ModelView, TimeInput, crc32, encode,
+    encoded_len,
+};
+use gradflow_core::{Activation, Energy, Error, Mlp, MlpParams, StreamRng, TimeMlp};
+
+fn file(arch: &Architecture, params: &[f32]) -> Vec<u8> {
+    let mut bytes = vec![0u8; encoded_len(arch)];
+    encode(arch, params, &mut bytes).unwrap();
+    bytes
+}
+
+fn random_params<const IN: usize, const W: usize, const D: usize, const OUT: usize>(
+    seed: u64,
+) -> MlpParams<f32, IN, W, D, OUT> {
+    let mut p = MlpParams::<f32, IN, W, D, OUT>::zeroed();
+    p.init_lecun_normal(&mut StreamRng::new(seed, 0));
+    // Non-zero biases, so that their order of addition is exercised too.
+    let mut rng = StreamRng::new(seed, 1);
+    let n = p.as_flat().len();
+    for w in p.as_flat_mut()[n - OUT..].iter_mut() {
+        *w = 0.1 * rng.normal::<f32>();
+    }
+    p
+}
+
+fn promote<const IN: usize, const W: usize, const D: usize, const OUT: usize>(
+    p: &MlpParams<f32, IN, W, D, OUT>,
+) -> MlpParams<f64, IN, W, D, OUT> {
+    let mut q = MlpParams::<f64, IN, W, D, OUT>::zeroed();
+    for (a, b) in q.as_flat_mut().iter_mut().zip(p.as_flat()) {
+        *a = *b as f64;
+    }
+    q
+}
+
+/// Energies: value and input gradient of the view equal the const-generic network's bits,
+/// in f32 and in f64 (weights promoted exactly), for every activation, for widths that are
+/// and are not multiples of the 8 summation lanes, and for 1 and 3 hidden layers.
+fn check_energy_bits<const IN: usize, const W: usize, const D: usize>(seed: u64) {
+    for act in Activation::ALL {
+        let p32 = random_params::<IN, W, D, 1>(seed);
+        let arch = Architecture::mlp(ModelKind::Energy, act, IN, &[W; 4][..D + 1], 1).unwrap();
+        let bytes = file(&arch, p32.as_flat());
+        let view = ModelView::parse(&bytes).unwrap();
+        let net32 = Mlp::new(p32, act);
+        let net64 = Mlp::new(promote(&p32), act);
+        let mut s32 = vec![0f32; view.scratch_len()];
+        let mut s64 = vec![0f64; view.scratch_len()];
+        let mut rng = StreamRng::new(seed, 99);
+        for _ in 0..20 {
+            let x64: [f64; IN] = core::array::from_fn(|_| 1.5 * rng.normal::<f64>());
+            let x32 = x64.map(|v| v as f32);
+            let (mut g_view, mut g_net) = ([0f32; IN], [0f32; IN]);
+            let e_view = view.energy_grad(&x32, &mut g_view, &mut s32).unwrap();
+            let e_net = net32.vjp(&x32, &[1.0], &mut g_net, None)[0];
+            assert_eq!(e_view.to_bits(), e_net.to_bits(), "{act:?} f32 energy");
+            assert_eq!(g_view.map(f32::to_bits), g_net.map(f32::to_bits), "{act:?}");
+            let mut e = [0f32];
+            view.forward(&x32, &mut e, &mut s32).unwrap();
+            assert_eq!(e[0].to_bits(), net32.forward(&x32)[0].to_bits());
+
+            let (mut g_view, mut g_net) = ([0f64; IN], [0f64; IN]);
+            let e_view = view.energy_grad(&x64, &mut g_view, &mut s64).unwrap();
+            let e_net = net64.vjp(&x64, &[1.0], &mut g_net, None)[0];
+            assert_eq!(e_view.to_bits(), e_net.to_bits(), "{act:?} f64 energy");
+            assert_eq!(g_view.map(f64::to_bits), g_net.map(f64::to_bits), "{act:?}");
+        }
+    }
+}
+
+#[test]
+fn energy_view_matches_const_generic_network_bit_for_bit() {
+    check_energy_bits::<2, 16, 1>(1);
+    check_energy_bits::<3, 13, 2>(2);
+    check_energy_bits::<5, 8, 0>(3);
+}
+
+#[test]
+fn velocity_view_matches_time_mlp_bit_for_bit() {
+    let p = random_params::<3, 24, 1, 2>(7);
+    let arch = Architecture::mlp(ModelKind::Velocity, Activation::Silu, 2, &[24, 24], 2).unwrap();
+    assert_eq!(arch.time_input, TimeInput::Appended);
+    let bytes = file(&arch, p.as_flat());
+    let view = ModelView::parse(&bytes).unwrap();
+    let net = TimeMlp::new(Mlp::new(p, Activation::Silu));
+    let mut scratch = vec![0f32; view.scratch_len()];
+    let mut rng = StreamRng::new(7, 5);
+    for _ in 0..20 {
+        let x = [rng.normal::<f32>(), rng.normal::<f32>()];
+        let t = rng.uniform_open01() as f32;
+        let mut v_view = [0f32; 2];
+        view.velocity(&x, t, &mut v_view, &mut scratch).unwrap();
+        let mut v_net = [0f32; 2];
+        gradflow_core::VelocityField::velocity(&net, &x, t, &mut v_net);
+        assert_eq!(v_view.map(f32::to_bits), v_net.map(f32::to_bits));
+    }
+}
+
+#[test]
+fn model_eval_is_an_energy_for_the_samplers() {
+    let p = random_params::<2, 16, 1, 1>(3);
+    let arch = Architecture::mlp(ModelKind::Energy, Activation::Tanh, 2, &[16, 16], 1).unwrap();
+    let bytes = file(&arch, p.as_flat());
+    let view = ModelView::parse(&bytes).unwrap();
+    let mut scratch = vec![0f64; view.scratch_len()];
+    let energy = ModelEval::energy(view, &mut scratch).unwrap();
+    let net = Mlp::new(promote(&p), Activation::Tanh);
+    let x = [0.4, -1.1];
+    let (mut g1, mut g2) = ([0.0; 2], [0.0; 2]);
+    assert_eq!(
+        energy.energy_grad(&x, &mut g1),
+        net.energy_grad(&x, &mut g2)
+    );
+    assert_eq!(g1, g2);
+    // A wrong length gives NaN, not a panic.
+    assert!(energy.energy_grad(&[1.0], &mut [0.0]).is_nan());
+    // A velocity model is not an energy.
+    let vel = Architecture::mlp(ModelKind::Velocity, Activation::Silu, 2, &[4], 2).unwrap();
+    let vbytes = file(&vel, &vec![0.0; vel.n_params()]);
+    let mut s = vec![0f64; 64];
+    assert!(matches!(
+        ModelEval::energy(ModelView::parse(&vbytes).unwrap(), &mut s),
+        Err(Error::Model(ModelError::WrongKind { .. }))
+    ));
+}
+
+fn small_model() -> Vec<u8> {
+    let p = random_params::<2, 8, 1, 1>(4);
+    let arch = Architecture::mlp(ModelKind::Energy, Activation::Silu, 2, &[8, 8], 1).unwrap();
+    file(&arch, p.as_flat())
+}
+
+fn model_error(bytes: &[u8]) -> ModelError {
+    match ModelView::parse(bytes) {
+        Err(Error::Model(e)) => e,
+        other => panic!("expected a model error, got {other:?}"),
+    }
+}
+
+/// Rewrites the checksum after a deliberate edit, so that the edit itself is what fails.
+fn reseal(bytes: &mut [u8]) {
+    let body = bytes.len() - 4;
+    let crc = crc32(&bytes[..body]);
+    bytes[body..].copy_from_slice(&crc.to_le_bytes());
+}
+
+#[test]
+fn every_truncation_is_rejected() {
+    let bytes = small_model();
+    for len in 0..bytes.len() {
+        match model_error(&bytes[..len]) {
+            ModelError::Truncated { found, .. } => assert_eq!(found, len),
+            e => panic!("length {len}: {e:?}"),
+        }
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(matches!(
+        model_error(&longer),
+        ModelError::TrailingBytes { .. }
+    ));
+}
+
+/// CRC-32 detects every single-bit error, so each of the file's bits, flipped, must be
+/// rejected (by the checksum, or earlier by a header check).
+#[test]
+fn every_single_bit_flip_is_rejected() {
+    let bytes = small_model();
+    for bit in 0..8 * bytes.len() {
+        let mut b = bytes.clone();
+        b[bit / 8] ^= 1 << (bit % 8);
+        assert!(
+            ModelView::parse(&b).is_err(),
+            "bit {bit} flipped went unnoticed"
+        );
+    }
+}
+
+#[test]
+fn header_errors_have_their_own_codes() {
+    let bytes = small_model();
+    let mut b = bytes.clone();
+    b[0] = b'G';
+    assert_eq!(model_error(&b), ModelError::BadMagic);
+
+    let mut b = bytes.clone();
+    b[8] = 2;
+    reseal(&mut b);
+    assert_eq!(model_error(&b), ModelError::UnsupportedVersion { found: 2 });
+
+    let mut b = bytes.clone();
+    b[100] ^= 0x40;
+    assert!(matches!(
+        model_error(&b),
+        ModelError::ChecksumMismatch { .. }
+    ));
+
+    for (offset, value) in [(16, 9u8), (20, 17), (24, 2), (40, 0), (44, 3), (48, 1)] {
+        let mut b = bytes.clone();
+        b[offset] = value;
+        reseal(&mut b);
+        assert!(
+            matches!(model_error(&b), ModelError::BadArchitecture { .. }),
+            "offset {offset}"
+        );
+    }
+}
+
+#[test]
+fn architectures_outside_the_rules_are_refused() {
+    let bad = |r: Result<Architecture, Error>| {
+        assert!(matches!(
+            r,
+            Err(Error::Model(ModelError::BadArchitecture { .. }))
+        ))
+    };
+    let s = Activation::Silu;
+    bad(Architecture::mlp(ModelKind::Energy, s, 2, &[], 1));
+    bad(Architecture::mlp(ModelKind::Energy, s, 2, &[8; 17], 1));
+    bad(Architecture::mlp(ModelKind::Energy, s, 2, &[4097], 1));
+    bad(Architecture::mlp(ModelKind::Energy, s, 0, &[8], 1));
+    bad(Architecture::mlp(ModelKind::Energy, s, 2, &[8], 2));
+    bad(Architecture::mlp(ModelKind::Velocity, s, 2, &[8], 3));
+    bad(Architecture::latent_energy(s, 2, 0, &[8]));
+    let a = Architecture::latent_energy(s, 2, 3, &[8]).unwrap();
+    assert_eq!(a.in_dim(), 5);
+    assert_eq!(a.n_params(), 6 * 8 + 9);
+}
+
+#[test]
+fn nan_weights_are_not_written() {
+    let arch = Architecture::mlp(ModelKind::Energy, Activation::Silu, 1, &[1], 1).unwrap();
+    let mut out = vec![0u8; encoded_len(&arch)];
+    assert!(encode(&arch, &[1.0, f32::NAN, 0.0, 0.0], &mut out).is_err());
+}
