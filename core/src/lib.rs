@@ -37,6 +37,10 @@
 // Index loops over small fixed-size arrays mirror the formulas they implement.
 #![allow(clippy::needless_range_loop)]
 
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod capi;
 pub mod energies;
 mod energy;
 mod error;

@@ -1,0 +1,196 @@
+//! Potentials for the C samplers: a model file's energy or an analytic energy.
+
+use super::{GfModel, GfStatus, c_mut, c_ref, guard};
+use crate::error::check_positive;
+use crate::model::{ModelEval, ModelKind};
+use crate::{DoubleWell, Dw4, Energy, LennardJones, MullerBrown, Scalar};
+
+/// [`GfPotential::kind`]: the energy model of [`GfPotential::model`].
+pub const GF_POTENTIAL_MODEL: u32 = 1;
+/// [`GfPotential::kind`]: the double well h(x₀² − 1)² + ½κ Σ_{i≥1} xᵢ² in 1 to 3 dimensions.
+pub const GF_POTENTIAL_DOUBLE_WELL: u32 = 2;
+/// [`GfPotential::kind`]: the Müller–Brown surface times `params[0]`.
+pub const GF_POTENTIAL_MULLER_BROWN: u32 = 3;
+/// [`GfPotential::kind`]: DW4 (4 particles in 2D, the standard coefficients).
+pub const GF_POTENTIAL_DW4: u32 = 4;
+/// [`GfPotential::kind`]: LJ13 (13 Lennard-Jones atoms in 3D, ε = σ = 1, unit restraint).
+pub const GF_POTENTIAL_LJ13: u32 = 5;
+
+/// An energy for the samplers and the batch force calls. Fill it with one of the
+/// `gf_potential_*` functions (they validate the settings); fixed size, no allocation.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct GfPotential {
+    /// One of the `GF_POTENTIAL_*` codes.
+    pub kind: u32,
+    /// The dimension d of one particle's position.
+    pub dim: u32,
+    /// Settings of analytic potentials (see each constructor).
+    pub params: [f64; 4],
+    /// The model, for `GF_POTENTIAL_MODEL` (borrowed: keep it alive), else NULL.
+    pub model: *const GfModel,
+}
+
+/// An analytic energy or a model, resolved from a [`GfPotential`].
+enum Resolved<'m, S> {
+    Model(crate::model::ModelView<'m>),
+    DoubleWell1(DoubleWell<S, 1>),
+    DoubleWell2(DoubleWell<S, 2>),
+    DoubleWell3(DoubleWell<S, 3>),
+    MullerBrown(MullerBrown<S>),
+    Dw4(Dw4<S>),
+    Lj13(LennardJones<S, 13>),
+}
+
+impl GfPotential {
+    fn resolve<S: Scalar>(&self) -> Result<Resolved<'_, S>, GfStatus> {
+        let p = self.params.map(S::from_f64);
+        let resolved = match self.kind {
+            GF_POTENTIAL_MODEL => {
+                // SAFETY: `model` was set by `gf_potential_model` from a valid `GfModel`
+                // that the caller keeps alive (the documented contract); `c_ref` checks
+                // NULL and alignment.
+                let model = unsafe { c_ref(self.model) }?;
+                let view = model.view()?;
+                view.expect_kind(ModelKind::Energy)?;
+                Resolved::Model(view)
+            }
+            GF_POTENTIAL_DOUBLE_WELL => match self.dim {
+                1 => Resolved::DoubleWell1(DoubleWell::new(p[0], p[1])?),
+                2 => Resolved::DoubleWell2(DoubleWell::new(p[0], p[1])?),
+                3 => Resolved::DoubleWell3(DoubleWell::new(p[0], p[1])?),
+                _ => return Err(GfStatus::InvalidParameter),
+            },
+            GF_POTENTIAL_MULLER_BROWN => {
+                check_positive("Müller–Brown scale must be finite and > 0", p[0])?;
+                Resolved::MullerBrown(MullerBrown { scale: p[0] })
+            }
+            GF_POTENTIAL_DW4 => Resolved::Dw4(Dw4::default()),
+            GF_POTENTIAL_LJ13 => Resolved::Lj13(LennardJones::default()),
+            _ => return Err(GfStatus::UnknownCode),
+        };
+        Ok(resolved)
+    }
+
+    /// Scalars of scratch the potential itself needs (a model's evaluation buffers).
+    pub fn scratch_len<S: Scalar>(&self) -> Result<usize, GfStatus> {
+        Ok(match self.resolve::<S>()? {
+            Resolved::Model(view) => view.scratch_len(),
+            _ => 0,
+        })
+    }
+
+    /// Runs `f` on the potential as an [`Energy`] in precision `S`, giving a model the
+    /// first [`GfPotential::scratch_len`] scalars of `scratch`; `f` gets the rest.
+    pub fn with_energy<S: Scalar, R>(
+        &self,
+        scratch: &mut [S],
+        f: impl FnOnce(&dyn Energy<S>, &mut [S]) -> Result<R, GfStatus>,
+    ) -> Result<R, GfStatus> {
+        match self.resolve::<S>()? {
+            Resolved::Model(view) => {
+                let needed = view.scratch_len();
+                if scratch.len() < needed {
+                    return Err(GfStatus::ScratchTooSmall);
+                }
+                let (own, rest) = scratch.split_at_mut(needed);
+                f(&ModelEval::energy(view, own)?, rest)
+            }
+            Resolved::DoubleWell1(e) => f(&e, scratch),
+            Resolved::DoubleWell2(e) => f(&e, scratch),
+            Resolved::DoubleWell3(e) => f(&e, scratch),
+            Resolved::MullerBrown(e) => f(&e, scratch),
+            Resolved::Dw4(e) => f(&e, scratch),
+            Resolved::Lj13(e) => f(&e, scratch),
+        }
+    }
+}
+
+/// Fills `out` with a potential after checking it resolves.
+fn fill(out: *mut GfPotential, pot: GfPotential) -> Result<(), GfStatus> {
+    pot.resolve::<f64>()?;
+    // SAFETY: `out` comes from a C caller whose contract makes it NULL or writable.
+    *unsafe { c_mut(out) }? = pot;
+    Ok(())
+}
+
+fn analytic(kind: u32, dim: u32, params: [f64; 4]) -> GfPotential {
+    GfPotential {
+        kind,
+        dim,
+        params,
+        model: core::ptr::null(),
+    }
+}
+
+/// The energy model `model` (kind 1) as a potential. `model` must outlive `out`.
+///
+/// # Safety
+/// `model` must be NULL or point to a `GfModel`; `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gf_potential_model(
+    model: *const GfModel,
+    out: *mut GfPotential,
+) -> GfStatus {
+    guard(|| {
+        // SAFETY: the caller's contract above.
+        let m = unsafe { c_ref(model) }?;
+        let dim = m.view()?.architecture().x_dim as u32;
+        fill(
+            out,
+            GfPotential {
+                kind: GF_POTENTIAL_MODEL,
+                dim,
+                params: [0.0; 4],
+                model,
+            },
+        )
+    })
+}
+
+/// The double well h(x₀² − 1)² + ½κ Σ_{i≥1} xᵢ² in `dim` = 1, 2 or 3 dimensions;
+/// `barrier` h > 0, `stiffness` κ > 0.
+///
+/// # Safety
+/// `out` must be NULL or point to a writable `GfPotential`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gf_potential_double_well(
+    dim: u32,
+    barrier: f64,
+    stiffness: f64,
+    out: *mut GfPotential,
+) -> GfStatus {
+    guard(|| {
+        let pot = analytic(GF_POTENTIAL_DOUBLE_WELL, dim, [barrier, stiffness, 0.0, 0.0]);
+        fill(out, pot)
+    })
+}
+
+/// The Müller–Brown surface (2D) multiplied by `scale` > 0 (an inverse temperature;
+/// 1/20 is common for sampling).
+///
+/// # Safety
+/// `out` must be NULL or point to a writable `GfPotential`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gf_potential_muller_brown(scale: f64, out: *mut GfPotential) -> GfStatus {
+    guard(|| fill(out, analytic(GF_POTENTIAL_MULLER_BROWN, 2, [scale, 0.0, 0.0, 0.0])))
+}
+
+/// DW4: four particles in 2D (d = 8) with the standard double-well pair potential.
+///
+/// # Safety
+/// `out` must be NULL or point to a writable `GfPotential`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gf_potential_dw4(out: *mut GfPotential) -> GfStatus {
+    guard(|| fill(out, analytic(GF_POTENTIAL_DW4, 8, [0.0; 4])))
+}
+
+/// LJ13: thirteen Lennard-Jones atoms in 3D (d = 39), ε = σ = 1, centre-of-mass restraint
+/// k = 1.
+///
+/// # Safety
+/// `out` must be NULL or point to a writable `GfPotential`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gf_potential_lj13(out: *mut GfPotential) -> GfStatus {
+    guard(|| fill(out, analytic(GF_POTENTIAL_LJ13, 39, [0.0; 4])))
+}

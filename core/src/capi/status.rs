@@ -1,0 +1,165 @@
+//! Status codes: what every C function returns.
+
+use core::ffi::c_char;
+
+use crate::Error;
+use crate::model::ModelError;
+
+/// The result of a C API call. `GF_STATUS_OK` is 0; errors start at the distinctive base
+/// 7701 so that a stray integer is not mistaken for one. Returned to C only (inputs never
+/// take this enum: codes from C are `uint32_t`); name any code with [`gf_status_str`].
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GfStatus {
+    /// Success: the outputs are written.
+    Ok = 0,
+    /// A required pointer was NULL.
+    NullPointer = 7701,
+    /// A pointer is not aligned for its element type.
+    Misaligned = 7702,
+    /// The particle count n is 0.
+    ZeroCount = 7703,
+    /// A buffer's length does not match what n and the dimension require.
+    SizeMismatch = 7704,
+    /// A size computation (n × dimension × element size) overflows: absurd n.
+    SizeOverflow = 7705,
+    /// The scratch buffer is shorter than the matching `gf_*scratch_len` says.
+    ScratchTooSmall = 7706,
+    /// An output buffer overlaps another buffer of the call.
+    AliasedBuffers = 7707,
+    /// An input holds NaN or infinity (nothing is written).
+    NonFiniteInput = 7708,
+    /// A result became NaN or infinite: a diverging chain or an energy undefined there.
+    NonFiniteResult = 7709,
+    /// A setting is outside its domain (step ≤ 0, friction < 0, ...).
+    InvalidParameter = 7710,
+    /// A `uint32_t` code (sampler, solver, potential) names nothing.
+    UnknownCode = 7711,
+    /// An RNG state is all zero (never produced by `gf_rng_init`).
+    BadRngState = 7712,
+    /// The `GfModel` was not filled by `gf_model_open` (or was overwritten).
+    ModelNotOpen = 7713,
+    /// The model bytes are shorter than their header announces.
+    ModelTruncated = 7714,
+    /// The model bytes are longer than their header announces.
+    ModelTrailingBytes = 7715,
+    /// The bytes are not a gradflow model file.
+    ModelBadMagic = 7716,
+    /// The model file's format version is not supported.
+    ModelUnsupportedVersion = 7717,
+    /// The model file's checksum does not match: corrupted.
+    ModelChecksum = 7718,
+    /// The model file's header describes no valid network.
+    ModelBadArchitecture = 7719,
+    /// The model is of another kind than the call needs.
+    ModelWrongKind = 7720,
+    /// A file could not be read (host only).
+    Io = 7721,
+    /// An internal error was caught at the C boundary (a bug: please report it).
+    Panic = 7722,
+}
+
+impl GfStatus {
+    /// The code's name and meaning.
+    pub fn message(self) -> &'static core::ffi::CStr {
+        match self {
+            Self::Ok => c"GF_STATUS_OK: success",
+            Self::NullPointer => c"GF_STATUS_NULL_POINTER: a required pointer is NULL",
+            Self::Misaligned => c"GF_STATUS_MISALIGNED: a pointer is not aligned for its type",
+            Self::ZeroCount => c"GF_STATUS_ZERO_COUNT: the particle count is 0",
+            Self::SizeMismatch => {
+                c"GF_STATUS_SIZE_MISMATCH: a buffer length does not match n and the dimension"
+            }
+            Self::SizeOverflow => c"GF_STATUS_SIZE_OVERFLOW: the buffer size overflows (absurd n)",
+            Self::ScratchTooSmall => {
+                c"GF_STATUS_SCRATCH_TOO_SMALL: scratch shorter than gf_*scratch_len says"
+            }
+            Self::AliasedBuffers => {
+                c"GF_STATUS_ALIASED_BUFFERS: an output buffer overlaps another buffer"
+            }
+            Self::NonFiniteInput => c"GF_STATUS_NON_FINITE_INPUT: an input holds NaN or inf",
+            Self::NonFiniteResult => {
+                c"GF_STATUS_NON_FINITE_RESULT: a result became NaN or inf (diverged?)"
+            }
+            Self::InvalidParameter => {
+                c"GF_STATUS_INVALID_PARAMETER: a setting is outside its domain"
+            }
+            Self::UnknownCode => c"GF_STATUS_UNKNOWN_CODE: unknown sampler, solver or potential",
+            Self::BadRngState => c"GF_STATUS_BAD_RNG_STATE: all-zero RNG state (use gf_rng_init)",
+            Self::ModelNotOpen => c"GF_STATUS_MODEL_NOT_OPEN: GfModel not filled by gf_model_open",
+            Self::ModelTruncated => c"GF_STATUS_MODEL_TRUNCATED: model bytes are truncated",
+            Self::ModelTrailingBytes => {
+                c"GF_STATUS_MODEL_TRAILING_BYTES: model bytes longer than the header says"
+            }
+            Self::ModelBadMagic => c"GF_STATUS_MODEL_BAD_MAGIC: not a gradflow model file",
+            Self::ModelUnsupportedVersion => {
+                c"GF_STATUS_MODEL_UNSUPPORTED_VERSION: unsupported model format version"
+            }
+            Self::ModelChecksum => c"GF_STATUS_MODEL_CHECKSUM: model checksum mismatch (corrupted)",
+            Self::ModelBadArchitecture => {
+                c"GF_STATUS_MODEL_BAD_ARCHITECTURE: model header describes no valid network"
+            }
+            Self::ModelWrongKind => c"GF_STATUS_MODEL_WRONG_KIND: model of the wrong kind",
+            Self::Io => c"GF_STATUS_IO: the file could not be read",
+            Self::Panic => c"GF_STATUS_PANIC: internal error caught at the C boundary (a bug)",
+        }
+    }
+
+    /// Every code, in numeric order.
+    pub const ALL: [GfStatus; 23] = [
+        Self::Ok,
+        Self::NullPointer,
+        Self::Misaligned,
+        Self::ZeroCount,
+        Self::SizeMismatch,
+        Self::SizeOverflow,
+        Self::ScratchTooSmall,
+        Self::AliasedBuffers,
+        Self::NonFiniteInput,
+        Self::NonFiniteResult,
+        Self::InvalidParameter,
+        Self::UnknownCode,
+        Self::BadRngState,
+        Self::ModelNotOpen,
+        Self::ModelTruncated,
+        Self::ModelTrailingBytes,
+        Self::ModelBadMagic,
+        Self::ModelUnsupportedVersion,
+        Self::ModelChecksum,
+        Self::ModelBadArchitecture,
+        Self::ModelWrongKind,
+        Self::Io,
+        Self::Panic,
+    ];
+}
+
+impl From<Error> for GfStatus {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::DimensionMismatch { .. } => Self::SizeMismatch,
+            Error::ScratchTooSmall { .. } => Self::ScratchTooSmall,
+            Error::NonFinite { .. } => Self::NonFiniteResult,
+            Error::InvalidParameter { .. } => Self::InvalidParameter,
+            Error::Model(m) => match m {
+                ModelError::Truncated { .. } => Self::ModelTruncated,
+                ModelError::TrailingBytes { .. } => Self::ModelTrailingBytes,
+                ModelError::BadMagic => Self::ModelBadMagic,
+                ModelError::UnsupportedVersion { .. } => Self::ModelUnsupportedVersion,
+                ModelError::ChecksumMismatch { .. } => Self::ModelChecksum,
+                ModelError::BadArchitecture { .. } => Self::ModelBadArchitecture,
+                ModelError::WrongKind { .. } => Self::ModelWrongKind,
+            },
+        }
+    }
+}
+
+/// A static, NUL-terminated description of status `code` (never NULL; unknown codes get
+/// a description saying so).
+#[unsafe(no_mangle)]
+pub extern "C" fn gf_status_str(code: u32) -> *const c_char {
+    GfStatus::ALL
+        .iter()
+        .find(|s| **s as u32 == code)
+        .map_or(c"unknown gradflow status code", |s| s.message())
+        .as_ptr()
+}
