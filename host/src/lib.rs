@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 
 pub mod bench;
+pub mod capi;
 pub mod demo;
 pub mod parallel;
 pub mod stats;

@@ -33,11 +33,11 @@ pub use potential::{
 pub use rng::{GfRng, gf_rng_init, gf_rng_init_streams};
 pub use run::{
     GF_SAMPLER_BAOAB, GF_SAMPLER_JKO, GF_SAMPLER_JKO2, GF_SAMPLER_MALA, GF_SAMPLER_NONE,
-    GF_SAMPLER_ULA, GF_SOLVER_EULER, GF_SOLVER_HEUN, GF_SOLVER_RK4, GF_SOLVER_NONE,
-    GfSampleReport, GfSamplerParams, energy_force, gf_energy_force_f32, gf_energy_force_f64,
-    gf_flow_scratch_len, gf_integrate_f32, gf_integrate_f64, gf_sample_f32, gf_sample_f64,
-    gf_sampler_params_default, gf_scratch_len, gf_time_predict_f32, gf_time_predict_f64,
-    integrate, predict_time, sample,
+    GF_SAMPLER_ULA, GF_SOLVER_EULER, GF_SOLVER_HEUN, GF_SOLVER_NONE, GF_SOLVER_RK4, GfSampleReport,
+    GfSamplerParams, check_energy_force, check_sample, energy_force, gf_energy_force_f32,
+    gf_energy_force_f64, gf_flow_scratch_len, gf_integrate_f32, gf_integrate_f64, gf_sample_f32,
+    gf_sample_f64, gf_sampler_params_default, gf_scratch_len, gf_time_predict_f32,
+    gf_time_predict_f64, integrate, predict_time, sample, scratch_len,
 };
 pub use status::{GfStatus, gf_status_str};
 
@@ -54,8 +54,8 @@ pub extern "C" fn gf_version() -> *const c_char {
 /// the `no_std` library aborts on panic, which never unwinds into C).
 pub fn guard(f: impl FnOnce() -> Result<(), GfStatus>) -> GfStatus {
     #[cfg(feature = "std")]
-    let result = std::panic::catch_unwind(core::panic::AssertUnwindSafe(f))
-        .unwrap_or(Err(GfStatus::Panic));
+    let result =
+        std::panic::catch_unwind(core::panic::AssertUnwindSafe(f)).unwrap_or(Err(GfStatus::Panic));
     #[cfg(not(feature = "std"))]
     let result = f();
     match result {

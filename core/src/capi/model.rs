@@ -30,6 +30,10 @@ pub struct GfModel {
     pub n_params: u32,
 }
 
+// SAFETY: `bytes` is only ever read through, and the C caller keeps the bytes alive and
+// unchanged while the model is used (the documented contract of `gf_model_open`).
+unsafe impl Sync for GfModel {}
+
 impl GfModel {
     /// The model's view (header re-checked, checksum not re-computed).
     pub fn view(&self) -> Result<ModelView<'_>, GfStatus> {
@@ -49,7 +53,11 @@ impl GfModel {
 /// # Safety
 /// `bytes` must be NULL or point to `len` readable bytes; `out` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn gf_model_open(bytes: *const u8, len: usize, out: *mut GfModel) -> GfStatus {
+pub unsafe extern "C" fn gf_model_open(
+    bytes: *const u8,
+    len: usize,
+    out: *mut GfModel,
+) -> GfStatus {
     guard(|| {
         // SAFETY: the caller's contract above.
         let (data, out) = unsafe { (c_slice(bytes, len)?, c_mut(out)?) };

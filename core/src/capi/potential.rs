@@ -31,6 +31,11 @@ pub struct GfPotential {
     pub model: *const GfModel,
 }
 
+// SAFETY: the only non-thread-safe field is `model`, a pointer that is only ever read
+// through, to a `GfModel` the C caller keeps alive and unchanged while calls use it (the
+// documented contract); sharing the potential across the host's threads reads it only.
+unsafe impl Sync for GfPotential {}
+
 /// An analytic energy or a model, resolved from a [`GfPotential`].
 enum Resolved<'m, S> {
     Model(crate::model::ModelView<'m>),
@@ -161,7 +166,11 @@ pub unsafe extern "C" fn gf_potential_double_well(
     out: *mut GfPotential,
 ) -> GfStatus {
     guard(|| {
-        let pot = analytic(GF_POTENTIAL_DOUBLE_WELL, dim, [barrier, stiffness, 0.0, 0.0]);
+        let pot = analytic(
+            GF_POTENTIAL_DOUBLE_WELL,
+            dim,
+            [barrier, stiffness, 0.0, 0.0],
+        );
         fill(out, pot)
     })
 }
@@ -173,7 +182,12 @@ pub unsafe extern "C" fn gf_potential_double_well(
 /// `out` must be NULL or point to a writable `GfPotential`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn gf_potential_muller_brown(scale: f64, out: *mut GfPotential) -> GfStatus {
-    guard(|| fill(out, analytic(GF_POTENTIAL_MULLER_BROWN, 2, [scale, 0.0, 0.0, 0.0])))
+    guard(|| {
+        fill(
+            out,
+            analytic(GF_POTENTIAL_MULLER_BROWN, 2, [scale, 0.0, 0.0, 0.0]),
+        )
+    })
 }
 
 /// DW4: four particles in 2D (d = 8) with the standard double-well pair potential.

@@ -4,8 +4,8 @@
 //! on chunks) and as `extern "C"` wrappers for `float` and `double` positions.
 
 use super::{
-    GfModel, GfPotential, GfRng, GfStatus, c_mut, c_ref, c_slice, c_slice_mut,
-    check_finite_input, disjoint, expect_len, guard,
+    GfModel, GfPotential, GfRng, GfStatus, c_mut, c_ref, c_slice, c_slice_mut, check_finite_input,
+    disjoint, expect_len, guard,
 };
 use crate::integrators::run_batch;
 use crate::model::{ModelEval, ModelKind};
@@ -160,6 +160,23 @@ pub fn scratch_len<S: Scalar>(pot: &GfPotential, sampler: u32) -> Result<usize, 
     Ok(own + kernel.scratch_len(pot.dim as usize))
 }
 
+/// The checks of [`energy_force`] on its inputs (for callers that split the batch).
+pub fn check_energy_force<S: Scalar>(
+    pot: &GfPotential,
+    x: &[S],
+    energy: &[S],
+    force: &[S],
+) -> Result<(), GfStatus> {
+    let (n, d) = (energy.len(), pot.dim as usize);
+    if n == 0 {
+        return Err(GfStatus::ZeroCount);
+    }
+    expect_len(x.len(), n, d)?;
+    expect_len(force.len(), n, d)?;
+    pot.scratch_len::<S>()?;
+    check_finite_input(x)
+}
+
 /// Energies `energy[i] = E(x_i)` and forces `force_i = −∇E(x_i)` of `n = energy.len()`
 /// particles (positions `x`, n·d scalars). Inputs are checked first (nothing written on
 /// error); on `NonFiniteResult` the particles before the failing one are written.
@@ -170,14 +187,9 @@ pub fn energy_force<S: Scalar>(
     force: &mut [S],
     scratch: &mut [S],
 ) -> Result<(), GfStatus> {
-    let (n, d) = (energy.len(), pot.dim as usize);
-    if n == 0 {
-        return Err(GfStatus::ZeroCount);
-    }
-    expect_len(x.len(), n, d)?;
-    expect_len(force.len(), n, d)?;
+    check_energy_force(pot, x, energy, force)?;
+    let d = pot.dim as usize;
     check_scratch(scratch.len(), scratch_len::<S>(pot, GF_SAMPLER_NONE)?)?;
-    check_finite_input(x)?;
     pot.with_energy(scratch, |e, _| {
         for ((xi, ei), fi) in x
             .chunks_exact(d)
@@ -196,6 +208,28 @@ pub fn energy_force<S: Scalar>(
     })
 }
 
+/// The checks of [`sample`] on its inputs (for callers that split the batch).
+pub fn check_sample<S: Scalar>(
+    pot: &GfPotential,
+    sampler: u32,
+    params: &GfSamplerParams,
+    state: &[S],
+    rngs: &[GfRng],
+) -> Result<impl Kernel<S> + use<S>, GfStatus> {
+    let kernel = AnyKernel::<S>::new(sampler, params)?;
+    let (n, d) = (rngs.len(), pot.dim as usize);
+    if n == 0 {
+        return Err(GfStatus::ZeroCount);
+    }
+    expect_len(state.len(), n, kernel.state_len(d))?;
+    pot.scratch_len::<S>()?;
+    check_finite_input(state)?;
+    for r in rngs {
+        r.stream()?;
+    }
+    Ok(kernel)
+}
+
 /// Advances `n = rngs.len()` particles (`state`: n blocks of d scalars, 2d for BAOAB,
 /// whose second half is the velocity) by `steps` steps of `sampler`, particle i drawing
 /// from `rngs[i]`. Inputs are checked first (nothing changes on error). If a chain
@@ -210,18 +244,9 @@ pub fn sample<S: Scalar>(
     steps: u64,
     scratch: &mut [S],
 ) -> Result<GfSampleReport, GfStatus> {
-    let kernel = AnyKernel::<S>::new(sampler, params)?;
-    let (n, d) = (rngs.len(), pot.dim as usize);
-    if n == 0 {
-        return Err(GfStatus::ZeroCount);
-    }
-    let len = kernel.state_len(d);
-    expect_len(state.len(), n, len)?;
+    let kernel = check_sample(pot, sampler, params, state, rngs)?;
+    let len = kernel.state_len(pot.dim as usize);
     check_scratch(scratch.len(), scratch_len::<S>(pot, sampler)?)?;
-    check_finite_input(state)?;
-    for r in rngs.iter() {
-        r.stream()?;
-    }
     pot.with_energy(scratch, |e, kernel_scratch| {
         let mut report = GfSampleReport::default();
         for (chain, r) in state.chunks_exact_mut(len).zip(rngs.iter_mut()) {
@@ -256,7 +281,7 @@ pub fn integrate<S: Scalar>(
     if x.is_empty() {
         return Err(GfStatus::ZeroCount);
     }
-    if x.len() % d != 0 {
+    if !x.len().is_multiple_of(d) {
         return Err(GfStatus::SizeMismatch);
     }
     if !t0.is_finite() || !t1.is_finite() {
@@ -450,7 +475,16 @@ pub unsafe extern "C" fn gf_energy_force_f32(
     // SAFETY: forwarded contract.
     unsafe {
         energy_force_c(
-            pot, n, x, x_len, energy, energy_len, force, force_len, scratch, scratch_len,
+            pot,
+            n,
+            x,
+            x_len,
+            energy,
+            energy_len,
+            force,
+            force_len,
+            scratch,
+            scratch_len,
         )
     }
 }
@@ -475,7 +509,16 @@ pub unsafe extern "C" fn gf_energy_force_f64(
     // SAFETY: forwarded contract.
     unsafe {
         energy_force_c(
-            pot, n, x, x_len, energy, energy_len, force, force_len, scratch, scratch_len,
+            pot,
+            n,
+            x,
+            x_len,
+            energy,
+            energy_len,
+            force,
+            force_len,
+            scratch,
+            scratch_len,
         )
     }
 }
@@ -556,8 +599,18 @@ pub unsafe extern "C" fn gf_sample_f32(
     // SAFETY: forwarded contract.
     unsafe {
         sample_c(
-            pot, sampler, params, n, state, state_len, rngs, rngs_len, steps, scratch,
-            scratch_len, report,
+            pot,
+            sampler,
+            params,
+            n,
+            state,
+            state_len,
+            rngs,
+            rngs_len,
+            steps,
+            scratch,
+            scratch_len,
+            report,
         )
     }
 }
@@ -584,8 +637,18 @@ pub unsafe extern "C" fn gf_sample_f64(
     // SAFETY: forwarded contract.
     unsafe {
         sample_c(
-            pot, sampler, params, n, state, state_len, rngs, rngs_len, steps, scratch,
-            scratch_len, report,
+            pot,
+            sampler,
+            params,
+            n,
+            state,
+            state_len,
+            rngs,
+            rngs_len,
+            steps,
+            scratch,
+            scratch_len,
+            report,
         )
     }
 }
@@ -646,7 +709,20 @@ pub unsafe extern "C" fn gf_integrate_f32(
     scratch_len: usize,
 ) -> GfStatus {
     // SAFETY: forwarded contract.
-    unsafe { integrate_c(model, solver_code, t0, t1, steps, n, x, x_len, scratch, scratch_len) }
+    unsafe {
+        integrate_c(
+            model,
+            solver_code,
+            t0,
+            t1,
+            steps,
+            n,
+            x,
+            x_len,
+            scratch,
+            scratch_len,
+        )
+    }
 }
 
 /// [`gf_integrate_f32`] for `double` positions.
@@ -667,7 +743,20 @@ pub unsafe extern "C" fn gf_integrate_f64(
     scratch_len: usize,
 ) -> GfStatus {
     // SAFETY: forwarded contract.
-    unsafe { integrate_c(model, solver_code, t0, t1, steps, n, x, x_len, scratch, scratch_len) }
+    unsafe {
+        integrate_c(
+            model,
+            solver_code,
+            t0,
+            t1,
+            steps,
+            n,
+            x,
+            x_len,
+            scratch,
+            scratch_len,
+        )
+    }
 }
 
 /// The pointer-checking half of `gf_time_predict_*`.

@@ -104,34 +104,34 @@ impl GfStatus {
             Self::Panic => c"GF_STATUS_PANIC: internal error caught at the C boundary (a bug)",
         }
     }
-
-    /// Every code, in numeric order.
-    pub const ALL: [GfStatus; 23] = [
-        Self::Ok,
-        Self::NullPointer,
-        Self::Misaligned,
-        Self::ZeroCount,
-        Self::SizeMismatch,
-        Self::SizeOverflow,
-        Self::ScratchTooSmall,
-        Self::AliasedBuffers,
-        Self::NonFiniteInput,
-        Self::NonFiniteResult,
-        Self::InvalidParameter,
-        Self::UnknownCode,
-        Self::BadRngState,
-        Self::ModelNotOpen,
-        Self::ModelTruncated,
-        Self::ModelTrailingBytes,
-        Self::ModelBadMagic,
-        Self::ModelUnsupportedVersion,
-        Self::ModelChecksum,
-        Self::ModelBadArchitecture,
-        Self::ModelWrongKind,
-        Self::Io,
-        Self::Panic,
-    ];
 }
+
+/// Every code, in numeric order.
+const ALL_STATUSES: [GfStatus; 23] = [
+    GfStatus::Ok,
+    GfStatus::NullPointer,
+    GfStatus::Misaligned,
+    GfStatus::ZeroCount,
+    GfStatus::SizeMismatch,
+    GfStatus::SizeOverflow,
+    GfStatus::ScratchTooSmall,
+    GfStatus::AliasedBuffers,
+    GfStatus::NonFiniteInput,
+    GfStatus::NonFiniteResult,
+    GfStatus::InvalidParameter,
+    GfStatus::UnknownCode,
+    GfStatus::BadRngState,
+    GfStatus::ModelNotOpen,
+    GfStatus::ModelTruncated,
+    GfStatus::ModelTrailingBytes,
+    GfStatus::ModelBadMagic,
+    GfStatus::ModelUnsupportedVersion,
+    GfStatus::ModelChecksum,
+    GfStatus::ModelBadArchitecture,
+    GfStatus::ModelWrongKind,
+    GfStatus::Io,
+    GfStatus::Panic,
+];
 
 impl From<Error> for GfStatus {
     fn from(e: Error) -> Self {
@@ -157,7 +157,7 @@ impl From<Error> for GfStatus {
 /// a description saying so).
 #[unsafe(no_mangle)]
 pub extern "C" fn gf_status_str(code: u32) -> *const c_char {
-    GfStatus::ALL
+    ALL_STATUSES
         .iter()
         .find(|s| **s as u32 == code)
         .map_or(c"unknown gradflow status code", |s| s.message())

@@ -1,0 +1,348 @@
+//! The host's additions to the C API (same header, `gradflow.h`): loading a model file from
+//! a path, and the batch calls spread over threads.
+//!
+//! The threaded calls split the particles into contiguous blocks, one per thread, each
+//! with its own scratch and with the particles' own RNG states, so their results are
+//! bit-identical to the single-threaded core calls for every thread count.
+
+use std::ffi::{CStr, c_char};
+
+use gradflow_core::Scalar;
+use gradflow_core::capi::{
+    GF_SAMPLER_NONE, GfModel, GfPotential, GfRng, GfSampleReport, GfSamplerParams, GfStatus, c_mut,
+    c_ref, c_slice, c_slice_mut, check_energy_force, check_sample, disjoint, energy_force,
+    gf_model_open, guard, sample, scratch_len,
+};
+
+/// A model file read into memory by [`gf_model_file_load`]; free it with
+/// [`gf_model_file_free`].
+#[derive(Debug)]
+pub struct GfModelFile {
+    bytes: Box<[u8]>,
+    model: GfModel,
+}
+
+/// Reads the model file at `path` (NUL-terminated), checks it like `gf_model_open`, and
+/// stores a new handle in `*out`. Errors: `GF_STATUS_IO` if the file cannot be read, the
+/// model codes if its bytes are rejected.
+///
+/// # Safety
+/// `path` must be NULL or a NUL-terminated string; `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gf_model_file_load(
+    path: *const c_char,
+    out: *mut *mut GfModelFile,
+) -> GfStatus {
+    guard(|| {
+        if path.is_null() {
+            return Err(GfStatus::NullPointer);
+        }
+        // SAFETY: non-NULL and NUL-terminated by the caller's contract.
+        let path = unsafe { CStr::from_ptr(path) };
+        // SAFETY: the caller's contract above.
+        let out = unsafe { c_mut(out) }?;
+        let path = path.to_str().map_err(|_| GfStatus::Io)?;
+        let bytes = std::fs::read(path)
+            .map_err(|_| GfStatus::Io)?
+            .into_boxed_slice();
+        let mut file = Box::new(GfModelFile {
+            bytes,
+            model: GfModel {
+                bytes: std::ptr::null(),
+                len: 0,
+                opened: 0,
+                kind: 0,
+                x_dim: 0,
+                z_dim: 0,
+                out_dim: 0,
+                n_params: 0,
+            },
+        });
+        // SAFETY: the boxed bytes live as long as the box, which owns the model that
+        // borrows them; `&mut file.model` is a valid out-pointer.
+        let status =
+            unsafe { gf_model_open(file.bytes.as_ptr(), file.bytes.len(), &mut file.model) };
+        if status != GfStatus::Ok {
+            return Err(status);
+        }
+        *out = Box::into_raw(file);
+        Ok(())
+    })
+}
+
+/// The model of a loaded file (valid until [`gf_model_file_free`]); NULL for NULL.
+///
+/// # Safety
+/// `file` must be NULL or a live handle from [`gf_model_file_load`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gf_model_file_model(file: *const GfModelFile) -> *const GfModel {
+    // SAFETY: the caller's contract above.
+    match unsafe { c_ref(file) } {
+        Ok(f) => &f.model,
+        Err(_) => std::ptr::null(),
+    }
+}
+
+/// Frees a handle from [`gf_model_file_load`] (NULL is ignored). Models and potentials
+/// taken from it must not be used afterwards.
+///
+/// # Safety
+/// `file` must be NULL or a live handle from [`gf_model_file_load`], not freed before.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gf_model_file_free(file: *mut GfModelFile) {
+    if !file.is_null() {
+        // SAFETY: a live handle from `Box::into_raw` in `gf_model_file_load`, freed once.
+        drop(unsafe { Box::from_raw(file) });
+    }
+}
+
+/// The number of threads to use for n items: `threads` (0 = one per core), never more
+/// than one per 64 items.
+fn thread_count(threads: u32, n: usize) -> usize {
+    let wanted = match threads {
+        0 => std::thread::available_parallelism().map_or(1, |t| t.get()),
+        t => t as usize,
+    };
+    wanted.min(n.div_ceil(64)).max(1)
+}
+
+/// Runs `work` on every block on its own thread; returns the first error in block order,
+/// or the block results in order.
+fn run_blocks<I: Send, T: Send>(
+    blocks: Vec<I>,
+    work: impl Fn(I) -> Result<T, GfStatus> + Sync,
+) -> Result<Vec<T>, GfStatus> {
+    let results: Vec<Result<T, GfStatus>> = std::thread::scope(|s| {
+        let work = &work;
+        let handles: Vec<_> = blocks
+            .into_iter()
+            .map(|block| s.spawn(move || work(block)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(Err(GfStatus::Panic)))
+            .collect()
+    });
+    results.into_iter().collect()
+}
+
+/// [`energy_force`] on threads.
+#[allow(clippy::too_many_arguments)]
+unsafe fn host_energy_force_c<S: Scalar + Send + Sync>(
+    pot: *const GfPotential,
+    n: usize,
+    x: *const S,
+    x_len: usize,
+    energy: *mut S,
+    energy_len: usize,
+    force: *mut S,
+    force_len: usize,
+    threads: u32,
+) -> GfStatus {
+    guard(|| {
+        if n == 0 {
+            return Err(GfStatus::ZeroCount);
+        }
+        let sz = size_of::<S>();
+        disjoint(&[
+            (x as usize, x_len, sz),
+            (energy as usize, energy_len, sz),
+            (force as usize, force_len, sz),
+        ])?;
+        // SAFETY: each pointer NULL or valid for its length (the caller's contract);
+        // overlaps were excluded.
+        let (pot, x, energy, force) = unsafe {
+            (
+                c_ref(pot)?,
+                c_slice(x, x_len)?,
+                c_slice_mut(energy, energy_len)?,
+                c_slice_mut(force, force_len)?,
+            )
+        };
+        if energy.len() != n {
+            return Err(GfStatus::SizeMismatch);
+        }
+        check_energy_force(pot, x, energy, force)?;
+        let need = scratch_len::<S>(pot, GF_SAMPLER_NONE)?;
+        let (d, per) = (pot.dim as usize, n.div_ceil(thread_count(threads, n)));
+        let blocks: Vec<_> = x
+            .chunks(per * d)
+            .zip(energy.chunks_mut(per))
+            .zip(force.chunks_mut(per * d))
+            .collect();
+        run_blocks(blocks, |((x, e), f)| {
+            energy_force(pot, x, e, f, &mut vec![S::ZERO; need])
+        })?;
+        Ok(())
+    })
+}
+
+/// `gf_energy_force_f32` on up to `threads` threads (0 = one per core), allocating its own
+/// scratch. Results are identical to the single-threaded call.
+///
+/// # Safety
+/// Each pointer must be NULL or valid for its length; outputs must not overlap inputs.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gf_host_energy_force_f32(
+    pot: *const GfPotential,
+    n: usize,
+    x: *const f32,
+    x_len: usize,
+    energy: *mut f32,
+    energy_len: usize,
+    force: *mut f32,
+    force_len: usize,
+    threads: u32,
+) -> GfStatus {
+    // SAFETY: forwarded contract.
+    unsafe {
+        host_energy_force_c(
+            pot, n, x, x_len, energy, energy_len, force, force_len, threads,
+        )
+    }
+}
+
+/// `gf_energy_force_f64` on threads; see [`gf_host_energy_force_f32`].
+///
+/// # Safety
+/// As [`gf_host_energy_force_f32`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gf_host_energy_force_f64(
+    pot: *const GfPotential,
+    n: usize,
+    x: *const f64,
+    x_len: usize,
+    energy: *mut f64,
+    energy_len: usize,
+    force: *mut f64,
+    force_len: usize,
+    threads: u32,
+) -> GfStatus {
+    // SAFETY: forwarded contract.
+    unsafe {
+        host_energy_force_c(
+            pot, n, x, x_len, energy, energy_len, force, force_len, threads,
+        )
+    }
+}
+
+/// [`sample`] on threads.
+#[allow(clippy::too_many_arguments)]
+unsafe fn host_sample_c<S: Scalar + Send + Sync>(
+    pot: *const GfPotential,
+    sampler: u32,
+    params: *const GfSamplerParams,
+    n: usize,
+    state: *mut S,
+    state_len: usize,
+    rngs: *mut GfRng,
+    rngs_len: usize,
+    steps: u64,
+    threads: u32,
+    report: *mut GfSampleReport,
+) -> GfStatus {
+    guard(|| {
+        if n == 0 {
+            return Err(GfStatus::ZeroCount);
+        }
+        disjoint(&[
+            (state as usize, state_len, size_of::<S>()),
+            (rngs as usize, rngs_len, size_of::<GfRng>()),
+        ])?;
+        // SAFETY: each pointer NULL or valid for its length (the caller's contract);
+        // overlaps were excluded.
+        let (pot, params, state, rngs) = unsafe {
+            (
+                c_ref(pot)?,
+                c_ref(params)?,
+                c_slice_mut(state, state_len)?,
+                c_slice_mut(rngs, rngs_len)?,
+            )
+        };
+        if rngs.len() != n {
+            return Err(GfStatus::SizeMismatch);
+        }
+        check_sample(pot, sampler, params, state, rngs)?;
+        let need = scratch_len::<S>(pot, sampler)?;
+        let (per_item, per) = (state.len() / n, n.div_ceil(thread_count(threads, n)));
+        let blocks: Vec<_> = state
+            .chunks_mut(per * per_item)
+            .zip(rngs.chunks_mut(per))
+            .collect();
+        let reports = run_blocks(blocks, |(st, rg)| {
+            sample(
+                pot,
+                sampler,
+                params,
+                st,
+                rg,
+                steps,
+                &mut vec![S::ZERO; need],
+            )
+        })?;
+        let mut total = GfSampleReport::default();
+        for r in reports {
+            total.steps += r.steps;
+            total.accepted += r.accepted;
+            total.grad_evals += r.grad_evals;
+        }
+        if !report.is_null() {
+            // SAFETY: non-NULL `report` is writable by the caller's contract.
+            *unsafe { c_mut(report) }? = total;
+        }
+        Ok(())
+    })
+}
+
+/// `gf_sample_f32` on up to `threads` threads (0 = one per core), allocating its own
+/// scratch. Results (states, RNG states, report) are identical to the single-threaded call.
+///
+/// # Safety
+/// Each pointer must be NULL (allowed for `report` only) or valid for its length.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gf_host_sample_f32(
+    pot: *const GfPotential,
+    sampler: u32,
+    params: *const GfSamplerParams,
+    n: usize,
+    state: *mut f32,
+    state_len: usize,
+    rngs: *mut GfRng,
+    rngs_len: usize,
+    steps: u64,
+    threads: u32,
+    report: *mut GfSampleReport,
+) -> GfStatus {
+    // SAFETY: forwarded contract.
+    unsafe {
+        host_sample_c(
+            pot, sampler, params, n, state, state_len, rngs, rngs_len, steps, threads, report,
+        )
+    }
+}
+
+/// `gf_sample_f64` on threads; see [`gf_host_sample_f32`].
+///
+/// # Safety
+/// As [`gf_host_sample_f32`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gf_host_sample_f64(
+    pot: *const GfPotential,
+    sampler: u32,
+    params: *const GfSamplerParams,
+    n: usize,
+    state: *mut f64,
+    state_len: usize,
+    rngs: *mut GfRng,
+    rngs_len: usize,
+    steps: u64,
+    threads: u32,
+    report: *mut GfSampleReport,
+) -> GfStatus {
+    // SAFETY: forwarded contract.
+    unsafe {
+        host_sample_c(
+            pot, sampler, params, n, state, state_len, rngs, rngs_len, steps, threads, report,
+        )
+    }
+}

@@ -1,0 +1,49 @@
+//! The committed C headers must be what cbindgen makes of the current sources.
+//! Regenerate them with `GRADFLOW_BLESS=1 cargo test -p gradflow-tests --test header`.
+
+use std::path::{Path, PathBuf};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+fn check(crate_dir: &str, config: &str, header: &str) {
+    let repo = repo();
+    let config = cbindgen::Config::from_file(repo.join(config)).expect("cbindgen config");
+    let mut generated = Vec::new();
+    cbindgen::Builder::new()
+        .with_crate(repo.join(crate_dir))
+        .with_config(config)
+        .generate()
+        .expect("cbindgen failed")
+        .write(&mut generated);
+    let generated = String::from_utf8(generated).expect("header is UTF-8");
+    let path = repo.join(header);
+    if std::env::var_os("GRADFLOW_BLESS").is_some() {
+        std::fs::write(&path, &generated).expect("write header");
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "{header} is stale: the C API changed. Regenerate it with\n    \
+         GRADFLOW_BLESS=1 cargo test -p gradflow-tests --test header\nand commit the result."
+    );
+}
+
+#[test]
+fn core_header_is_in_sync() {
+    check(
+        "core",
+        "include/cbindgen-core.toml",
+        "include/gradflow_core.h",
+    );
+}
+
+#[test]
+fn host_header_is_in_sync() {
+    check("host", "include/cbindgen.toml", "include/gradflow.h");
+}
