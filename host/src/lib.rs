@@ -20,5 +20,8 @@
 pub mod bench;
 pub mod capi;
 pub mod demo;
+pub mod fit;
+pub mod modelio;
+pub mod optim;
 pub mod parallel;
 pub mod stats;

@@ -1,5 +1,7 @@
 //! The `gradflow` command-line tool.
 
+mod commands;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -21,6 +23,10 @@ struct Cli {
 enum Command {
     /// Sample a built-in target and compare what was found with its known answer.
     Sample(SampleArgs),
+    /// Fit a 2D MLP energy to an analytic potential's energies and forces.
+    Fit(commands::FitArgs),
+    /// Convert a model between .gfm, .safetensors and a C array (.h).
+    Convert(commands::ConvertArgs),
     /// Time one ULA step of a 2→64→64→1 SiLU MLP energy per particle on one thread.
     Bench(BenchArgs),
 }
@@ -101,6 +107,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Bench(args) => bench(&args),
+        Command::Fit(args) => report("fit", commands::run_fit(&args)),
+        Command::Convert(args) => report("convert", commands::run_convert(&args)),
         Command::Sample(args) => {
             let settings = DemoSettings {
                 target: args.target,
@@ -122,6 +130,17 @@ fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
             }
+        }
+    }
+}
+
+/// Prints a subcommand's error as one line and sets the exit code.
+fn report(command: &str, result: Result<(), String>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gradflow {command}: {e}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -1,0 +1,146 @@
+//! The `fit` and `convert` subcommands of the `gradflow` tool.
+
+use std::path::{Path, PathBuf};
+
+use gradflow_host::fit::{FitSettings, FitTarget, fit};
+use gradflow_host::modelio::{ModelBytes, ModelIoError, activation_name, kind_name, write_atomic};
+
+/// Potentials `gradflow fit` can regress onto.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum FitPotential {
+    /// Müller–Brown times --scale, on [−1.5, 1.2] × [−0.2, 2.0].
+    MullerBrown,
+    /// The 2D double well (x₀² − 1)² + ½x₁² on [−2, 2]².
+    DoubleWell,
+}
+
+#[derive(clap::Args)]
+pub struct FitArgs {
+    /// The analytic potential whose energies and forces the network learns.
+    #[arg(long, value_enum, default_value = "muller-brown")]
+    potential: FitPotential,
+    /// Müller–Brown scale (inverse temperature).
+    #[arg(long, default_value_t = 0.05)]
+    scale: f64,
+    /// Hidden width of the 2→W→W→1 SiLU network: 16, 32 or 64.
+    #[arg(long, default_value_t = 32)]
+    width: usize,
+    /// Adam steps.
+    #[arg(long, default_value_t = 10000)]
+    iters: usize,
+    /// Training points per step.
+    #[arg(long, default_value_t = 128)]
+    batch: usize,
+    /// Weight of the force-matching term.
+    #[arg(long, default_value_t = 1.0)]
+    force_weight: f64,
+    /// Random seed.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Where to write the model file.
+    #[arg(long, short, default_value = "potential.gfm")]
+    out: PathBuf,
+}
+
+/// Runs `gradflow fit`.
+pub fn run_fit(args: &FitArgs) -> Result<(), String> {
+    let target = match args.potential {
+        FitPotential::MullerBrown => FitTarget::MullerBrown { scale: args.scale },
+        FitPotential::DoubleWell => FitTarget::DoubleWell {
+            barrier: 1.0,
+            stiffness: 1.0,
+        },
+    };
+    let settings = FitSettings {
+        target,
+        width: args.width,
+        iters: args.iters,
+        batch: args.batch,
+        force_weight: args.force_weight,
+        seed: args.seed,
+        ..FitSettings::default()
+    };
+    let start = std::time::Instant::now();
+    let (model, r) = fit(&settings).map_err(|e| e.to_string())?;
+    model.write(&args.out).map_err(|e| e.to_string())?;
+    println!(
+        "fitted 2→{w}→{w}→1 SiLU to {:?} in {:.1} s ({} steps × {} points)",
+        args.potential,
+        start.elapsed().as_secs_f64(),
+        args.iters,
+        args.batch,
+        w = args.width
+    );
+    println!(
+        "  RMS energy error {:.4} (energies have s.d. {:.3}); RMS force error {:.4} \
+         (forces have RMS {:.3})",
+        r.rms_energy, r.energy_std, r.rms_force, r.force_rms
+    );
+    println!("  wrote {}", args.out.display());
+    Ok(())
+}
+
+#[derive(clap::Args)]
+pub struct ConvertArgs {
+    /// Input: a gradflow model file (.gfm) or a safetensors file (.safetensors).
+    input: PathBuf,
+    /// Output: .gfm, .safetensors, or .h (a C array for firmware).
+    output: PathBuf,
+    /// Name of the C array (for .h output).
+    #[arg(long, default_value = "gradflow_model")]
+    name: String,
+}
+
+fn extension(path: &Path) -> &str {
+    path.extension().and_then(|e| e.to_str()).unwrap_or("")
+}
+
+/// Runs `gradflow convert`.
+pub fn run_convert(args: &ConvertArgs) -> Result<(), String> {
+    let text = |e: ModelIoError| e.to_string();
+    let model = match extension(&args.input) {
+        "gfm" => ModelBytes::read(&args.input).map_err(text)?,
+        "safetensors" => {
+            let bytes =
+                std::fs::read(&args.input).map_err(|e| format!("{}: {e}", args.input.display()))?;
+            ModelBytes::from_safetensors(&bytes).map_err(text)?
+        }
+        other => {
+            return Err(format!(
+                "unknown input format {other:?}: use .gfm or .safetensors"
+            ));
+        }
+    };
+    let bytes = match extension(&args.output) {
+        "gfm" => model.as_bytes().to_vec(),
+        "safetensors" => model.to_safetensors().map_err(text)?,
+        "h" => {
+            let valid = !args.name.is_empty()
+                && !args.name.starts_with(|c: char| c.is_ascii_digit())
+                && args
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !valid {
+                return Err(format!("--name {:?} is not a C identifier", args.name));
+            }
+            model.to_c_array(&args.name).into_bytes()
+        }
+        other => {
+            return Err(format!(
+                "unknown output format {other:?}: use .gfm, .safetensors or .h"
+            ));
+        }
+    };
+    write_atomic(&args.output, &bytes).map_err(text)?;
+    let a = *model.view().architecture();
+    println!(
+        "{} ({} {}, {} parameters) → {}",
+        args.input.display(),
+        kind_name(a.kind),
+        activation_name(a.activation),
+        a.n_params(),
+        args.output.display()
+    );
+    Ok(())
+}

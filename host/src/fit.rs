@@ -1,0 +1,239 @@
+//! Fitting an MLP energy to an analytic potential's energies and forces: a learned force
+//! field for the C/C++ examples and for firmware, and a standing check that a network of
+//! a given size can represent a given potential.
+//!
+//! The loss over points drawn uniformly in a box is, in units normalised by the targets'
+//! mean m and standard deviation s,
+//! `½(Ẽθ(x) − Ẽ(x))² + ½λ‖∇Ẽθ(x) − ∇Ẽ(x)‖²`. The force term's parameter gradient
+//! `∇θ(∇ₓẼθ · r)` (r the force residual) is a directional derivative of `∇θẼθ` along r,
+//! taken by a central difference of two parameter VJPs (step h = 1e-4 along r/‖r‖, error
+//! O(h²) ≈ 1e-8 relative in f64). Training runs in f64; the file stores f32 weights with
+//! the normalisation folded into the output layer.
+
+use gradflow_core::model::{Architecture, ModelKind};
+use gradflow_core::{Activation, DoubleWell, Energy, Mlp, MlpParams, MullerBrown, StreamRng};
+
+use crate::modelio::{ModelBytes, ModelIoError};
+use crate::optim::Adam;
+
+/// The potential to fit (2D).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FitTarget {
+    /// Müller–Brown times `scale`, on x ∈ [−1.5, 1.2], y ∈ [−0.2, 2.0].
+    MullerBrown {
+        /// The scale (inverse temperature).
+        scale: f64,
+    },
+    /// The 2D double well h(x₀² − 1)² + ½κx₁², on [−2, 2]².
+    DoubleWell {
+        /// Barrier h.
+        barrier: f64,
+        /// Transverse stiffness κ.
+        stiffness: f64,
+    },
+}
+
+impl FitTarget {
+    /// The box the training points are drawn from: (lower corner, upper corner).
+    pub fn domain(&self) -> ([f64; 2], [f64; 2]) {
+        match self {
+            Self::MullerBrown { .. } => ([-1.5, -0.2], [1.2, 2.0]),
+            Self::DoubleWell { .. } => ([-2.0, -2.0], [2.0, 2.0]),
+        }
+    }
+
+    fn energy_grad(&self, x: &[f64; 2], g: &mut [f64; 2]) -> f64 {
+        match *self {
+            Self::MullerBrown { scale } => MullerBrown { scale }.energy_grad(x, g),
+            Self::DoubleWell { barrier, stiffness } => {
+                DoubleWell::<f64, 2>::new(barrier, stiffness)
+                    .map_or(f64::NAN, |e| e.energy_grad(x, g))
+            }
+        }
+    }
+}
+
+/// Settings of [`fit`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FitSettings {
+    /// The potential.
+    pub target: FitTarget,
+    /// Hidden width: 16, 32 or 64 (two hidden layers).
+    pub width: usize,
+    /// Activation of the hidden layers (smooth ones give smooth forces).
+    pub activation: Activation,
+    /// Adam steps.
+    pub iters: usize,
+    /// Points per step.
+    pub batch: usize,
+    /// Initial learning rate (decays linearly to 5 % of it).
+    pub lr: f64,
+    /// Weight λ of the force term.
+    pub force_weight: f64,
+    /// Random seed (initialisation and training points).
+    pub seed: u64,
+}
+
+impl Default for FitSettings {
+    fn default() -> Self {
+        Self {
+            target: FitTarget::MullerBrown { scale: 0.05 },
+            width: 32,
+            activation: Activation::Silu,
+            iters: 10000,
+            batch: 128,
+            lr: 3e-3,
+            force_weight: 1.0,
+            seed: 0,
+        }
+    }
+}
+
+/// Accuracy of a fit on 4096 fresh points, in the potential's units.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FitReport {
+    /// Root-mean-square energy error.
+    pub rms_energy: f64,
+    /// Root-mean-square force error (over all components).
+    pub rms_force: f64,
+    /// Standard deviation of the target energies (the scale to judge `rms_energy` by).
+    pub energy_std: f64,
+    /// Root-mean-square of the target force components.
+    pub force_rms: f64,
+}
+
+/// Why a fit failed.
+#[derive(Debug)]
+pub enum FitError {
+    /// A setting is invalid (which, and why).
+    Settings(&'static str),
+    /// The loss became NaN or infinite (learning rate too high?).
+    Diverged,
+    /// Encoding the model failed.
+    Model(ModelIoError),
+}
+
+impl std::fmt::Display for FitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Settings(what) => write!(f, "invalid fit settings: {what}"),
+            Self::Diverged => write!(f, "fit diverged (NaN loss): lower the learning rate"),
+            Self::Model(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for FitError {}
+
+/// Fits the MLP and returns its model file with the accuracy reached.
+pub fn fit(s: &FitSettings) -> Result<(ModelBytes, FitReport), FitError> {
+    if s.iters == 0 || s.batch == 0 || !(s.lr > 0.0) || !(s.force_weight >= 0.0) {
+        return Err(FitError::Settings(
+            "iters, batch and lr must be > 0, force weight >= 0",
+        ));
+    }
+    match s.width {
+        16 => fit_width::<16>(s),
+        32 => fit_width::<32>(s),
+        64 => fit_width::<64>(s),
+        _ => Err(FitError::Settings("width must be 16, 32 or 64")),
+    }
+}
+
+fn point(rng: &mut StreamRng, (lo, hi): ([f64; 2], [f64; 2])) -> [f64; 2] {
+    core::array::from_fn(|k| lo[k] + (hi[k] - lo[k]) * rng.uniform_open01())
+}
+
+fn fit_width<const W: usize>(s: &FitSettings) -> Result<(ModelBytes, FitReport), FitError> {
+    let domain = s.target.domain();
+    // Target normalisation from 4096 points.
+    let mut rng = StreamRng::new(s.seed, 1);
+    let probe: Vec<f64> = (0..4096)
+        .map(|_| {
+            s.target
+                .energy_grad(&point(&mut rng, domain), &mut [0.0; 2])
+        })
+        .collect();
+    let mean = probe.iter().sum::<f64>() / probe.len() as f64;
+    let std = (probe.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / probe.len() as f64).sqrt();
+    if !(std > 0.0) || !mean.is_finite() {
+        return Err(FitError::Settings(
+            "the potential is constant or not finite on its box",
+        ));
+    }
+
+    let mut params = MlpParams::<f64, 2, W, 1, 1>::zeroed();
+    params.init_lecun_normal(&mut StreamRng::new(s.seed, 0));
+    let mut adam = Adam::new(MlpParams::<f64, 2, W, 1, 1>::LEN, s.lr);
+    let mut points = StreamRng::new(s.seed, 2);
+    let h = 1e-4;
+    for it in 0..s.iters {
+        adam.lr = s.lr * (1.0 - 0.95 * it as f64 / s.iters as f64);
+        let net = Mlp::new(params, s.activation);
+        let mut grad = MlpParams::<f64, 2, W, 1, 1>::zeroed();
+        let mut loss = 0.0;
+        let inv_b = 1.0 / s.batch as f64;
+        for _ in 0..s.batch {
+            let x = point(&mut points, domain);
+            let mut g = [0.0; 2];
+            let e = (s.target.energy_grad(&x, &mut g) - mean) / std;
+            let g = g.map(|v| v / std);
+            let mut gx = [0.0; 2];
+            let r_e = net.vjp(&x, &[1.0], &mut gx, None)[0] - e;
+            net.vjp(&x, &[r_e * inv_b], &mut [0.0; 2], Some(&mut grad));
+            let r = [gx[0] - g[0], gx[1] - g[1]];
+            let norm = (r[0] * r[0] + r[1] * r[1]).sqrt();
+            loss += 0.5 * (r_e * r_e + s.force_weight * norm * norm) * inv_b;
+            if s.force_weight > 0.0 && norm > 0.0 {
+                let c = s.force_weight * norm / (2.0 * h) * inv_b;
+                let u = [r[0] / norm * h, r[1] / norm * h];
+                let (xp, xm) = ([x[0] + u[0], x[1] + u[1]], [x[0] - u[0], x[1] - u[1]]);
+                net.vjp(&xp, &[c], &mut [0.0; 2], Some(&mut grad));
+                net.vjp(&xm, &[-c], &mut [0.0; 2], Some(&mut grad));
+            }
+        }
+        if !loss.is_finite() {
+            return Err(FitError::Diverged);
+        }
+        adam.step(params.as_flat_mut(), grad.as_flat());
+    }
+
+    // Fold the normalisation into the output layer: E = std·net + mean.
+    for row in params.output.weight.iter_mut() {
+        row[0] *= std;
+    }
+    params.output.bias[0] = params.output.bias[0] * std + mean;
+    let weights: Vec<f32> = params.as_flat().iter().map(|&v| v as f32).collect();
+    let arch = Architecture::mlp(ModelKind::Energy, s.activation, 2, &[W, W], 1)
+        .map_err(|e| FitError::Model(e.into()))?;
+    let model = ModelBytes::encode(&arch, &weights).map_err(FitError::Model)?;
+
+    // Accuracy of the stored (f32) network on fresh points, evaluated in f64.
+    let view = model.view();
+    let mut scratch = vec![0.0f64; view.scratch_len()];
+    let mut test = StreamRng::new(s.seed, 3);
+    let (mut se, mut sf, mut e2, mut f2, mut e1) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let n = 4096;
+    for _ in 0..n {
+        let x = point(&mut test, domain);
+        let mut g = [0.0; 2];
+        let e = s.target.energy_grad(&x, &mut g);
+        let mut gm = [0.0; 2];
+        let em = view
+            .energy_grad(&x, &mut gm, &mut scratch)
+            .map_err(|e| FitError::Model(e.into()))?;
+        se += (em - e).powi(2);
+        sf += (gm[0] - g[0]).powi(2) + (gm[1] - g[1]).powi(2);
+        e1 += e;
+        e2 += e * e;
+        f2 += g[0] * g[0] + g[1] * g[1];
+    }
+    let nf = n as f64;
+    let report = FitReport {
+        rms_energy: (se / nf).sqrt(),
+        rms_force: (sf / (2.0 * nf)).sqrt(),
+        energy_std: (e2 / nf - (e1 / nf).powi(2)).max(0.0).sqrt(),
+        force_rms: (f2 / (2.0 * nf)).sqrt(),
+    };
+    Ok((model, report))
+}
