@@ -31,6 +31,9 @@ pub struct FitArgs {
     /// Training points per step.
     #[arg(long, default_value_t = 128)]
     batch: usize,
+    /// Initial Adam learning rate (decays linearly to 5 % of it).
+    #[arg(long, default_value_t = 1e-2)]
+    lr: f64,
     /// Weight of the force-matching term.
     #[arg(long, default_value_t = 1.0)]
     force_weight: f64,
@@ -57,6 +60,7 @@ pub fn run_fit(args: &FitArgs) -> Result<(), String> {
         iters: args.iters,
         batch: args.batch,
         force_weight: args.force_weight,
+        lr: args.lr,
         seed: args.seed,
         ..FitSettings::default()
     };

@@ -82,7 +82,7 @@ impl Default for FitSettings {
             activation: Activation::Silu,
             iters: 10000,
             batch: 128,
-            lr: 3e-3,
+            lr: 1e-2,
             force_weight: 1.0,
             seed: 0,
         }
@@ -127,7 +127,9 @@ impl std::error::Error for FitError {}
 
 /// Fits the MLP and returns its model file with the accuracy reached.
 pub fn fit(s: &FitSettings) -> Result<(ModelBytes, FitReport), FitError> {
-    if s.iters == 0 || s.batch == 0 || !(s.lr > 0.0) || !(s.force_weight >= 0.0) {
+    let lr_ok = s.lr.is_finite() && s.lr > 0.0;
+    let weight_ok = s.force_weight.is_finite() && s.force_weight >= 0.0;
+    if s.iters == 0 || s.batch == 0 || !lr_ok || !weight_ok {
         return Err(FitError::Settings(
             "iters, batch and lr must be > 0, force weight >= 0",
         ));
@@ -156,7 +158,7 @@ fn fit_width<const W: usize>(s: &FitSettings) -> Result<(ModelBytes, FitReport),
         .collect();
     let mean = probe.iter().sum::<f64>() / probe.len() as f64;
     let std = (probe.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / probe.len() as f64).sqrt();
-    if !(std > 0.0) || !mean.is_finite() {
+    if std.is_nan() || std <= 0.0 || !mean.is_finite() {
         return Err(FitError::Settings(
             "the potential is constant or not finite on its box",
         ));

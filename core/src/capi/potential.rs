@@ -77,12 +77,23 @@ impl GfPotential {
         Ok(resolved)
     }
 
-    /// Scalars of scratch the potential itself needs (a model's evaluation buffers).
-    pub fn scratch_len<S: Scalar>(&self) -> Result<usize, GfStatus> {
-        Ok(match self.resolve::<S>()? {
-            Resolved::Model(view) => view.scratch_len(),
-            _ => 0,
-        })
+    /// Fails unless the potential resolves in precision `S` (valid kind, settings, model).
+    pub fn validate<S: Scalar>(&self) -> Result<(), GfStatus> {
+        self.resolve::<S>().map(|_| ())
+    }
+
+    /// Scalars of scratch the potential itself needs (a model's evaluation buffers; 0 for
+    /// analytic potentials). Checks the model but not analytic settings.
+    pub fn own_scratch_len(&self) -> Result<usize, GfStatus> {
+        match self.kind {
+            GF_POTENTIAL_MODEL => {
+                // SAFETY: as in `resolve`.
+                let model = unsafe { c_ref(self.model) }?;
+                Ok(model.view()?.scratch_len())
+            }
+            GF_POTENTIAL_DOUBLE_WELL..=GF_POTENTIAL_LJ13 => Ok(0),
+            _ => Err(GfStatus::UnknownCode),
+        }
     }
 
     /// Runs `f` on the potential as an [`Energy`] in precision `S`, giving a model the
@@ -111,9 +122,8 @@ impl GfPotential {
     }
 }
 
-/// Fills `out` with a potential after checking it resolves.
+/// Writes a potential whose settings the caller has checked.
 fn fill(out: *mut GfPotential, pot: GfPotential) -> Result<(), GfStatus> {
-    pot.resolve::<f64>()?;
     // SAFETY: `out` comes from a C caller whose contract makes it NULL or writable.
     *unsafe { c_mut(out) }? = pot;
     Ok(())
@@ -140,7 +150,9 @@ pub unsafe extern "C" fn gf_potential_model(
     guard(|| {
         // SAFETY: the caller's contract above.
         let m = unsafe { c_ref(model) }?;
-        let dim = m.view()?.architecture().x_dim as u32;
+        let view = m.view()?;
+        view.expect_kind(ModelKind::Energy)?;
+        let dim = view.architecture().x_dim as u32;
         fill(
             out,
             GfPotential {

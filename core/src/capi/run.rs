@@ -152,7 +152,7 @@ fn check_scratch(found: usize, needed: usize) -> Result<(), GfStatus> {
 /// Scalars of scratch for one call on `pot` with sampler `sampler` (or
 /// [`GF_SAMPLER_NONE`] for energies and forces), in precision `S`.
 pub fn scratch_len<S: Scalar>(pot: &GfPotential, sampler: u32) -> Result<usize, GfStatus> {
-    let own = pot.scratch_len::<S>()?;
+    let own = pot.own_scratch_len()?;
     if sampler == GF_SAMPLER_NONE {
         return Ok(own + pot.dim as usize);
     }
@@ -173,7 +173,7 @@ pub fn check_energy_force<S: Scalar>(
     }
     expect_len(x.len(), n, d)?;
     expect_len(force.len(), n, d)?;
-    pot.scratch_len::<S>()?;
+    pot.validate::<S>()?;
     check_finite_input(x)
 }
 
@@ -222,7 +222,7 @@ pub fn check_sample<S: Scalar>(
         return Err(GfStatus::ZeroCount);
     }
     expect_len(state.len(), n, kernel.state_len(d))?;
-    pot.scratch_len::<S>()?;
+    pot.validate::<S>()?;
     check_finite_input(state)?;
     for r in rngs {
         r.stream()?;

@@ -186,8 +186,10 @@ pub struct Architecture {
     pub z_dim: usize,
     /// Output dimension.
     pub out_dim: usize,
-    widths: [usize; MAX_HIDDEN_LAYERS],
-    n_hidden: usize,
+    // u16 (widths ≤ 4096) and u8 keep the struct small: it is copied along the C API's
+    // call chains, where every byte is stack on a microcontroller.
+    widths: [u16; MAX_HIDDEN_LAYERS],
+    n_hidden: u8,
 }
 
 impl Architecture {
@@ -267,8 +269,10 @@ impl Architecture {
                 ModelKind::Velocity => "a velocity field has out_dim = x_dim and no latent",
             });
         }
-        let mut w = [0; MAX_HIDDEN_LAYERS];
-        w[..widths.len()].copy_from_slice(widths);
+        let mut w = [0u16; MAX_HIDDEN_LAYERS];
+        for (dst, &src) in w.iter_mut().zip(widths) {
+            *dst = src as u16;
+        }
         Ok(Self {
             kind,
             activation,
@@ -277,13 +281,20 @@ impl Architecture {
             z_dim,
             out_dim,
             widths: w,
-            n_hidden: widths.len(),
+            n_hidden: widths.len() as u8,
         })
     }
 
-    /// The hidden widths.
-    pub fn widths(&self) -> &[usize] {
-        &self.widths[..self.n_hidden]
+    /// The hidden widths, first to last.
+    pub fn widths(&self) -> impl ExactSizeIterator<Item = usize> + Clone + '_ {
+        self.widths[..self.n_hidden as usize]
+            .iter()
+            .map(|&w| w as usize)
+    }
+
+    /// Number of hidden layers.
+    pub fn n_hidden(&self) -> usize {
+        self.n_hidden as usize
     }
 
     /// The network's input size: x_dim + z_dim, plus 1 with time input.
@@ -295,7 +306,7 @@ impl Architecture {
     pub fn layer_dims(&self, k: usize) -> (usize, usize) {
         let n = |j: usize| match j {
             0 => self.in_dim(),
-            j if j <= self.n_hidden => self.widths[j - 1],
+            j if j <= self.n_hidden() => self.widths[j - 1] as usize,
             _ => self.out_dim,
         };
         (n(k), n(k + 1))
@@ -303,7 +314,7 @@ impl Architecture {
 
     /// Number of layers (hidden layers + the output layer).
     pub fn n_layers(&self) -> usize {
-        self.n_hidden + 1
+        self.n_hidden() + 1
     }
 
     /// Number of `f32` parameters.
@@ -318,14 +329,14 @@ impl Architecture {
 
     /// Header bytes: 64 + 4·n_hidden, rounded up to a multiple of 16.
     pub fn header_len(&self) -> usize {
-        (FIXED_HEADER_LEN + 4 * self.n_hidden).next_multiple_of(16)
+        (FIXED_HEADER_LEN + 4 * self.n_hidden()).next_multiple_of(16)
     }
 
     /// Scalars of scratch that [`super::ModelView`]'s evaluations need:
     /// `in_dim + 2·Σwidths + 2·max(widths, out_dim)`.
     pub fn scratch_len(&self) -> usize {
-        let widest = self.widths().iter().copied().fold(self.out_dim, usize::max);
-        self.in_dim() + 2 * self.widths().iter().sum::<usize>() + 2 * widest
+        let widest = self.widths().fold(self.out_dim, usize::max);
+        self.in_dim() + 2 * self.widths().sum::<usize>() + 2 * widest
     }
 
     /// Reads and validates the header at the start of `bytes` (not the weights or the
@@ -417,13 +428,13 @@ impl Architecture {
             self.x_dim as u32,
             self.z_dim as u32,
             self.out_dim as u32,
-            self.n_hidden as u32,
+            self.n_hidden() as u32,
             self.n_params() as u32,
         ];
         for (i, w) in words.into_iter().enumerate() {
             header[8 + 4 * i..12 + 4 * i].copy_from_slice(&w.to_le_bytes());
         }
-        for (k, &w) in self.widths().iter().enumerate() {
+        for (k, w) in self.widths().enumerate() {
             let at = FIXED_HEADER_LEN + 4 * k;
             header[at..at + 4].copy_from_slice(&(w as u32).to_le_bytes());
         }

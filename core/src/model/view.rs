@@ -168,9 +168,9 @@ impl<'a> ModelView<'a> {
         check_len("model gradient", arch.in_dim(), grad.len())?;
         self.check_scratch(scratch)?;
         let hidden = arch.n_layers() - 1;
-        let total: usize = arch.widths().iter().sum();
+        let total: usize = arch.widths().sum();
         let (tape, work) = scratch.split_at_mut(2 * total);
-        let widest = arch.widths().iter().copied().fold(1, usize::max);
+        let widest = arch.widths().fold(1, usize::max);
         let (delta, back) = work.split_at_mut(widest);
         // Forward, keeping σ(z) and σ′(z) of every hidden layer: layer k's activations at
         // tape[2·off_k..], its derivatives right after them.
@@ -261,12 +261,7 @@ impl<'a> ModelView<'a> {
         scratch: &mut [S],
     ) -> Result<(), Error> {
         check_len("model output", self.arch.out_dim, out.len())?;
-        let widest = self
-            .arch
-            .widths()
-            .iter()
-            .copied()
-            .fold(self.arch.out_dim, usize::max);
+        let widest = self.arch.widths().fold(self.arch.out_dim, usize::max);
         if scratch.len() < 2 * widest {
             return Err(Error::ScratchTooSmall {
                 needed: 2 * widest,

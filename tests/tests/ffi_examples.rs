@@ -1,0 +1,249 @@
+//! Builds and runs the C99, C++17 and embedded examples of `ffi-examples/` with
+//! `-Wall -Wextra -Werror -pedantic`, against the static libraries of this checkout.
+//!
+//! - C99 `double_well`: MALA through the C API; its histogram must follow the Boltzmann
+//!   law, and the threaded host call must give the same bits.
+//! - C++17 `particles`: velocity-Verlet dynamics on an MLP fitted here to Müller–Brown
+//!   (the same fit as `gradflow fit`); learned forces must match the analytic ones and
+//!   energy must be conserved.
+//! - embedded `embedded`: the no_std library, static buffers, the model as a C array, a
+//!   malloc that aborts; its samples must equal the Rust core's bit for bit. Its footprint
+//!   (stack high-water mark, static state, library `.text`) is printed.
+//!
+//! The host library is `libgradflow_host.a` next to this test's own build (cargo builds it
+//! because this crate depends on gradflow-host); the no_std library is built here with an
+//! inner cargo into `target/ffi-embedded`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use gradflow_core::capi::{
+    GF_SAMPLER_MALA, GfModel, GfPotential, GfRng, GfSamplerParams, GfStatus, energy_force,
+    gf_model_open, gf_potential_model, gf_rng_init_streams, gf_sampler_params_default, sample,
+};
+use gradflow_host::fit::{FitSettings, fit};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// `target/<profile>`, where cargo put this test's dependencies (and the host's `.a`).
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().and_then(Path::parent).unwrap().to_path_buf()
+}
+
+fn out_dir(name: &str) -> PathBuf {
+    let dir = repo().join("target/ffi-examples").join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run(cmd: &mut Command, what: &str) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    println!("--- {what} ---\n{stdout}");
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+fn make(out: &Path, target: &str, extra: &[String]) {
+    let mut cmd = Command::new("make");
+    cmd.arg("-B")
+        .arg("-C")
+        .arg(repo().join("ffi-examples"))
+        .arg(format!("ROOT={}", repo().display()))
+        .arg(format!("LIBDIR={}", profile_dir().display()))
+        .arg(format!("OUT={}", out.display()))
+        .args(extra)
+        .arg(target);
+    run(&mut cmd, &format!("make {target}"));
+}
+
+fn host_lib_present() {
+    let lib = profile_dir().join("libgradflow_host.a");
+    assert!(
+        lib.exists(),
+        "{} is missing: cargo should have built it as a dependency of this crate",
+        lib.display()
+    );
+}
+
+#[test]
+fn c99_double_well_follows_the_boltzmann_law() {
+    host_lib_present();
+    let out = out_dir("c99");
+    make(&out, &format!("{}/double_well", out.display()), &[]);
+    let stdout = run(&mut Command::new(out.join("double_well")), "double_well");
+    assert!(stdout.contains("PASS"));
+}
+
+#[test]
+fn cpp17_particles_run_on_a_learned_potential() {
+    host_lib_present();
+    let out = out_dir("cpp17");
+    let (model, report) = fit(&FitSettings::default()).expect("fit");
+    println!("fit: {report:?}");
+    let path = out.join("potential.gfm");
+    model.write(&path).unwrap();
+    make(&out, &format!("{}/particles", out.display()), &[]);
+    let stdout = run(
+        Command::new(out.join("particles")).arg(&path).arg("0.05"),
+        "particles",
+    );
+    assert!(stdout.contains("PASS"));
+}
+
+/// Sum of the sizes of the input sections from the gradflow library in output section
+/// `section` of a GNU ld map file (after `--gc-sections`).
+fn library_section_bytes(map: &str, section: &str) -> usize {
+    let body = map
+        .split_once("Linker script and memory map")
+        .map_or(map, |(_, b)| b);
+    let (mut total, mut current, mut pending) = (0, String::new(), false);
+    for line in body.lines() {
+        if !line.starts_with(' ') && line.starts_with('.') {
+            current = line.split_whitespace().next().unwrap_or("").to_string();
+        }
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let entry = if line.starts_with(' ') && fields.len() == 1 && fields[0].starts_with('.') {
+            pending = true;
+            continue;
+        } else if line.starts_with(' ') && fields.len() >= 4 && fields[0].starts_with('.') {
+            Some((fields[2], fields[3..].join(" ")))
+        } else if pending && fields.len() >= 3 && fields[0].starts_with("0x") {
+            Some((fields[1], fields[2..].join(" ")))
+        } else {
+            None
+        };
+        pending = false;
+        if let Some((size, file)) = entry
+            && current == section
+            && file.contains("libgradflow_embedded.a")
+        {
+            total += usize::from_str_radix(size.trim_start_matches("0x"), 16).unwrap_or(0);
+        }
+    }
+    total
+}
+
+fn field(stdout: &str, key: &str) -> usize {
+    stdout
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix(&format!("{key}=")))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{key}= missing from the output"))
+}
+
+#[test]
+fn embedded_example_allocates_nothing_and_matches_the_core() {
+    let repo = repo();
+    let out = out_dir("embedded");
+    let target_dir = repo.join("target/ffi-embedded");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    run(
+        Command::new(cargo)
+            .args(["build", "--release", "--manifest-path"])
+            .arg(repo.join("ffi-examples/embedded/rust/Cargo.toml"))
+            .arg("--target-dir")
+            .arg(&target_dir),
+        "cargo build (no_std library)",
+    );
+    // A 2→16→16→1 energy, compiled in as a C array.
+    let settings = FitSettings {
+        width: 16,
+        iters: 2000,
+        ..FitSettings::default()
+    };
+    let (model, _) = fit(&settings).expect("fit");
+    std::fs::write(out.join("model_data.h"), model.to_c_array("gradflow_model")).unwrap();
+    make(
+        &out,
+        "embedded",
+        &[format!(
+            "EMBEDDED_LIB={}",
+            target_dir.join("release/libgradflow_embedded.a").display()
+        )],
+    );
+    let stdout = run(&mut Command::new(out.join("embedded")), "embedded");
+    assert!(stdout.contains("PASS"));
+
+    // The same run in Rust, through the core's safe API: same bits.
+    let bytes = model.as_bytes();
+    let mut m = std::mem::MaybeUninit::<GfModel>::uninit();
+    let mut pot = std::mem::MaybeUninit::<GfPotential>::uninit();
+    let mut params = std::mem::MaybeUninit::<GfSamplerParams>::uninit();
+    let mut rngs = [GfRng::default(); 8];
+    // SAFETY: valid pointers to writable locals and the model bytes, which outlive them.
+    unsafe {
+        assert_eq!(
+            gf_model_open(bytes.as_ptr(), bytes.len(), m.as_mut_ptr()),
+            GfStatus::Ok
+        );
+        assert_eq!(
+            gf_potential_model(m.as_ptr(), pot.as_mut_ptr()),
+            GfStatus::Ok
+        );
+        assert_eq!(
+            gf_sampler_params_default(GF_SAMPLER_MALA, params.as_mut_ptr()),
+            GfStatus::Ok
+        );
+        assert_eq!(
+            gf_rng_init_streams(5, 0, rngs.as_mut_ptr(), 8),
+            GfStatus::Ok
+        );
+    }
+    // SAFETY: all three were written by the successful calls above.
+    let (pot, mut params) = unsafe { (pot.assume_init(), params.assume_init()) };
+    params.step = 0.01;
+    let mut state: Vec<f32> = (0..16)
+        .map(|i| if i % 2 == 1 { 0.5 } else { -0.5 })
+        .collect();
+    let mut scratch = vec![0f32; 128];
+    sample(
+        &pot,
+        GF_SAMPLER_MALA,
+        &params,
+        &mut state,
+        &mut rngs,
+        200,
+        &mut scratch,
+    )
+    .unwrap();
+    let (mut energy, mut force) = (vec![0f32; 8], vec![0f32; 16]);
+    energy_force(&pot, &state, &mut energy, &mut force, &mut scratch).unwrap();
+    for (i, x) in state.iter().enumerate() {
+        assert!(
+            stdout.contains(&format!("state {i} {:08x}\n", x.to_bits())),
+            "state {i} differs from the Rust core's {:08x}",
+            x.to_bits()
+        );
+    }
+    for (i, e) in energy.iter().enumerate() {
+        assert!(stdout.contains(&format!("energy {i} {:08x}\n", e.to_bits())));
+    }
+
+    let map = std::fs::read_to_string(out.join("embedded.map")).unwrap();
+    let text = library_section_bytes(&map, ".text");
+    let rodata = library_section_bytes(&map, ".rodata");
+    let (stack, statics) = (
+        field(&stdout, "stack_bytes"),
+        field(&stdout, "static_bytes"),
+    );
+    println!(
+        "footprint (2→16→16→1 energy, 8 particles, MALA + forces): stack high-water {stack} B, \
+         static state {statics} B, RAM {} B; library .text {text} B, .rodata {rodata} B",
+        stack + statics
+    );
+    assert!(text > 1000, "map parsing found no library code ({text} B)");
+}
