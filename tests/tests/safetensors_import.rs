@@ -17,11 +17,19 @@ fn imported_model_matches_numpy() {
     let mut scratch = vec![0.0f64; view.scratch_len()];
     let points = expected["points"].as_array().unwrap();
     for (k, p) in points.iter().enumerate() {
-        let x: Vec<f64> = p.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let x: Vec<f64> = p
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
         let mut g = vec![0.0; 3];
         let e = view.energy_grad(&x, &mut g, &mut scratch).unwrap();
         let e_ref = expected["energy"][k].as_f64().unwrap();
-        assert!((e - e_ref).abs() <= 1e-12 * e_ref.abs().max(1.0), "{e} vs {e_ref}");
+        assert!(
+            (e - e_ref).abs() <= 1e-12 * e_ref.abs().max(1.0),
+            "{e} vs {e_ref}"
+        );
         for i in 0..3 {
             let g_ref = expected["grad"][k][i].as_f64().unwrap();
             assert!((g[i] - g_ref).abs() <= 1e-12 * g_ref.abs().max(1.0));

@@ -129,9 +129,16 @@ pub unsafe fn c_slice_mut<'a, T>(ptr: *mut T, len: usize) -> Result<&'a mut [T],
     Ok(unsafe { core::slice::from_raw_parts_mut(ptr, len) })
 }
 
-/// Fails with [`GfStatus::AliasedBuffers`] if any two of the byte ranges
-/// `(address, element count, element size)` overlap. Call it before making slices.
+/// Fails with [`GfStatus::SizeOverflow`] if a byte range `(address, element count,
+/// element size)` exceeds `isize::MAX` bytes, then with [`GfStatus::AliasedBuffers`] if any
+/// two overlap. Call it before making slices.
 pub fn disjoint(ranges: &[(usize, usize, usize)]) -> Result<(), GfStatus> {
+    for &(_, n, size) in ranges {
+        match n.checked_mul(size) {
+            Some(bytes) if bytes <= isize::MAX as usize => {}
+            _ => return Err(GfStatus::SizeOverflow),
+        }
+    }
     for (i, &(a, an, asz)) in ranges.iter().enumerate() {
         for &(b, bn, bsz) in &ranges[i + 1..] {
             let a_end = a.saturating_add(an.saturating_mul(asz));
