@@ -10,9 +10,10 @@
 //!   malloc that aborts; its samples must equal the Rust core's bit for bit. Its footprint
 //!   (stack high-water mark, static state, library `.text`) is printed.
 //!
-//! The host library is `libgradflow_host.a` next to this test's own build (cargo builds it
-//! because this crate depends on gradflow-host); the no_std library is built here with an
-//! inner cargo into `target/ffi-embedded`.
+//! The host library is the `libgradflow_host-<hash>.a` that cargo built in this test's
+//! `deps/` directory (it builds every crate type of gradflow-host because this crate
+//! depends on it; only root packages get a copy without the hash); the no_std library is
+//! built here with an inner cargo into `target/ffi-embedded`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -63,40 +64,54 @@ fn make(out: &Path, target: &str, extra: &[String]) {
         .arg("-C")
         .arg(repo().join("ffi-examples"))
         .arg(format!("ROOT={}", repo().display()))
-        .arg(format!("LIBDIR={}", profile_dir().display()))
         .arg(format!("OUT={}", out.display()))
         .args(extra)
         .arg(target);
     run(&mut cmd, &format!("make {target}"));
 }
 
-fn host_lib_present() {
-    let lib = profile_dir().join("libgradflow_host.a");
-    assert!(
-        lib.exists(),
-        "{} is missing: cargo should have built it as a dependency of this crate",
-        lib.display()
-    );
+/// The newest `libgradflow_host-*.a` in `deps/`: the one this `cargo test` built (or found
+/// up to date).
+fn host_lib() -> String {
+    let deps = profile_dir().join("deps");
+    let newest = std::fs::read_dir(&deps)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with("libgradflow_host-") && name.ends_with(".a")
+        })
+        .max_by_key(|e| e.metadata().and_then(|m| m.modified()).ok());
+    let lib = newest.unwrap_or_else(|| {
+        panic!(
+            "no libgradflow_host-*.a in {}: cargo should have built it as a dependency of \
+             this crate",
+            deps.display()
+        )
+    });
+    format!("HOST_LIB={}", lib.path().display())
 }
 
 #[test]
 fn c99_double_well_follows_the_boltzmann_law() {
-    host_lib_present();
     let out = out_dir("c99");
-    make(&out, &format!("{}/double_well", out.display()), &[]);
+    make(
+        &out,
+        &format!("{}/double_well", out.display()),
+        &[host_lib()],
+    );
     let stdout = run(&mut Command::new(out.join("double_well")), "double_well");
     assert!(stdout.contains("PASS"));
 }
 
 #[test]
 fn cpp17_particles_run_on_a_learned_potential() {
-    host_lib_present();
     let out = out_dir("cpp17");
     let (model, report) = fit(&FitSettings::default()).expect("fit");
     println!("fit: {report:?}");
     let path = out.join("potential.gfm");
     model.write(&path).unwrap();
-    make(&out, &format!("{}/particles", out.display()), &[]);
+    make(&out, &format!("{}/particles", out.display()), &[host_lib()]);
     let stdout = run(
         Command::new(out.join("particles")).arg(&path).arg("0.05"),
         "particles",
