@@ -443,15 +443,20 @@ proptest! {
             b[body..].copy_from_slice(&crc.to_le_bytes());
         }
         match open(&b) {
-            Ok(m) => {
+            Ok(m) if m.kind == ModelKind::Energy as u32 => {
                 // Resealed edits of weights are valid models; they must then evaluate.
                 let pot = potential(&m);
-                let x = [0.1, 0.2];
-                let (mut e, mut f, mut s) = ([0.0; 1], [0.0; 2], vec![0.0; 256]);
-                let st = ef(&pot, 1, &x, 2, &mut e, &mut f, &mut s, 256);
-                prop_assert!(st == GfStatus::Ok || st == GfStatus::NonFiniteResult
-                    || st == GfStatus::ScratchTooSmall, "{st:?}");
+                let mut len = 0usize;
+                // SAFETY: valid pointers.
+                prop_assert_eq!(unsafe { gf_scratch_len(&pot, GF_SAMPLER_NONE, &mut len) }, GfStatus::Ok);
+                let d = m.x_dim as usize;
+                let x = vec![0.1; d];
+                let (mut e, mut f, mut s) = ([0.0; 1], vec![0.0; d], vec![0.0; len]);
+                let st = ef(&pot, 1, &x, d, &mut e, &mut f, &mut s, len);
+                prop_assert!(st == GfStatus::Ok || st == GfStatus::NonFiniteResult, "{st:?}");
             }
+            // An edit that turned the kind into another valid one.
+            Ok(_) => {}
             Err(s) => prop_assert!(MODEL_STATUSES.contains(&s), "{s:?}"),
         }
     }

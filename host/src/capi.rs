@@ -10,14 +10,16 @@ use std::ffi::{CStr, c_char};
 use gradflow_core::Scalar;
 use gradflow_core::capi::{
     GF_SAMPLER_NONE, GfModel, GfPotential, GfRng, GfSampleReport, GfSamplerParams, GfStatus, c_mut,
-    c_ref, c_slice, c_slice_mut, check_energy_force, check_sample, disjoint, energy_force,
-    gf_model_open, guard, sample, scratch_len,
+    c_ref, check_energy_force, check_sample, energy_force, energy_force_slices, guard, sample,
+    sample_slices, scratch_len, write_optional,
 };
 
 /// A model file read into memory by [`gf_model_file_load`]; free it with
 /// [`gf_model_file_free`].
 #[derive(Debug)]
 pub struct GfModelFile {
+    /// The file's bytes, which `model` points into; owned here, never read directly.
+    #[allow(dead_code)]
     bytes: Box<[u8]>,
     model: GfModel,
 }
@@ -45,26 +47,10 @@ pub unsafe extern "C" fn gf_model_file_load(
         let bytes = std::fs::read(path)
             .map_err(|_| GfStatus::Io)?
             .into_boxed_slice();
-        let mut file = Box::new(GfModelFile {
-            bytes,
-            model: GfModel {
-                bytes: std::ptr::null(),
-                len: 0,
-                opened: 0,
-                kind: 0,
-                x_dim: 0,
-                z_dim: 0,
-                out_dim: 0,
-                n_params: 0,
-            },
-        });
-        // SAFETY: the boxed bytes live as long as the box, which owns the model that
-        // borrows them; `&mut file.model` is a valid out-pointer.
-        let status =
-            unsafe { gf_model_open(file.bytes.as_ptr(), file.bytes.len(), &mut file.model) };
-        if status != GfStatus::Ok {
-            return Err(status);
-        }
+        // The boxed bytes do not move when the box does, and the handle owns both them
+        // and the model that points into them.
+        let model = GfModel::open(&bytes)?;
+        let file = Box::new(GfModelFile { bytes, model });
         *out = Box::into_raw(file);
         Ok(())
     })
@@ -140,28 +126,22 @@ unsafe fn host_energy_force_c<S: Scalar + Send + Sync>(
     threads: u32,
 ) -> GfStatus {
     guard(|| {
-        if n == 0 {
-            return Err(GfStatus::ZeroCount);
-        }
-        let sz = size_of::<S>();
-        disjoint(&[
-            (x as usize, x_len, sz),
-            (energy as usize, energy_len, sz),
-            (force as usize, force_len, sz),
-        ])?;
-        // SAFETY: each pointer NULL or valid for its length (the caller's contract);
-        // overlaps were excluded.
-        let (pot, x, energy, force) = unsafe {
-            (
-                c_ref(pot)?,
-                c_slice(x, x_len)?,
-                c_slice_mut(energy, energy_len)?,
-                c_slice_mut(force, force_len)?,
+        // SAFETY: each pointer NULL or valid for its length (the caller's contract).
+        let (x, energy, force) = unsafe {
+            energy_force_slices(
+                n,
+                x,
+                x_len,
+                energy,
+                energy_len,
+                force,
+                force_len,
+                std::ptr::null(),
+                0,
             )
-        };
-        if energy.len() != n {
-            return Err(GfStatus::SizeMismatch);
-        }
+        }?;
+        // SAFETY: as above.
+        let pot = unsafe { c_ref(pot) }?;
         check_energy_force(pot, x, energy, force)?;
         let need = scratch_len::<S>(pot, GF_SAMPLER_NONE)?;
         let (d, per) = (pot.dim as usize, n.div_ceil(thread_count(threads, n)));
@@ -242,26 +222,11 @@ unsafe fn host_sample_c<S: Scalar + Send + Sync>(
     report: *mut GfSampleReport,
 ) -> GfStatus {
     guard(|| {
-        if n == 0 {
-            return Err(GfStatus::ZeroCount);
-        }
-        disjoint(&[
-            (state as usize, state_len, size_of::<S>()),
-            (rngs as usize, rngs_len, size_of::<GfRng>()),
-        ])?;
-        // SAFETY: each pointer NULL or valid for its length (the caller's contract);
-        // overlaps were excluded.
-        let (pot, params, state, rngs) = unsafe {
-            (
-                c_ref(pot)?,
-                c_ref(params)?,
-                c_slice_mut(state, state_len)?,
-                c_slice_mut(rngs, rngs_len)?,
-            )
-        };
-        if rngs.len() != n {
-            return Err(GfStatus::SizeMismatch);
-        }
+        // SAFETY: each pointer NULL or valid for its length (the caller's contract).
+        let (state, rngs) =
+            unsafe { sample_slices(n, state, state_len, rngs, rngs_len, std::ptr::null(), 0) }?;
+        // SAFETY: as above.
+        let (pot, params) = unsafe { (c_ref(pot)?, c_ref(params)?) };
         check_sample(pot, sampler, params, state, rngs)?;
         let need = scratch_len::<S>(pot, sampler)?;
         let (per_item, per) = (state.len() / n, n.div_ceil(thread_count(threads, n)));
@@ -281,16 +246,11 @@ unsafe fn host_sample_c<S: Scalar + Send + Sync>(
             )
         })?;
         let mut total = GfSampleReport::default();
-        for r in reports {
-            total.steps += r.steps;
-            total.accepted += r.accepted;
-            total.grad_evals += r.grad_evals;
+        for r in &reports {
+            total.merge(r);
         }
-        if !report.is_null() {
-            // SAFETY: non-NULL `report` is writable by the caller's contract.
-            *unsafe { c_mut(report) }? = total;
-        }
-        Ok(())
+        // SAFETY: `report` is NULL or writable (the caller's contract).
+        unsafe { write_optional(report, total) }
     })
 }
 

@@ -103,7 +103,10 @@ fn extension(path: &Path) -> &str {
 pub fn run_convert(args: &ConvertArgs) -> Result<(), String> {
     let text = |e: ModelIoError| e.to_string();
     let model = match extension(&args.input) {
-        "gfm" => ModelBytes::read(&args.input).map_err(text)?,
+        "gfm" => ModelBytes::read(&args.input).map_err(|e| match e {
+            ModelIoError::Model(_) => format!("{}: {e}", args.input.display()),
+            other => other.to_string(),
+        })?,
         "safetensors" => {
             let bytes =
                 std::fs::read(&args.input).map_err(|e| format!("{}: {e}", args.input.display()))?;

@@ -142,12 +142,7 @@ impl ModelBytes {
     /// Reads a gradflow model file.
     pub fn read(path: &Path) -> Result<Self, ModelIoError> {
         let bytes = std::fs::read(path).map_err(|e| ModelIoError::Io(path.into(), e))?;
-        Self::from_bytes(bytes).map_err(|e| match e {
-            ModelIoError::Model(m) => {
-                ModelIoError::Io(path.into(), std::io::Error::other(m.to_string()))
-            }
-            other => other,
-        })
+        Self::from_bytes(bytes)
     }
 
     /// Writes the model file atomically (a temporary file in the same directory, then a

@@ -34,10 +34,11 @@ pub use rng::{GfRng, gf_rng_init, gf_rng_init_streams};
 pub use run::{
     GF_SAMPLER_BAOAB, GF_SAMPLER_JKO, GF_SAMPLER_JKO2, GF_SAMPLER_MALA, GF_SAMPLER_NONE,
     GF_SAMPLER_ULA, GF_SOLVER_EULER, GF_SOLVER_HEUN, GF_SOLVER_NONE, GF_SOLVER_RK4, GfSampleReport,
-    GfSamplerParams, check_energy_force, check_sample, energy_force, gf_energy_force_f32,
-    gf_energy_force_f64, gf_flow_scratch_len, gf_integrate_f32, gf_integrate_f64, gf_sample_f32,
-    gf_sample_f64, gf_sampler_params_default, gf_scratch_len, gf_time_predict_f32,
-    gf_time_predict_f64, integrate, predict_time, sample, scratch_len,
+    GfSamplerParams, check_energy_force, check_sample, energy_force, energy_force_slices,
+    gf_energy_force_f32, gf_energy_force_f64, gf_flow_scratch_len, gf_integrate_f32,
+    gf_integrate_f64, gf_sample_f32, gf_sample_f64, gf_sampler_params_default, gf_scratch_len,
+    gf_time_predict_f32, gf_time_predict_f64, integrate, predict_time, sample, sample_slices,
+    scratch_len,
 };
 pub use status::{GfStatus, gf_status_str};
 
@@ -127,6 +128,18 @@ pub unsafe fn c_slice_mut<'a, T>(ptr: *mut T, len: usize) -> Result<&'a mut [T],
     check_size::<T>(len)?;
     // SAFETY: as in `c_slice`, with exclusivity promised by the caller.
     Ok(unsafe { core::slice::from_raw_parts_mut(ptr, len) })
+}
+
+/// Writes `value` through `ptr` unless `ptr` is NULL (optional out-parameters).
+///
+/// # Safety
+/// A non-NULL `ptr` must be aligned and point to a writable `T`.
+pub unsafe fn write_optional<T>(ptr: *mut T, value: T) -> Result<(), GfStatus> {
+    if !ptr.is_null() {
+        // SAFETY: the caller's contract above.
+        *unsafe { c_mut(ptr) }? = value;
+    }
+    Ok(())
 }
 
 /// Fails with [`GfStatus::SizeOverflow`] if a byte range `(address, element count,

@@ -35,6 +35,24 @@ pub struct GfModel {
 unsafe impl Sync for GfModel {}
 
 impl GfModel {
+    /// Checks model bytes (magic, version, architecture, length, CRC-32) and describes
+    /// them. The model borrows `bytes` through a raw pointer: keep them alive and unchanged
+    /// while it is used.
+    pub fn open(bytes: &[u8]) -> Result<Self, GfStatus> {
+        let view = ModelView::parse(bytes)?;
+        let a = view.architecture();
+        Ok(GfModel {
+            bytes: bytes.as_ptr(),
+            len: bytes.len(),
+            opened: GF_MODEL_OPENED,
+            kind: a.kind as u32,
+            x_dim: a.x_dim as u32,
+            z_dim: a.z_dim as u32,
+            out_dim: a.out_dim as u32,
+            n_params: a.n_params() as u32,
+        })
+    }
+
     /// The model's view (header re-checked, checksum not re-computed).
     pub fn view(&self) -> Result<ModelView<'_>, GfStatus> {
         if self.opened != GF_MODEL_OPENED {
@@ -61,18 +79,7 @@ pub unsafe extern "C" fn gf_model_open(
     guard(|| {
         // SAFETY: the caller's contract above.
         let (data, out) = unsafe { (c_slice(bytes, len)?, c_mut(out)?) };
-        let view = ModelView::parse(data)?;
-        let a = view.architecture();
-        *out = GfModel {
-            bytes,
-            len,
-            opened: GF_MODEL_OPENED,
-            kind: a.kind as u32,
-            x_dim: a.x_dim as u32,
-            z_dim: a.z_dim as u32,
-            out_dim: a.out_dim as u32,
-            n_params: a.n_params() as u32,
-        };
+        *out = GfModel::open(data)?;
         Ok(())
     })
 }

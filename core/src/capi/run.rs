@@ -5,7 +5,7 @@
 
 use super::{
     GfModel, GfPotential, GfRng, GfStatus, c_mut, c_ref, c_slice, c_slice_mut, check_finite_input,
-    disjoint, expect_len, guard,
+    disjoint, expect_len, guard, write_optional,
 };
 use crate::integrators::run_batch;
 use crate::model::{ModelEval, ModelKind};
@@ -60,6 +60,15 @@ pub struct GfSampleReport {
     pub accepted: u64,
     /// Energy-gradient evaluations.
     pub grad_evals: u64,
+}
+
+impl GfSampleReport {
+    /// Adds another report's counts into this one.
+    pub fn merge(&mut self, other: &GfSampleReport) {
+        self.steps += other.steps;
+        self.accepted += other.accepted;
+        self.grad_evals += other.grad_evals;
+    }
 }
 
 /// One of the five kernels, chosen at run time.
@@ -254,9 +263,11 @@ pub fn sample<S: Scalar>(
             let result = run_batch(&kernel, e, chain, &mut stream, steps, kernel_scratch);
             r.store(&stream[0]);
             let done = result?;
-            report.steps += done.steps;
-            report.accepted += done.accepted;
-            report.grad_evals += done.grad_evals;
+            report.merge(&GfSampleReport {
+                steps: done.steps,
+                accepted: done.accepted,
+                grad_evals: done.grad_evals,
+            });
         }
         Ok(report)
     })
@@ -427,31 +438,70 @@ unsafe fn energy_force_c<S: Scalar>(
     scratch_len: usize,
 ) -> GfStatus {
     guard(|| {
-        if n == 0 {
-            return Err(GfStatus::ZeroCount);
-        }
-        let sz = size_of::<S>();
-        disjoint(&[
-            (x as usize, x_len, sz),
-            (energy as usize, energy_len, sz),
-            (force as usize, force_len, sz),
-            (scratch as usize, scratch_len, sz),
-        ])?;
-        // SAFETY: the caller's contract above; overlaps were excluded.
-        let (pot, x, energy, force, scratch) = unsafe {
-            (
-                c_ref(pot)?,
-                c_slice(x, x_len)?,
-                c_slice_mut(energy, energy_len)?,
-                c_slice_mut(force, force_len)?,
-                c_slice_mut(scratch, scratch_len)?,
+        // SAFETY: the caller's contract above.
+        let (x, energy, force) = unsafe {
+            energy_force_slices(
+                n,
+                x,
+                x_len,
+                energy,
+                energy_len,
+                force,
+                force_len,
+                scratch,
+                scratch_len,
             )
-        };
-        if energy.len() != n {
-            return Err(GfStatus::SizeMismatch);
-        }
+        }?;
+        // SAFETY: the caller's contract above; `scratch` does not overlap the others
+        // (checked by `energy_force_slices`).
+        let (pot, scratch) = unsafe { (c_ref(pot)?, c_slice_mut(scratch, scratch_len)?) };
         energy_force(pot, x, energy, force, scratch)
     })
+}
+
+/// Positions, energies and forces of an energy/force call.
+pub type EnergyForceSlices<'a, S> = (&'a [S], &'a mut [S], &'a mut [S]);
+
+/// The checked slices of an energy/force call on n particles: refuses n = 0, buffers
+/// that overlap each other or the call's `other` buffer (NULL and 0 if none), and an
+/// energy buffer that does not hold n values. Shared by the core and host C calls.
+///
+/// # Safety
+/// Each pointer must be NULL or valid for its length.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn energy_force_slices<'a, S>(
+    n: usize,
+    x: *const S,
+    x_len: usize,
+    energy: *mut S,
+    energy_len: usize,
+    force: *mut S,
+    force_len: usize,
+    other: *const S,
+    other_len: usize,
+) -> Result<EnergyForceSlices<'a, S>, GfStatus> {
+    if n == 0 {
+        return Err(GfStatus::ZeroCount);
+    }
+    let sz = size_of::<S>();
+    disjoint(&[
+        (x as usize, x_len, sz),
+        (energy as usize, energy_len, sz),
+        (force as usize, force_len, sz),
+        (other as usize, other_len, sz),
+    ])?;
+    // SAFETY: the caller's contract above; overlaps were excluded.
+    let slices = unsafe {
+        (
+            c_slice(x, x_len)?,
+            c_slice_mut(energy, energy_len)?,
+            c_slice_mut(force, force_len)?,
+        )
+    };
+    if slices.1.len() != n {
+        return Err(GfStatus::SizeMismatch);
+    }
+    Ok(slices)
 }
 
 /// [`energy_force`] for `float` positions (evaluated in single precision).
@@ -543,34 +593,53 @@ unsafe fn sample_c<S: Scalar>(
     report: *mut GfSampleReport,
 ) -> GfStatus {
     guard(|| {
-        if n == 0 {
-            return Err(GfStatus::ZeroCount);
-        }
-        disjoint(&[
-            (state as usize, state_len, size_of::<S>()),
-            (rngs as usize, rngs_len, size_of::<GfRng>()),
-            (scratch as usize, scratch_len, size_of::<S>()),
-        ])?;
-        // SAFETY: the caller's contract above; overlaps were excluded.
-        let (pot, params, state, rngs, scratch) = unsafe {
+        // SAFETY: the caller's contract above.
+        let (state, rngs) =
+            unsafe { sample_slices(n, state, state_len, rngs, rngs_len, scratch, scratch_len) }?;
+        // SAFETY: the caller's contract above; `scratch` does not overlap the others
+        // (checked by `sample_slices`).
+        let (pot, params, scratch) = unsafe {
             (
                 c_ref(pot)?,
                 c_ref(params)?,
-                c_slice_mut(state, state_len)?,
-                c_slice_mut(rngs, rngs_len)?,
                 c_slice_mut(scratch, scratch_len)?,
             )
         };
-        if rngs.len() != n {
-            return Err(GfStatus::SizeMismatch);
-        }
         let done = sample(pot, sampler, params, state, rngs, steps, scratch)?;
-        if !report.is_null() {
-            // SAFETY: non-NULL `report` is writable by the caller's contract.
-            *unsafe { c_mut(report) }? = done;
-        }
-        Ok(())
+        // SAFETY: the caller's contract above.
+        unsafe { write_optional(report, done) }
     })
+}
+
+/// The checked slices of a sampling call on n particles: refuses n = 0, buffers that
+/// overlap each other or the call's `other` buffer (NULL and 0 if none), and an RNG array
+/// that does not hold n states. Shared by the core and host C calls.
+///
+/// # Safety
+/// Each pointer must be NULL or valid for its length.
+pub unsafe fn sample_slices<'a, S>(
+    n: usize,
+    state: *mut S,
+    state_len: usize,
+    rngs: *mut GfRng,
+    rngs_len: usize,
+    other: *const S,
+    other_len: usize,
+) -> Result<(&'a mut [S], &'a mut [GfRng]), GfStatus> {
+    if n == 0 {
+        return Err(GfStatus::ZeroCount);
+    }
+    disjoint(&[
+        (state as usize, state_len, size_of::<S>()),
+        (rngs as usize, rngs_len, size_of::<GfRng>()),
+        (other as usize, other_len, size_of::<S>()),
+    ])?;
+    // SAFETY: the caller's contract above; overlaps were excluded.
+    let slices = unsafe { (c_slice_mut(state, state_len)?, c_slice_mut(rngs, rngs_len)?) };
+    if slices.1.len() != n {
+        return Err(GfStatus::SizeMismatch);
+    }
+    Ok(slices)
 }
 
 /// Advances n particles by `steps` steps of `sampler` (`GF_SAMPLER_*`) with settings

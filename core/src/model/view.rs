@@ -143,7 +143,6 @@ impl<'a> ModelView<'a> {
         scratch: &mut [S],
     ) -> Result<(), Error> {
         check_len("model input", self.arch.in_dim(), input.len())?;
-        check_len("model output", self.arch.out_dim, out.len())?;
         self.check_scratch(scratch)?;
         self.forward_unchecked(input, out, scratch)
     }
@@ -253,7 +252,8 @@ impl<'a> ModelView<'a> {
         Ok(t[0])
     }
 
-    /// The forward pass with lengths already checked, using 2·widest scratch.
+    /// The forward pass on an input of checked length; checks the output length and
+    /// uses 2·widest scalars of scratch.
     fn forward_unchecked<S: Scalar>(
         &self,
         input: &[S],
