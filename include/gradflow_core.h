@@ -114,6 +114,9 @@ enum GfStatus
   GF_STATUS_IO = 7721,
   // An internal error was caught at the C boundary (a bug: please report it).
   GF_STATUS_PANIC = 7722,
+  // The sampler or potential exists but is not compiled into this library (a firmware
+  // build that left out its cargo feature).
+  GF_STATUS_NOT_COMPILED = 7723,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

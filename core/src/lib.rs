@@ -30,6 +30,13 @@
 //!
 //! Conventions: overdamped Langevin is `x ← x − τ∇E(x) + √(2τ)ξ` (see [`integrators`]);
 //! network weights use the row-vector layout `y = x·W + b` (see [`MlpParams`]).
+//!
+//! Cargo features: `std` lets the C API catch panics at the boundary (the host library
+//! turns it on). `capi-ula`, `capi-mala`, `capi-baoab`, `capi-jko` (jko and jko2) and
+//! `capi-analytic` choose which samplers and analytic potentials the C API's run-time codes
+//! can reach. They are all on by default. Firmware turns off what it never calls, because
+//! the linker cannot drop a kernel that a run-time code might select. A code that is left
+//! out returns `GF_STATUS_NOT_COMPILED`. The Rust API always has everything.
 
 #![no_std]
 #![deny(missing_docs)]

@@ -107,7 +107,7 @@ fn model_eval_is_an_energy_for_the_samplers() {
     let bytes = file(&arch, p.as_flat());
     let view = ModelView::parse(&bytes).unwrap();
     let mut scratch = vec![0f64; view.scratch_len()];
-    let energy = ModelEval::energy(view, &mut scratch).unwrap();
+    let energy = ModelEval::energy(&view, &mut scratch).unwrap();
     let net = Mlp::new(promote(&p), Activation::Tanh);
     let x = [0.4, -1.1];
     let (mut g1, mut g2) = ([0.0; 2], [0.0; 2]);
@@ -123,7 +123,7 @@ fn model_eval_is_an_energy_for_the_samplers() {
     let vbytes = file(&vel, &vec![0.0; vel.n_params()]);
     let mut s = vec![0f64; 64];
     assert!(matches!(
-        ModelEval::energy(ModelView::parse(&vbytes).unwrap(), &mut s),
+        ModelEval::energy(&ModelView::parse(&vbytes).unwrap(), &mut s),
         Err(Error::Model(ModelError::WrongKind { .. }))
     ));
 }

@@ -23,9 +23,8 @@
 #define N_PARTICLES 8
 #define DIM 2
 #define STEPS 200
-#define SCRATCH_CAP 128
+#define SCRATCH_CAP 104 /* gf_scratch_len for this model and MALA (checked below) */
 #define PAINT_BYTES 16384
-#define PAINT_SKIP 256
 #define PATTERN 0xA5
 
 static void die(const char *what) {
@@ -93,21 +92,30 @@ static uintptr_t stack_pointer(void) {
 }
 
 int main(void) {
-    uintptr_t top = stack_pointer() - PAINT_SKIP;
+    uintptr_t top = stack_pointer();
     volatile uint8_t *bottom = (volatile uint8_t *)(top - PAINT_BYTES);
     size_t i, used;
+    GfStatus ula_status, analytic_status;
     const size_t static_bytes = sizeof model + sizeof potential + sizeof params +
                                 sizeof report + sizeof rngs + sizeof state + sizeof energy +
                                 sizeof force + sizeof scratch + sizeof scratch_len;
 
-    /* Paint the unused stack below main (inline: no call frame may sit below `top`). */
+    /* Paint the unused stack below main's stack pointer (inline: no call frame may sit
+     * below `top`). Everything the gradflow calls use is counted, including the stack
+     * arguments main passes them; main's own frame is not. */
     for (i = 0; i < PAINT_BYTES; i++) {
         bottom[i] = PATTERN;
     }
 
+    /* A firmware build compiles in only the kernels and potentials it calls (cargo
+     * features); what is left out is refused with GF_STATUS_NOT_COMPILED. */
+    analytic_status = gf_potential_double_well(1, 1.0, 1.0, &potential);
     if (!ok(gf_model_open(gradflow_model, gradflow_model_len, &model), "gf_model_open") ||
-        !ok(gf_potential_model(&model, &potential), "gf_potential_model") ||
-        !ok(gf_scratch_len(&potential, GF_SAMPLER_MALA, &scratch_len), "gf_scratch_len") ||
+        !ok(gf_potential_model(&model, &potential), "gf_potential_model")) {
+        return 1;
+    }
+    ula_status = gf_scratch_len(&potential, GF_SAMPLER_ULA, &scratch_len);
+    if (!ok(gf_scratch_len(&potential, GF_SAMPLER_MALA, &scratch_len), "gf_scratch_len") ||
         !ok(gf_sampler_params_default(GF_SAMPLER_MALA, &params), "params") ||
         !ok(gf_rng_init_streams(5, 0, rngs, N_PARTICLES), "gf_rng_init_streams")) {
         return 1;
@@ -134,10 +142,12 @@ int main(void) {
         used--;
     }
     snprintf(out, sizeof out, "stack_bytes=%lu static_bytes=%lu scratch_floats=%lu "
-             "model_bytes=%lu accepted=%lu/%lu\n", (unsigned long)used,
+             "model_bytes=%lu accepted=%lu/%lu ula_status=%lu analytic_status=%lu\n",
+             (unsigned long)used,
              (unsigned long)static_bytes, (unsigned long)scratch_len,
              (unsigned long)gradflow_model_len, (unsigned long)report.accepted,
-             (unsigned long)report.steps);
+             (unsigned long)report.steps, (unsigned long)ula_status,
+             (unsigned long)analytic_status);
     say(out);
     for (i = 0; i < N_PARTICLES * DIM; i++) {
         uint32_t bits;

@@ -256,8 +256,8 @@ impl ModelBytes {
                 "gradflow.activation",
                 activation_name(arch.activation).to_string(),
             ),
-            ("gradflow.x_dim", arch.x_dim.to_string()),
-            ("gradflow.z_dim", arch.z_dim.to_string()),
+            ("gradflow.x_dim", arch.x_dim().to_string()),
+            ("gradflow.z_dim", arch.z_dim().to_string()),
             ("gradflow.time_input", time.to_string()),
         ]
         .into_iter()
@@ -282,7 +282,7 @@ impl ModelBytes {
             activation_name(a.activation),
             a.in_dim(),
             widths.join(" -> "),
-            a.out_dim,
+            a.out_dim(),
             self.0.len(),
         );
         for line in self.0.chunks(16) {

@@ -7,13 +7,14 @@
 //!   (the same fit as `gradflow fit`); learned forces must match the analytic ones and
 //!   energy must be conserved.
 //! - embedded `embedded`: the no_std library, static buffers, the model as a C array, a
-//!   malloc that aborts; its samples must equal the Rust core's bit for bit. Its footprint
-//!   (stack high-water mark, static state, library `.text`) is printed.
+//!   malloc that aborts; its samples must equal the Rust core's bit for bit. Built twice:
+//!   the firmware build (MALA on a model energy only) must fit 2 KiB of RAM and 16 KiB of
+//!   `.text`; the full build has every sampler. Both footprints are printed.
 //!
 //! The host library is the `libgradflow_host-<hash>.a` that cargo built in this test's
 //! `deps/` directory (it builds every crate type of gradflow-host because this crate
 //! depends on it; only root packages get a copy without the hash); the no_std library is
-//! built here with an inner cargo into `target/ffi-embedded`.
+//! built here with an inner cargo into `target/ffi-embedded/<variant>`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -160,20 +161,39 @@ fn field(stdout: &str, key: &str) -> usize {
         .unwrap_or_else(|| panic!("{key}= missing from the output"))
 }
 
-#[test]
-fn embedded_example_allocates_nothing_and_matches_the_core() {
+/// Stack high-water mark, static state and the library's sections in one embedded build.
+struct Footprint {
+    stack: usize,
+    statics: usize,
+    text: usize,
+    rodata: usize,
+}
+
+impl Footprint {
+    fn ram(&self) -> usize {
+        self.stack + self.statics
+    }
+}
+
+/// Builds the no_std library with `features` (none: the crate's default, MALA on a model
+/// energy), links the embedded example against it with a fitted 2→16→16→1 energy compiled
+/// in, runs it, checks its bits against the Rust core, and returns its output and
+/// footprint.
+fn embedded_example(variant: &str, features: &[&str]) -> (String, Footprint) {
     let repo = repo();
-    let out = out_dir("embedded");
-    let target_dir = repo.join("target/ffi-embedded");
+    let out = out_dir(&format!("embedded-{variant}"));
+    let target_dir = repo.join("target/ffi-embedded").join(variant);
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    run(
-        Command::new(cargo)
-            .args(["build", "--release", "--manifest-path"])
-            .arg(repo.join("ffi-examples/embedded/rust/Cargo.toml"))
-            .arg("--target-dir")
-            .arg(&target_dir),
-        "cargo build (no_std library)",
-    );
+    let mut build = Command::new(cargo);
+    build
+        .args(["build", "--release", "--manifest-path"])
+        .arg(repo.join("ffi-examples/embedded/rust/Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target_dir);
+    if !features.is_empty() {
+        build.arg("--features").arg(features.join(","));
+    }
+    run(&mut build, "cargo build (no_std library)");
     // A 2→16→16→1 energy, compiled in as a C array.
     let settings = FitSettings {
         width: 16,
@@ -192,9 +212,34 @@ fn embedded_example_allocates_nothing_and_matches_the_core() {
     );
     let stdout = run(&mut Command::new(out.join("embedded")), "embedded");
     assert!(stdout.contains("PASS"));
+    assert_same_bits_as_the_core(&stdout, model.as_bytes());
 
-    // The same run in Rust, through the core's safe API: same bits.
-    let bytes = model.as_bytes();
+    let map = std::fs::read_to_string(out.join("embedded.map")).unwrap();
+    let footprint = Footprint {
+        stack: field(&stdout, "stack_bytes"),
+        statics: field(&stdout, "static_bytes"),
+        text: library_section_bytes(&map, ".text"),
+        rodata: library_section_bytes(&map, ".rodata"),
+    };
+    println!(
+        "footprint, {variant} build (2→16→16→1 energy, 8 particles, MALA + forces): stack \
+         high-water {} B, static state {} B, RAM {} B; library .text {} B, .rodata {} B",
+        footprint.stack,
+        footprint.statics,
+        footprint.ram(),
+        footprint.text,
+        footprint.rodata
+    );
+    assert!(
+        footprint.text > 1000,
+        "map parsing found no library code ({} B)",
+        footprint.text
+    );
+    (stdout, footprint)
+}
+
+/// The embedded run's final states and energies must be the Rust core's bits.
+fn assert_same_bits_as_the_core(stdout: &str, bytes: &[u8]) {
     let mut m = std::mem::MaybeUninit::<GfModel>::uninit();
     let mut pot = std::mem::MaybeUninit::<GfPotential>::uninit();
     let mut params = std::mem::MaybeUninit::<GfSamplerParams>::uninit();
@@ -224,7 +269,7 @@ fn embedded_example_allocates_nothing_and_matches_the_core() {
     let mut state: Vec<f32> = (0..16)
         .map(|i| if i % 2 == 1 { 0.5 } else { -0.5 })
         .collect();
-    let mut scratch = vec![0f32; 128];
+    let mut scratch = vec![0f32; 104];
     sample(
         &pot,
         GF_SAMPLER_MALA,
@@ -247,18 +292,35 @@ fn embedded_example_allocates_nothing_and_matches_the_core() {
     for (i, e) in energy.iter().enumerate() {
         assert!(stdout.contains(&format!("energy {i} {:08x}\n", e.to_bits())));
     }
+}
 
-    let map = std::fs::read_to_string(out.join("embedded.map")).unwrap();
-    let text = library_section_bytes(&map, ".text");
-    let rodata = library_section_bytes(&map, ".rodata");
-    let (stack, statics) = (
-        field(&stdout, "stack_bytes"),
-        field(&stdout, "static_bytes"),
+/// The firmware build (the embedded crate's default features: MALA on a model energy)
+/// meets the issue's budget: RAM ≤ 2 KiB (stack high-water mark + static state) and
+/// library `.text` ≤ 16 KiB after `--gc-sections`. The numbers are deterministic for a
+/// given toolchain; if a change breaks the budget, `objdump -d` of
+/// `target/ffi-examples/embedded-firmware/embedded` shows which frames and functions grew.
+#[test]
+fn embedded_firmware_build_allocates_nothing_matches_the_core_and_fits_2k_ram_16k_text() {
+    let (stdout, footprint) = embedded_example("firmware", &[]);
+    for probe in ["ula_status", "analytic_status"] {
+        assert_eq!(
+            field(&stdout, probe),
+            GfStatus::NotCompiled as usize,
+            "{probe}: what is left out of the build must be refused"
+        );
+    }
+    assert!(footprint.ram() <= 2048, "RAM {} B > 2 KiB", footprint.ram());
+    assert!(
+        footprint.text <= 16384,
+        ".text {} B > 16 KiB",
+        footprint.text
     );
-    println!(
-        "footprint (2→16→16→1 energy, 8 particles, MALA + forces): stack high-water {stack} B, \
-         static state {statics} B, RAM {} B; library .text {text} B, .rodata {rodata} B",
-        stack + statics
-    );
-    assert!(text > 1000, "map parsing found no library code ({text} B)");
+}
+
+/// The build with every sampler and analytic potential: same bits, everything reachable.
+#[test]
+fn embedded_full_build_allocates_nothing_and_matches_the_core() {
+    let (stdout, _) = embedded_example("full", &["full"]);
+    assert_eq!(field(&stdout, "ula_status"), GfStatus::Ok as usize);
+    assert_eq!(field(&stdout, "analytic_status"), GfStatus::Ok as usize);
 }

@@ -18,6 +18,7 @@
 //!   point catches panics and returns `GF_STATUS_PANIC`; the `no_std` library is built with
 //!   `panic = "abort"`, and its code paths validate before indexing.
 
+mod kernel;
 mod model;
 mod potential;
 mod rng;

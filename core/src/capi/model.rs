@@ -46,9 +46,9 @@ impl GfModel {
             len: bytes.len(),
             opened: GF_MODEL_OPENED,
             kind: a.kind as u32,
-            x_dim: a.x_dim as u32,
-            z_dim: a.z_dim as u32,
-            out_dim: a.out_dim as u32,
+            x_dim: a.x_dim() as u32,
+            z_dim: a.z_dim() as u32,
+            out_dim: a.out_dim() as u32,
             n_params: a.n_params() as u32,
         })
     }

@@ -1,9 +1,10 @@
 //! Potentials for the C samplers: a model file's energy or an analytic energy.
 
 use super::{GfModel, GfStatus, c_mut, c_ref, guard};
-use crate::error::check_positive;
 use crate::model::{ModelEval, ModelKind};
-use crate::{DoubleWell, Dw4, Energy, LennardJones, MullerBrown, Scalar};
+#[cfg(feature = "capi-analytic")]
+use crate::{DoubleWell, Dw4, LennardJones, MullerBrown, error::check_positive};
+use crate::{Energy, Scalar};
 
 /// [`GfPotential::kind`]: the energy model of [`GfPotential::model`].
 pub const GF_POTENTIAL_MODEL: u32 = 1;
@@ -36,19 +37,39 @@ pub struct GfPotential {
 // documented contract); sharing the potential across the host's threads reads it only.
 unsafe impl Sync for GfPotential {}
 
-/// An analytic energy or a model, resolved from a [`GfPotential`].
+/// An analytic energy or a model, resolved from a [`GfPotential`]. The analytic ones are
+/// compiled in by the `capi-analytic` feature (else [`GfStatus::NotCompiled`]).
 enum Resolved<'m, S> {
     Model(crate::model::ModelView<'m>),
+    #[cfg(feature = "capi-analytic")]
     DoubleWell1(DoubleWell<S, 1>),
+    #[cfg(feature = "capi-analytic")]
     DoubleWell2(DoubleWell<S, 2>),
+    #[cfg(feature = "capi-analytic")]
     DoubleWell3(DoubleWell<S, 3>),
+    #[cfg(feature = "capi-analytic")]
     MullerBrown(MullerBrown<S>),
+    #[cfg(feature = "capi-analytic")]
     Dw4(Dw4<S>),
+    #[cfg(feature = "capi-analytic")]
     Lj13(LennardJones<S, 13>),
+    /// Keeps `S` used when the analytic potentials are left out.
+    #[allow(dead_code)]
+    Never(core::convert::Infallible, core::marker::PhantomData<S>),
+}
+
+/// Whether the analytic `GF_POTENTIAL_*` codes are compiled in.
+fn analytic_compiled() -> Result<(), GfStatus> {
+    if cfg!(feature = "capi-analytic") {
+        Ok(())
+    } else {
+        Err(GfStatus::NotCompiled)
+    }
 }
 
 impl GfPotential {
     fn resolve<S: Scalar>(&self) -> Result<Resolved<'_, S>, GfStatus> {
+        #[cfg(feature = "capi-analytic")]
         let p = self.params.map(S::from_f64);
         let resolved = match self.kind {
             GF_POTENTIAL_MODEL => {
@@ -60,18 +81,25 @@ impl GfPotential {
                 view.expect_kind(ModelKind::Energy)?;
                 Resolved::Model(view)
             }
+            #[cfg(feature = "capi-analytic")]
             GF_POTENTIAL_DOUBLE_WELL => match self.dim {
                 1 => Resolved::DoubleWell1(DoubleWell::new(p[0], p[1])?),
                 2 => Resolved::DoubleWell2(DoubleWell::new(p[0], p[1])?),
                 3 => Resolved::DoubleWell3(DoubleWell::new(p[0], p[1])?),
                 _ => return Err(GfStatus::InvalidParameter),
             },
+            #[cfg(feature = "capi-analytic")]
             GF_POTENTIAL_MULLER_BROWN => {
                 check_positive("Müller–Brown scale must be finite and > 0", p[0])?;
                 Resolved::MullerBrown(MullerBrown { scale: p[0] })
             }
+            #[cfg(feature = "capi-analytic")]
             GF_POTENTIAL_DW4 => Resolved::Dw4(Dw4::default()),
+            #[cfg(feature = "capi-analytic")]
             GF_POTENTIAL_LJ13 => Resolved::Lj13(LennardJones::default()),
+            // Unreachable when the analytic potentials are compiled in.
+            #[allow(unreachable_patterns)]
+            GF_POTENTIAL_DOUBLE_WELL..=GF_POTENTIAL_LJ13 => return Err(GfStatus::NotCompiled),
             _ => return Err(GfStatus::UnknownCode),
         };
         Ok(resolved)
@@ -91,7 +119,7 @@ impl GfPotential {
                 let model = unsafe { c_ref(self.model) }?;
                 Ok(model.view()?.scratch_len())
             }
-            GF_POTENTIAL_DOUBLE_WELL..=GF_POTENTIAL_LJ13 => Ok(0),
+            GF_POTENTIAL_DOUBLE_WELL..=GF_POTENTIAL_LJ13 => analytic_compiled().map(|()| 0),
             _ => Err(GfStatus::UnknownCode),
         }
     }
@@ -110,14 +138,22 @@ impl GfPotential {
                     return Err(GfStatus::ScratchTooSmall);
                 }
                 let (own, rest) = scratch.split_at_mut(needed);
-                f(&ModelEval::energy(view, own)?, rest)
+                // `resolve` checked the kind.
+                f(&ModelEval::new_checked(&view, own), rest)
             }
+            #[cfg(feature = "capi-analytic")]
             Resolved::DoubleWell1(e) => f(&e, scratch),
+            #[cfg(feature = "capi-analytic")]
             Resolved::DoubleWell2(e) => f(&e, scratch),
+            #[cfg(feature = "capi-analytic")]
             Resolved::DoubleWell3(e) => f(&e, scratch),
+            #[cfg(feature = "capi-analytic")]
             Resolved::MullerBrown(e) => f(&e, scratch),
+            #[cfg(feature = "capi-analytic")]
             Resolved::Dw4(e) => f(&e, scratch),
+            #[cfg(feature = "capi-analytic")]
             Resolved::Lj13(e) => f(&e, scratch),
+            Resolved::Never(never, _) => match never {},
         }
     }
 }
@@ -129,13 +165,15 @@ fn fill(out: *mut GfPotential, pot: GfPotential) -> Result<(), GfStatus> {
     Ok(())
 }
 
-fn analytic(kind: u32, dim: u32, params: [f64; 4]) -> GfPotential {
-    GfPotential {
+/// An analytic potential ([`GfStatus::NotCompiled`] without `capi-analytic`).
+fn analytic(kind: u32, dim: u32, params: [f64; 4]) -> Result<GfPotential, GfStatus> {
+    analytic_compiled()?;
+    Ok(GfPotential {
         kind,
         dim,
         params,
         model: core::ptr::null(),
-    }
+    })
 }
 
 /// The energy model `model` (kind 1) as a potential. `model` must outlive `out`.
@@ -152,7 +190,7 @@ pub unsafe extern "C" fn gf_potential_model(
         let m = unsafe { c_ref(model) }?;
         let view = m.view()?;
         view.expect_kind(ModelKind::Energy)?;
-        let dim = view.architecture().x_dim as u32;
+        let dim = view.architecture().x_dim() as u32;
         fill(
             out,
             GfPotential {
@@ -182,7 +220,7 @@ pub unsafe extern "C" fn gf_potential_double_well(
             GF_POTENTIAL_DOUBLE_WELL,
             dim,
             [barrier, stiffness, 0.0, 0.0],
-        );
+        )?;
         fill(out, pot)
     })
 }
@@ -197,7 +235,7 @@ pub unsafe extern "C" fn gf_potential_muller_brown(scale: f64, out: *mut GfPoten
     guard(|| {
         fill(
             out,
-            analytic(GF_POTENTIAL_MULLER_BROWN, 2, [scale, 0.0, 0.0, 0.0]),
+            analytic(GF_POTENTIAL_MULLER_BROWN, 2, [scale, 0.0, 0.0, 0.0])?,
         )
     })
 }
@@ -208,7 +246,7 @@ pub unsafe extern "C" fn gf_potential_muller_brown(scale: f64, out: *mut GfPoten
 /// `out` must be NULL or point to a writable `GfPotential`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn gf_potential_dw4(out: *mut GfPotential) -> GfStatus {
-    guard(|| fill(out, analytic(GF_POTENTIAL_DW4, 8, [0.0; 4])))
+    guard(|| fill(out, analytic(GF_POTENTIAL_DW4, 8, [0.0; 4])?))
 }
 
 /// LJ13: thirteen Lennard-Jones atoms in 3D (d = 39), ε = σ = 1, centre-of-mass restraint
@@ -218,5 +256,5 @@ pub unsafe extern "C" fn gf_potential_dw4(out: *mut GfPotential) -> GfStatus {
 /// `out` must be NULL or point to a writable `GfPotential`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn gf_potential_lj13(out: *mut GfPotential) -> GfStatus {
-    guard(|| fill(out, analytic(GF_POTENTIAL_LJ13, 39, [0.0; 4])))
+    guard(|| fill(out, analytic(GF_POTENTIAL_LJ13, 39, [0.0; 4])?))
 }

@@ -3,13 +3,14 @@
 //! Each comes as a safe Rust function on slices (which the host's threaded versions call
 //! on chunks) and as `extern "C"` wrappers for `float` and `double` positions.
 
+use super::kernel::AnyKernel;
 use super::{
     GfModel, GfPotential, GfRng, GfStatus, c_mut, c_ref, c_slice, c_slice_mut, check_finite_input,
     disjoint, expect_len, guard, write_optional,
 };
 use crate::integrators::run_batch;
 use crate::model::{ModelEval, ModelKind};
-use crate::{Baoab, Error, Jko, Jko2, Kernel, Mala, OdeSolver, Scalar, StepInfo, Ula};
+use crate::{Baoab, Energy, Jko, Kernel, OdeSolver, Scalar};
 
 /// Sampler code for [`gf_scratch_len`]: no sampler (scratch for energies and forces).
 pub const GF_SAMPLER_NONE: u32 = 0;
@@ -71,76 +72,6 @@ impl GfSampleReport {
     }
 }
 
-/// One of the five kernels, chosen at run time.
-enum AnyKernel<S> {
-    Ula(Ula<S>),
-    Mala(Mala<S>),
-    Baoab(Baoab<S>),
-    Jko(Jko<S>),
-    Jko2(Jko2<S>),
-}
-
-impl<S: Scalar> AnyKernel<S> {
-    fn new(code: u32, p: &GfSamplerParams) -> Result<Self, GfStatus> {
-        let f = S::from_f64;
-        let values = [p.step, p.friction, p.mass, p.relaxation];
-        if !values.iter().all(|v| v.is_finite()) {
-            return Err(GfStatus::NonFiniteInput);
-        }
-        Ok(match code {
-            GF_SAMPLER_ULA => Self::Ula(Ula { step: f(p.step) }),
-            GF_SAMPLER_MALA => Self::Mala(Mala { step: f(p.step) }),
-            GF_SAMPLER_BAOAB => Self::Baoab(Baoab {
-                step: f(p.step),
-                friction: f(p.friction),
-                mass: f(p.mass),
-            }),
-            GF_SAMPLER_JKO => Self::Jko(Jko {
-                step: f(p.step),
-                inner_iters: p.inner_iters,
-                relaxation: f(p.relaxation),
-            }),
-            GF_SAMPLER_JKO2 => Self::Jko2(Jko2 {
-                step: f(p.step),
-                inner_iters: p.inner_iters,
-                relaxation: f(p.relaxation),
-            }),
-            _ => return Err(GfStatus::UnknownCode),
-        })
-    }
-}
-
-/// Dispatches a [`Kernel`] method to the chosen kernel.
-macro_rules! dispatch {
-    ($self:expr, $k:ident => $body:expr) => {
-        match $self {
-            AnyKernel::Ula($k) => $body,
-            AnyKernel::Mala($k) => $body,
-            AnyKernel::Baoab($k) => $body,
-            AnyKernel::Jko($k) => $body,
-            AnyKernel::Jko2($k) => $body,
-        }
-    };
-}
-
-impl<S: Scalar> Kernel<S> for AnyKernel<S> {
-    fn state_len(&self, dim: usize) -> usize {
-        dispatch!(self, k => k.state_len(dim))
-    }
-    fn scratch_len(&self, dim: usize) -> usize {
-        dispatch!(self, k => k.scratch_len(dim))
-    }
-    fn step<E: crate::Energy<S> + ?Sized>(
-        &self,
-        energy: &E,
-        state: &mut [S],
-        rng: &mut crate::StreamRng,
-        scratch: &mut [S],
-    ) -> Result<StepInfo, Error> {
-        dispatch!(self, k => k.step(energy, state, rng, scratch))
-    }
-}
-
 fn solver(code: u32) -> Result<OdeSolver, GfStatus> {
     match code {
         GF_SOLVER_EULER => Ok(OdeSolver::Euler),
@@ -176,14 +107,24 @@ pub fn check_energy_force<S: Scalar>(
     energy: &[S],
     force: &[S],
 ) -> Result<(), GfStatus> {
+    check_energy_force_lengths(pot, x, energy, force)?;
+    pot.validate::<S>()?;
+    check_finite_input(x)
+}
+
+/// The checks of [`check_energy_force`] that do not look at the potential's energy.
+fn check_energy_force_lengths<S>(
+    pot: &GfPotential,
+    x: &[S],
+    energy: &[S],
+    force: &[S],
+) -> Result<(), GfStatus> {
     let (n, d) = (energy.len(), pot.dim as usize);
     if n == 0 {
         return Err(GfStatus::ZeroCount);
     }
     expect_len(x.len(), n, d)?;
-    expect_len(force.len(), n, d)?;
-    pot.validate::<S>()?;
-    check_finite_input(x)
+    expect_len(force.len(), n, d)
 }
 
 /// Energies `energy[i] = E(x_i)` and forces `force_i = −∇E(x_i)` of `n = energy.len()`
@@ -196,10 +137,12 @@ pub fn energy_force<S: Scalar>(
     force: &mut [S],
     scratch: &mut [S],
 ) -> Result<(), GfStatus> {
-    check_energy_force(pot, x, energy, force)?;
+    check_energy_force_lengths(pot, x, energy, force)?;
     let d = pot.dim as usize;
-    check_scratch(scratch.len(), scratch_len::<S>(pot, GF_SAMPLER_NONE)?)?;
-    pot.with_energy(scratch, |e, _| {
+    // The potential is resolved (and checked) once, by `with_energy`.
+    pot.with_energy(scratch, |e, rest| {
+        check_scratch(rest.len(), d)?;
+        check_finite_input(x)?;
         for ((xi, ei), fi) in x
             .chunks_exact(d)
             .zip(energy.iter_mut())
@@ -225,18 +168,36 @@ pub fn check_sample<S: Scalar>(
     state: &[S],
     rngs: &[GfRng],
 ) -> Result<impl Kernel<S> + use<S>, GfStatus> {
+    let kernel = check_sample_lengths(pot, sampler, params, state, rngs)?;
+    pot.validate::<S>()?;
+    check_sample_values(state, rngs)?;
+    Ok(kernel)
+}
+
+/// The kernel and the checks of [`check_sample`] that do not look at the potential.
+fn check_sample_lengths<S: Scalar>(
+    pot: &GfPotential,
+    sampler: u32,
+    params: &GfSamplerParams,
+    state: &[S],
+    rngs: &[GfRng],
+) -> Result<AnyKernel<S>, GfStatus> {
     let kernel = AnyKernel::<S>::new(sampler, params)?;
     let (n, d) = (rngs.len(), pot.dim as usize);
     if n == 0 {
         return Err(GfStatus::ZeroCount);
     }
     expect_len(state.len(), n, kernel.state_len(d))?;
-    pot.validate::<S>()?;
+    Ok(kernel)
+}
+
+/// Finite states and valid RNG states.
+fn check_sample_values<S: Scalar>(state: &[S], rngs: &[GfRng]) -> Result<(), GfStatus> {
     check_finite_input(state)?;
     for r in rngs {
         r.stream()?;
     }
-    Ok(kernel)
+    Ok(())
 }
 
 /// Advances `n = rngs.len()` particles (`state`: n blocks of d scalars, 2d for BAOAB,
@@ -253,24 +214,43 @@ pub fn sample<S: Scalar>(
     steps: u64,
     scratch: &mut [S],
 ) -> Result<GfSampleReport, GfStatus> {
-    let kernel = check_sample(pot, sampler, params, state, rngs)?;
-    let len = kernel.state_len(pot.dim as usize);
-    check_scratch(scratch.len(), scratch_len::<S>(pot, sampler)?)?;
+    let kernel = check_sample_lengths(pot, sampler, params, state, rngs)?;
+    let d = pot.dim as usize;
+    let len = kernel.state_len(d);
+    // The potential is resolved (and checked) once, by `with_energy`.
     pot.with_energy(scratch, |e, kernel_scratch| {
-        let mut report = GfSampleReport::default();
-        for (chain, r) in state.chunks_exact_mut(len).zip(rngs.iter_mut()) {
-            let mut stream = [r.stream()?];
-            let result = run_batch(&kernel, e, chain, &mut stream, steps, kernel_scratch);
-            r.store(&stream[0]);
-            let done = result?;
-            report.merge(&GfSampleReport {
-                steps: done.steps,
-                accepted: done.accepted,
-                grad_evals: done.grad_evals,
-            });
-        }
-        Ok(report)
+        check_scratch(kernel_scratch.len(), kernel.scratch_len(d))?;
+        check_sample_values(state, rngs)?;
+        run_chains(&kernel, e, state, len, rngs, steps, kernel_scratch)
     })
+}
+
+/// The sampling loop of [`sample`], on checked inputs. Never inlined: its locals then do
+/// not share a stack frame with the potential's resolution, whose call chain runs first
+/// (this lowers the stack high-water mark, which firmware pays for).
+#[inline(never)]
+fn run_chains<S: Scalar>(
+    kernel: &impl Kernel<S>,
+    e: &dyn Energy<S>,
+    state: &mut [S],
+    len: usize,
+    rngs: &mut [GfRng],
+    steps: u64,
+    scratch: &mut [S],
+) -> Result<GfSampleReport, GfStatus> {
+    let mut report = GfSampleReport::default();
+    for (chain, r) in state.chunks_exact_mut(len).zip(rngs.iter_mut()) {
+        let mut stream = [r.stream()?];
+        let result = run_batch(kernel, e, chain, &mut stream, steps, scratch);
+        r.store(&stream[0]);
+        let done = result?;
+        report.merge(&GfSampleReport {
+            steps: done.steps,
+            accepted: done.accepted,
+            grad_evals: done.grad_evals,
+        });
+    }
+    Ok(report)
 }
 
 /// Integrates `dx/dt = v(x, t)` of a velocity model from `t0` to `t1` in `steps` steps for
@@ -288,7 +268,7 @@ pub fn integrate<S: Scalar>(
     let solver = solver(solver_code)?;
     let view = model.view()?;
     view.expect_kind(ModelKind::Velocity)?;
-    let d = view.architecture().x_dim;
+    let d = view.architecture().x_dim();
     if x.is_empty() {
         return Err(GfStatus::ZeroCount);
     }
@@ -305,7 +285,7 @@ pub fn integrate<S: Scalar>(
     check_scratch(scratch.len(), own + solver.scratch_len(d))?;
     check_finite_input(x)?;
     let (model_scratch, rest) = scratch.split_at_mut(own);
-    let field = ModelEval::velocity(view, model_scratch)?;
+    let field = ModelEval::velocity(&view, model_scratch)?;
     let (t0, t1) = (S::from_f64(t0), S::from_f64(t1));
     for xi in x.chunks_exact_mut(d) {
         solver.integrate(&field, xi, t0, t1, steps, rest)?;
@@ -322,7 +302,7 @@ pub fn predict_time<S: Scalar>(
 ) -> Result<(), GfStatus> {
     let view = model.view()?;
     view.expect_kind(ModelKind::TimePredictor)?;
-    let d = view.architecture().x_dim;
+    let d = view.architecture().x_dim();
     if t.is_empty() {
         return Err(GfStatus::ZeroCount);
     }
@@ -408,7 +388,7 @@ pub unsafe extern "C" fn gf_flow_scratch_len(
         // SAFETY: the caller's contract above.
         let (model, out) = unsafe { (c_ref(model)?, c_mut(out)?) };
         let view = model.view()?;
-        let d = view.architecture().x_dim;
+        let d = view.architecture().x_dim();
         let extra = match solver_code {
             GF_SOLVER_NONE => 0,
             code => solver(code)?.scratch_len(d),
@@ -753,7 +733,7 @@ unsafe fn integrate_c<S: Scalar>(
                 c_slice_mut(scratch, scratch_len)?,
             )
         };
-        expect_len(x.len(), n, model.view()?.architecture().x_dim)?;
+        expect_len(x.len(), n, model.view()?.architecture().x_dim())?;
         integrate(model, solver_code, t0, t1, steps, x, scratch)
     })
 }

@@ -57,6 +57,9 @@ pub enum GfStatus {
     Io = 7721,
     /// An internal error was caught at the C boundary (a bug: please report it).
     Panic = 7722,
+    /// The sampler or potential exists but is not compiled into this library (a firmware
+    /// build that left out its cargo feature).
+    NotCompiled = 7723,
 }
 
 impl GfStatus {
@@ -102,12 +105,15 @@ impl GfStatus {
             Self::ModelWrongKind => c"GF_STATUS_MODEL_WRONG_KIND: model of the wrong kind",
             Self::Io => c"GF_STATUS_IO: the file could not be read",
             Self::Panic => c"GF_STATUS_PANIC: internal error caught at the C boundary (a bug)",
+            Self::NotCompiled => {
+                c"GF_STATUS_NOT_COMPILED: sampler or potential left out of this build (features)"
+            }
         }
     }
 }
 
 /// Every code, in numeric order.
-const ALL_STATUSES: [GfStatus; 23] = [
+const ALL_STATUSES: [GfStatus; 24] = [
     GfStatus::Ok,
     GfStatus::NullPointer,
     GfStatus::Misaligned,
@@ -131,6 +137,7 @@ const ALL_STATUSES: [GfStatus; 23] = [
     GfStatus::ModelWrongKind,
     GfStatus::Io,
     GfStatus::Panic,
+    GfStatus::NotCompiled,
 ];
 
 impl From<Error> for GfStatus {

@@ -13,24 +13,25 @@ use crate::{Energy, Scalar, VelocityField};
 /// non-finite: nothing panics.
 #[derive(Debug)]
 pub struct ModelEval<'m, 's, S> {
-    view: ModelView<'m>,
+    // Borrowed, not copied: the C API builds these in frames that are firmware stack.
+    view: &'m ModelView<'m>,
     scratch: RefCell<&'s mut [S]>,
 }
 
 impl<'m, 's, S: Scalar> ModelEval<'m, 's, S> {
     /// An energy model (kind [`ModelKind::Energy`]) with at least
     /// [`ModelView::scratch_len`] scalars of scratch, to use as an [`Energy`].
-    pub fn energy(view: ModelView<'m>, scratch: &'s mut [S]) -> Result<Self, Error> {
+    pub fn energy(view: &'m ModelView<'m>, scratch: &'s mut [S]) -> Result<Self, Error> {
         Self::new(view, ModelKind::Energy, scratch)
     }
 
     /// A velocity model (kind [`ModelKind::Velocity`]) with at least
     /// [`ModelView::scratch_len`] scalars of scratch, to use as a [`VelocityField`].
-    pub fn velocity(view: ModelView<'m>, scratch: &'s mut [S]) -> Result<Self, Error> {
+    pub fn velocity(view: &'m ModelView<'m>, scratch: &'s mut [S]) -> Result<Self, Error> {
         Self::new(view, ModelKind::Velocity, scratch)
     }
 
-    fn new(view: ModelView<'m>, kind: ModelKind, scratch: &'s mut [S]) -> Result<Self, Error> {
+    fn new(view: &'m ModelView<'m>, kind: ModelKind, scratch: &'s mut [S]) -> Result<Self, Error> {
         view.expect_kind(kind)?;
         if scratch.len() < view.scratch_len() {
             return Err(Error::ScratchTooSmall {
@@ -38,10 +39,16 @@ impl<'m, 's, S: Scalar> ModelEval<'m, 's, S> {
                 found: scratch.len(),
             });
         }
-        Ok(Self {
+        Ok(Self::new_checked(view, scratch))
+    }
+
+    /// For callers that have checked the kind and the scratch length themselves: no
+    /// `Result` to move through (the C API's frames are firmware stack).
+    pub(crate) fn new_checked(view: &'m ModelView<'m>, scratch: &'s mut [S]) -> Self {
+        Self {
             view,
             scratch: RefCell::new(scratch),
-        })
+        }
     }
 
     fn with_scratch<T>(&self, f: impl FnOnce(&mut [S]) -> Result<T, Error>) -> Option<T> {
@@ -56,7 +63,7 @@ fn nan<S: Scalar>() -> S {
 
 impl<S: Scalar> Energy<S> for ModelEval<'_, '_, S> {
     fn dim(&self) -> usize {
-        self.view.architecture().x_dim
+        self.view.architecture().x_dim()
     }
 
     fn energy(&self, x: &[S]) -> S {
@@ -73,7 +80,7 @@ impl<S: Scalar> Energy<S> for ModelEval<'_, '_, S> {
 
 impl<S: Scalar> VelocityField<S> for ModelEval<'_, '_, S> {
     fn dim(&self) -> usize {
-        self.view.architecture().x_dim
+        self.view.architecture().x_dim()
     }
 
     fn velocity(&self, x: &[S], t: S, v: &mut [S]) {

@@ -57,7 +57,7 @@ pub const MAX_DIM: usize = 65536;
 
 /// What a model file's network computes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u32)]
+#[repr(u8)]
 pub enum ModelKind {
     /// An energy E(x): ℝᵈ → ℝ.
     Energy = 1,
@@ -85,7 +85,7 @@ impl ModelKind {
 
 /// Whether the network takes a time input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u32)]
+#[repr(u8)]
 pub enum TimeInput {
     /// No time input.
     None = 0,
@@ -171,6 +171,52 @@ impl From<ModelError> for Error {
     }
 }
 
+fn bad_architecture(what: &'static str) -> Error {
+    Error::Model(ModelError::BadArchitecture { what })
+}
+
+/// A hidden width in 1..=[`MAX_WIDTH`], stored as `u16`.
+fn pack_width(w: usize) -> Result<u16, Error> {
+    if w == 0 || w > MAX_WIDTH {
+        return Err(bad_architecture("hidden widths must be in 1..=4096"));
+    }
+    Ok(w as u16)
+}
+
+/// The dimension and per-kind rules of an architecture (the widths are checked when
+/// packed), on the unnarrowed values.
+fn check_dims(
+    kind: ModelKind,
+    time_input: TimeInput,
+    x_dim: usize,
+    z_dim: usize,
+    out_dim: usize,
+) -> Result<(), Error> {
+    if x_dim == 0 || x_dim > MAX_DIM || z_dim > MAX_DIM - x_dim {
+        return Err(bad_architecture(
+            "x_dim must be >= 1 and x_dim + z_dim <= 65536",
+        ));
+    }
+    if out_dim == 0 || out_dim > MAX_DIM {
+        return Err(bad_architecture("out_dim must be in 1..=65536"));
+    }
+    let scalar = out_dim == 1 && time_input == TimeInput::None;
+    let ok = match kind {
+        ModelKind::Energy | ModelKind::TimePredictor => scalar && z_dim == 0,
+        ModelKind::LatentEnergy => scalar && z_dim >= 1,
+        ModelKind::Velocity => out_dim == x_dim && z_dim == 0,
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(bad_architecture(match kind {
+        ModelKind::Energy => "an energy has out_dim 1, no latent and no time input",
+        ModelKind::TimePredictor => "a time predictor has out_dim 1, no latent and no time input",
+        ModelKind::LatentEnergy => "a latent energy has out_dim 1, z_dim >= 1 and no time input",
+        ModelKind::Velocity => "a velocity field has out_dim = x_dim and no latent",
+    }))
+}
+
 /// The shape of a model file's network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Architecture {
@@ -180,14 +226,12 @@ pub struct Architecture {
     pub activation: Activation,
     /// Whether the time is an input.
     pub time_input: TimeInput,
-    /// Data dimension d.
-    pub x_dim: usize,
-    /// Latent dimension (latent-variable energies only).
-    pub z_dim: usize,
-    /// Output dimension.
-    pub out_dim: usize,
-    // u16 (widths ≤ 4096) and u8 keep the struct small: it is copied along the C API's
-    // call chains, where every byte is stack on a microcontroller.
+    // u32 dims (≤ 65536), u16 widths (≤ 4096), a u8 count and u8 enums keep the struct
+    // at 48 bytes: it is copied along the C API's call chains, where every byte is stack
+    // on a microcontroller.
+    x_dim: u32,
+    z_dim: u32,
+    out_dim: u32,
     widths: [u16; MAX_HIDDEN_LAYERS],
     n_hidden: u8,
 }
@@ -238,51 +282,39 @@ impl Architecture {
         widths: &[usize],
         out_dim: usize,
     ) -> Result<Self, Error> {
-        let bad = |what| Err(Error::Model(ModelError::BadArchitecture { what }));
         if widths.is_empty() || widths.len() > MAX_HIDDEN_LAYERS {
-            return bad("between 1 and 16 hidden layers");
+            return Err(bad_architecture("between 1 and 16 hidden layers"));
         }
-        if widths.iter().any(|&w| w == 0 || w > MAX_WIDTH) {
-            return bad("hidden widths must be in 1..=4096");
+        let mut packed = [0u16; MAX_HIDDEN_LAYERS];
+        for (dst, &src) in packed.iter_mut().zip(widths) {
+            *dst = pack_width(src)?;
         }
-        if x_dim == 0 || x_dim > MAX_DIM || z_dim > MAX_DIM - x_dim {
-            return bad("x_dim must be >= 1 and x_dim + z_dim <= 65536");
-        }
-        if out_dim == 0 || out_dim > MAX_DIM {
-            return bad("out_dim must be in 1..=65536");
-        }
-        let scalar = out_dim == 1 && time_input == TimeInput::None;
-        let ok = match kind {
-            ModelKind::Energy | ModelKind::TimePredictor => scalar && z_dim == 0,
-            ModelKind::LatentEnergy => scalar && z_dim >= 1,
-            ModelKind::Velocity => out_dim == x_dim && z_dim == 0,
-        };
-        if !ok {
-            return bad(match kind {
-                ModelKind::Energy => "an energy has out_dim 1, no latent and no time input",
-                ModelKind::TimePredictor => {
-                    "a time predictor has out_dim 1, no latent and no time input"
-                }
-                ModelKind::LatentEnergy => {
-                    "a latent energy has out_dim 1, z_dim >= 1 and no time input"
-                }
-                ModelKind::Velocity => "a velocity field has out_dim = x_dim and no latent",
-            });
-        }
-        let mut w = [0u16; MAX_HIDDEN_LAYERS];
-        for (dst, &src) in w.iter_mut().zip(widths) {
-            *dst = src as u16;
-        }
+        check_dims(kind, time_input, x_dim, z_dim, out_dim)?;
         Ok(Self {
             kind,
             activation,
             time_input,
-            x_dim,
-            z_dim,
-            out_dim,
-            widths: w,
+            x_dim: x_dim as u32,
+            z_dim: z_dim as u32,
+            out_dim: out_dim as u32,
+            widths: packed,
             n_hidden: widths.len() as u8,
         })
+    }
+
+    /// Data dimension d.
+    pub fn x_dim(&self) -> usize {
+        self.x_dim as usize
+    }
+
+    /// Latent dimension (latent-variable energies only, else 0).
+    pub fn z_dim(&self) -> usize {
+        self.z_dim as usize
+    }
+
+    /// Output dimension.
+    pub fn out_dim(&self) -> usize {
+        self.out_dim as usize
     }
 
     /// The hidden widths, first to last.
@@ -299,7 +331,7 @@ impl Architecture {
 
     /// The network's input size: x_dim + z_dim, plus 1 with time input.
     pub fn in_dim(&self) -> usize {
-        self.x_dim + self.z_dim + (self.time_input == TimeInput::Appended) as usize
+        self.x_dim() + self.z_dim() + (self.time_input == TimeInput::Appended) as usize
     }
 
     /// Size of layer k's input and output (k = 0..=n_hidden).
@@ -307,7 +339,7 @@ impl Architecture {
         let n = |j: usize| match j {
             0 => self.in_dim(),
             j if j <= self.n_hidden() => self.widths[j - 1] as usize,
-            _ => self.out_dim,
+            _ => self.out_dim(),
         };
         (n(k), n(k + 1))
     }
@@ -335,7 +367,7 @@ impl Architecture {
     /// Scalars of scratch that [`super::ModelView`]'s evaluations need:
     /// `in_dim + 2·Σwidths + 2·max(widths, out_dim)`.
     pub fn scratch_len(&self) -> usize {
-        let widest = self.widths().fold(self.out_dim, usize::max);
+        let widest = self.widths().fold(self.out_dim(), usize::max);
         self.in_dim() + 2 * self.widths().sum::<usize>() + 2 * widest
     }
 
@@ -385,29 +417,40 @@ impl Architecture {
                 found: bytes.len(),
             });
         }
-        let mut widths = [0usize; MAX_HIDDEN_LAYERS];
-        for (k, w) in widths[..n_hidden].iter_mut().enumerate() {
-            *w = read_u32(bytes, FIXED_HEADER_LEN + 4 * k) as usize;
-        }
         if bytes[FIXED_HEADER_LEN + 4 * n_hidden..header_len]
             .iter()
             .any(|&b| b != 0)
         {
             return Err(bad("header padding must be 0"));
         }
-        let arch = Self::new(
+        let model_error = |e| match e {
+            Error::Model(m) => m,
+            _ => bad("invalid architecture"),
+        };
+        let mut widths = [0u16; MAX_HIDDEN_LAYERS];
+        for (k, w) in widths[..n_hidden].iter_mut().enumerate() {
+            let stored = read_u32(bytes, FIXED_HEADER_LEN + 4 * k) as usize;
+            *w = pack_width(stored).map_err(model_error)?;
+        }
+        let (x_dim, z_dim, out_dim) = (word(5), word(6), word(7));
+        check_dims(
+            kind,
+            time_input,
+            x_dim as usize,
+            z_dim as usize,
+            out_dim as usize,
+        )
+        .map_err(model_error)?;
+        let arch = Self {
             kind,
             activation,
             time_input,
-            word(5) as usize,
-            word(6) as usize,
-            &widths[..n_hidden],
-            word(7) as usize,
-        )
-        .map_err(|e| match e {
-            Error::Model(m) => m,
-            _ => bad("invalid architecture"),
-        })?;
+            x_dim,
+            z_dim,
+            out_dim,
+            widths,
+            n_hidden: n_hidden as u8,
+        };
         if word(9) as usize != arch.n_params() {
             return Err(bad("n_params does not match the layer sizes"));
         }
@@ -425,9 +468,9 @@ impl Architecture {
             self.kind as u32,
             self.activation as u32,
             self.time_input as u32,
-            self.x_dim as u32,
-            self.z_dim as u32,
-            self.out_dim as u32,
+            self.x_dim,
+            self.z_dim,
+            self.out_dim,
             self.n_hidden() as u32,
             self.n_params() as u32,
         ];

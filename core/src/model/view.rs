@@ -90,6 +90,7 @@ impl<'a> ModelView<'a> {
     }
 
     /// The weight bytes of layer k (matrix then bias) and its (in, out) sizes.
+    #[inline(always)]
     fn layer(&self, k: usize) -> (&'a [[u8; 4]], &'a [[u8; 4]], usize, usize) {
         let mut offset = 0;
         for j in 0..k {
@@ -117,6 +118,7 @@ impl<'a> ModelView<'a> {
 
     /// `grad_in = W·delta` for layer k, in the same order as
     /// [`crate::Dense::backward_input`].
+    #[inline(always)]
     fn affine_backward<S: Scalar>(&self, k: usize, delta: &[S], grad_in: &mut [S]) {
         let (weight, _, i, o) = self.layer(k);
         for (g, row) in grad_in[..i].iter_mut().zip(weight.chunks_exact(o)) {
@@ -157,7 +159,7 @@ impl<'a> ModelView<'a> {
         scratch: &mut [S],
     ) -> Result<S, Error> {
         let arch = &self.arch;
-        if arch.out_dim != 1 {
+        if arch.out_dim() != 1 {
             return Err(ModelError::BadArchitecture {
                 what: "gradients need a scalar-output model",
             }
@@ -201,10 +203,11 @@ impl<'a> ModelView<'a> {
             for (d, s) in delta[..n].iter_mut().zip(deriv) {
                 *d *= *s;
             }
-            if k == 0 {
-                self.affine_backward(0, &delta[..n], grad);
-            } else {
-                self.affine_backward(k, &delta[..n], back);
+            // One call site in the loop: affine_backward is inlined (a frame less on
+            // firmware stacks, little code).
+            let target: &mut [S] = if k == 0 { &mut *grad } else { &mut *back };
+            self.affine_backward(k, &delta[..n], target);
+            if k > 0 {
                 delta[..i].copy_from_slice(&back[..i]);
             }
         }
@@ -233,7 +236,7 @@ impl<'a> ModelView<'a> {
     ) -> Result<(), Error> {
         self.expect_kind(ModelKind::Velocity)?;
         self.check_scratch(scratch)?;
-        check_len("velocity input", self.arch.x_dim, x.len())?;
+        check_len("velocity input", self.arch.x_dim(), x.len())?;
         let in_dim = self.arch.in_dim();
         let (input, rest) = scratch.split_at_mut(in_dim);
         input[..x.len()].copy_from_slice(x);
@@ -260,8 +263,8 @@ impl<'a> ModelView<'a> {
         out: &mut [S],
         scratch: &mut [S],
     ) -> Result<(), Error> {
-        check_len("model output", self.arch.out_dim, out.len())?;
-        let widest = self.arch.widths().fold(self.arch.out_dim, usize::max);
+        check_len("model output", self.arch.out_dim(), out.len())?;
+        let widest = self.arch.widths().fold(self.arch.out_dim(), usize::max);
         if scratch.len() < 2 * widest {
             return Err(Error::ScratchTooSmall {
                 needed: 2 * widest,
@@ -278,7 +281,7 @@ impl<'a> ModelView<'a> {
             self.affine(k, &a[..n], b);
             core::mem::swap(&mut a, &mut b);
         }
-        out.copy_from_slice(&a[..self.arch.out_dim]);
+        out.copy_from_slice(&a[..self.arch.out_dim()]);
         Ok(())
     }
 }

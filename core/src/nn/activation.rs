@@ -14,7 +14,7 @@ const SELU_ALPHA: f64 = 1.673_263_242_354_377_3;
 /// An activation σ applied after every hidden layer. The discriminants are stable: they are
 /// stored in model files and passed through the C ABI.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[repr(u32)]
+#[repr(u8)]
 pub enum Activation {
     /// z·sigmoid(z), smooth: the default for energies, whose forces must be continuous.
     #[default]

@@ -1,0 +1,119 @@
+//! The sampler kernels the C API can reach, chosen at run time by a `GF_SAMPLER_*` code.
+
+// With every kernel left out (a build that only evaluates energies), the enum is empty.
+#![cfg_attr(
+    not(any(
+        feature = "capi-ula",
+        feature = "capi-mala",
+        feature = "capi-baoab",
+        feature = "capi-jko"
+    )),
+    allow(unused_variables, unreachable_code)
+)]
+
+use super::GfStatus;
+use super::run::{self, GfSamplerParams};
+#[cfg(feature = "capi-baoab")]
+use crate::Baoab;
+#[cfg(feature = "capi-mala")]
+use crate::Mala;
+#[cfg(feature = "capi-ula")]
+use crate::Ula;
+use crate::{Error, Kernel, Scalar, StepInfo};
+#[cfg(feature = "capi-jko")]
+use crate::{Jko, Jko2};
+
+/// One of the five kernels, chosen at run time. Each is compiled in by its cargo feature
+/// (`capi-ula`, `capi-mala`, `capi-baoab`, `capi-jko` for jko and jko2), so firmware
+/// carries only the kernels it calls; a code whose kernel is left out gives
+/// [`GfStatus::NotCompiled`].
+pub(super) enum AnyKernel<S> {
+    #[cfg(feature = "capi-ula")]
+    Ula(Ula<S>),
+    #[cfg(feature = "capi-mala")]
+    Mala(Mala<S>),
+    #[cfg(feature = "capi-baoab")]
+    Baoab(Baoab<S>),
+    #[cfg(feature = "capi-jko")]
+    Jko(Jko<S>),
+    #[cfg(feature = "capi-jko")]
+    Jko2(Jko2<S>),
+    /// Keeps `S` used and the matches exhaustive when every kernel is left out.
+    #[allow(dead_code)]
+    Never(core::convert::Infallible, core::marker::PhantomData<S>),
+}
+
+impl<S: Scalar> AnyKernel<S> {
+    pub(super) fn new(code: u32, p: &GfSamplerParams) -> Result<Self, GfStatus> {
+        let f = S::from_f64;
+        let values = [p.step, p.friction, p.mass, p.relaxation];
+        if !values.iter().all(|v| v.is_finite()) {
+            return Err(GfStatus::NonFiniteInput);
+        }
+        Ok(match code {
+            #[cfg(feature = "capi-ula")]
+            run::GF_SAMPLER_ULA => Self::Ula(Ula { step: f(p.step) }),
+            #[cfg(feature = "capi-mala")]
+            run::GF_SAMPLER_MALA => Self::Mala(Mala { step: f(p.step) }),
+            #[cfg(feature = "capi-baoab")]
+            run::GF_SAMPLER_BAOAB => Self::Baoab(Baoab {
+                step: f(p.step),
+                friction: f(p.friction),
+                mass: f(p.mass),
+            }),
+            #[cfg(feature = "capi-jko")]
+            run::GF_SAMPLER_JKO => Self::Jko(Jko {
+                step: f(p.step),
+                inner_iters: p.inner_iters,
+                relaxation: f(p.relaxation),
+            }),
+            #[cfg(feature = "capi-jko")]
+            run::GF_SAMPLER_JKO2 => Self::Jko2(Jko2 {
+                step: f(p.step),
+                inner_iters: p.inner_iters,
+                relaxation: f(p.relaxation),
+            }),
+            // Unreachable when every kernel is compiled in.
+            #[allow(unreachable_patterns)]
+            run::GF_SAMPLER_ULA..=run::GF_SAMPLER_JKO2 => return Err(GfStatus::NotCompiled),
+            _ => return Err(GfStatus::UnknownCode),
+        })
+    }
+}
+
+/// Dispatches a [`Kernel`] method to the chosen kernel.
+macro_rules! dispatch {
+    ($self:expr, $k:ident => $body:expr) => {
+        match $self {
+            #[cfg(feature = "capi-ula")]
+            AnyKernel::Ula($k) => $body,
+            #[cfg(feature = "capi-mala")]
+            AnyKernel::Mala($k) => $body,
+            #[cfg(feature = "capi-baoab")]
+            AnyKernel::Baoab($k) => $body,
+            #[cfg(feature = "capi-jko")]
+            AnyKernel::Jko($k) => $body,
+            #[cfg(feature = "capi-jko")]
+            AnyKernel::Jko2($k) => $body,
+            AnyKernel::Never(never, _) => match *never {},
+        }
+    };
+}
+
+impl<S: Scalar> Kernel<S> for AnyKernel<S> {
+    fn state_len(&self, dim: usize) -> usize {
+        dispatch!(self, k => k.state_len(dim))
+    }
+    fn scratch_len(&self, dim: usize) -> usize {
+        dispatch!(self, k => k.scratch_len(dim))
+    }
+    fn step<E: crate::Energy<S> + ?Sized>(
+        &self,
+        energy: &E,
+        state: &mut [S],
+        rng: &mut crate::StreamRng,
+        scratch: &mut [S],
+    ) -> Result<StepInfo, Error> {
+        dispatch!(self, k => k.step(energy, state, rng, scratch))
+    }
+}
