@@ -125,7 +125,8 @@ impl GfPotential {
     }
 
     /// Runs `f` on the potential as an [`Energy`] in precision `S`, giving a model the
-    /// first [`GfPotential::scratch_len`] scalars of `scratch`; `f` gets the rest.
+    /// first [`GfPotential::own_scratch_len`] scalars of `scratch`; `f` gets the rest. The
+    /// potential is resolved and checked here (kind, settings, model header), once.
     pub fn with_energy<S: Scalar, R>(
         &self,
         scratch: &mut [S],
