@@ -20,6 +20,7 @@
 pub mod bench;
 pub mod capi;
 pub mod demo;
+pub mod engine;
 pub mod fit;
 pub mod modelio;
 pub mod optim;

@@ -1,0 +1,49 @@
+//! The operations the training loops need from a compute device.
+
+use gradflow_core::StreamRng;
+
+use super::{EngineError, Network};
+
+/// A compute device for batches of particles: the CPU ([`super::CpuBackend`]) or a GPU.
+/// The training loops are written against this trait only, so a new device needs no change
+/// to them. Batches are host slices, particle-major (`n × dim`, row-major); a device backend
+/// copies them across and may keep the parameters resident between calls.
+pub trait Backend<S>: Send + Sync {
+    /// A short description for logs and benchmark tables, e.g. `cpu (2 threads)`.
+    fn describe(&self) -> String;
+
+    /// `out[i] = y(x_i)` for every particle (`out`: n × out_dim).
+    fn forward(&self, net: &Network<S>, x: &[S], out: &mut [S]) -> Result<(), EngineError>;
+
+    /// Values `y(x_i)` and input gradients `∇y(x_i)` of a scalar-output network.
+    fn value_grad(
+        &self,
+        net: &Network<S>,
+        x: &[S],
+        value: &mut [S],
+        grad: &mut [S],
+    ) -> Result<(), EngineError>;
+
+    /// Writes into `grad_params` the parameter gradient of `Σᵢ ⟨cot_i, y(x_i)⟩` (`cot`:
+    /// n × out_dim), the building block of every loss: e.g. `cot_i = w_i` for a weighted
+    /// sum of energies, `cot_i = 2(y_i − t_i)/n` for a mean squared error.
+    fn param_grad(
+        &self,
+        net: &Network<S>,
+        x: &[S],
+        cot: &[S],
+        grad_params: &mut [S],
+    ) -> Result<(), EngineError>;
+
+    /// `steps` unadjusted Langevin steps `x ← x − τ∇E(x) + √(2τ)ξ` of every particle on the
+    /// energy `net`, particle i drawing its noise from `rngs[i]` in the order of the core's
+    /// [`gradflow_core::Ula`].
+    fn ula_steps(
+        &self,
+        net: &Network<S>,
+        x: &mut [S],
+        rngs: &mut [StreamRng],
+        step: S,
+        steps: usize,
+    ) -> Result<(), EngineError>;
+}

@@ -1,0 +1,206 @@
+//! The CPU backend: tiles of particles on a rayon thread pool, matrix products per tile.
+
+use gradflow_core::{Scalar, StreamRng};
+use rayon::prelude::*;
+
+use super::error::expect_len;
+use super::gemm::GemmScalar;
+use super::tile::{Tape, backward, forward};
+use super::{Backend, EngineError, Network};
+
+/// Particles per tile: a tile's activations stay in the core's caches between layers and,
+/// for Langevin steps, across all the steps of a call.
+const TILE: usize = 64;
+/// Tiles per parameter-gradient partial sum. The partition into partials does not depend on
+/// the number of threads and the partials are added in order, so parameter gradients are
+/// bit-identical for any thread count.
+const TILES_PER_PARTIAL: usize = 16;
+
+/// Batched evaluation on CPU threads.
+#[derive(Debug)]
+pub struct CpuBackend {
+    pool: rayon::ThreadPool,
+}
+
+impl CpuBackend {
+    /// A backend on `threads` threads (0: one per core).
+    pub fn new(threads: usize) -> Self {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("building a thread pool never fails without a stack size or a name");
+        Self { pool }
+    }
+
+    /// Threads of the pool.
+    pub fn threads(&self) -> usize {
+        self.pool.current_num_threads()
+    }
+}
+
+/// The batch size n of `x`, checking that `x` holds whole particles.
+fn batch_len<S: Scalar>(net: &Network<S>, x: &[S]) -> Result<usize, EngineError> {
+    let d = net.architecture().in_dim();
+    if x.is_empty() || !x.len().is_multiple_of(d) {
+        return Err(EngineError::Size {
+            what: "positions (n × in_dim, n ≥ 1)",
+            expected: d * (x.len() / d).max(1),
+            found: x.len(),
+        });
+    }
+    Ok(x.len() / d)
+}
+
+fn scalar_output<S: Scalar>(net: &Network<S>) -> Result<(), EngineError> {
+    if net.architecture().out_dim() == 1 {
+        Ok(())
+    } else {
+        Err(EngineError::Unsupported(
+            "gradients of a vector-valued network (use param_grad)",
+        ))
+    }
+}
+
+impl<S: GemmScalar> Backend<S> for CpuBackend {
+    fn describe(&self) -> String {
+        format!("cpu ({} threads)", self.threads())
+    }
+
+    fn forward(&self, net: &Network<S>, x: &[S], out: &mut [S]) -> Result<(), EngineError> {
+        let n = batch_len(net, x)?;
+        let (d, o) = (net.architecture().in_dim(), net.architecture().out_dim());
+        expect_len("outputs (n × out_dim)", n * o, out.len())?;
+        self.pool.install(|| {
+            x.par_chunks(TILE * d)
+                .zip(out.par_chunks_mut(TILE * o))
+                .for_each_init(
+                    || Tape::new(net, TILE),
+                    |tape, (xt, ot)| forward(net, xt, ot, tape),
+                )
+        });
+        Ok(())
+    }
+
+    fn value_grad(
+        &self,
+        net: &Network<S>,
+        x: &[S],
+        value: &mut [S],
+        grad: &mut [S],
+    ) -> Result<(), EngineError> {
+        scalar_output(net)?;
+        let n = batch_len(net, x)?;
+        let d = net.architecture().in_dim();
+        expect_len("values (n)", n, value.len())?;
+        expect_len("gradients (n × in_dim)", n * d, grad.len())?;
+        let ones = [S::ONE; TILE];
+        self.pool.install(|| {
+            x.par_chunks(TILE * d)
+                .zip(value.par_chunks_mut(TILE))
+                .zip(grad.par_chunks_mut(TILE * d))
+                .for_each_init(
+                    || Tape::new(net, TILE),
+                    |tape, ((xt, vt), gt)| {
+                        forward(net, xt, vt, tape);
+                        backward(net, xt, &ones[..vt.len()], tape, None, Some(gt));
+                    },
+                )
+        });
+        Ok(())
+    }
+
+    fn param_grad(
+        &self,
+        net: &Network<S>,
+        x: &[S],
+        cot: &[S],
+        grad_params: &mut [S],
+    ) -> Result<(), EngineError> {
+        let n = batch_len(net, x)?;
+        let arch = net.architecture();
+        let (d, o, p) = (arch.in_dim(), arch.out_dim(), arch.n_params());
+        expect_len("cotangents (n × out_dim)", n * o, cot.len())?;
+        expect_len("parameter gradient", p, grad_params.len())?;
+        let rows = TILE * TILES_PER_PARTIAL;
+        let partials: Vec<Vec<S>> = self.pool.install(|| {
+            x.par_chunks(rows * d)
+                .zip(cot.par_chunks(rows * o))
+                .map(|(xc, cc)| {
+                    let mut tape = Tape::new(net, TILE);
+                    let mut partial = vec![S::ZERO; p];
+                    let mut out = vec![S::ZERO; TILE * o];
+                    for (xt, ct) in xc.chunks(TILE * d).zip(cc.chunks(TILE * o)) {
+                        forward(net, xt, &mut out[..ct.len()], &mut tape);
+                        backward(net, xt, ct, &mut tape, Some(&mut partial), None);
+                    }
+                    partial
+                })
+                .collect()
+        });
+        grad_params.fill(S::ZERO);
+        for partial in &partials {
+            for (g, v) in grad_params.iter_mut().zip(partial) {
+                *g += *v;
+            }
+        }
+        Ok(())
+    }
+
+    fn ula_steps(
+        &self,
+        net: &Network<S>,
+        x: &mut [S],
+        rngs: &mut [StreamRng],
+        step: S,
+        steps: usize,
+    ) -> Result<(), EngineError> {
+        scalar_output(net)?;
+        let n = batch_len(net, x)?;
+        let d = net.architecture().in_dim();
+        expect_len("RNG streams (n)", n, rngs.len())?;
+        if !(step.is_finite() && step > S::ZERO) {
+            return Err(EngineError::InvalidParameter(
+                "ULA step must be finite and > 0",
+            ));
+        }
+        let noise = (S::TWO * step).sqrt();
+        let diverged = self.pool.install(|| {
+            x.par_chunks_mut(TILE * d)
+                .zip(rngs.par_chunks_mut(TILE))
+                .map_init(
+                    || {
+                        (
+                            Tape::new(net, TILE),
+                            vec![S::ZERO; TILE],
+                            vec![S::ZERO; TILE * d],
+                        )
+                    },
+                    |(tape, energy, grad), (xt, rt)| {
+                        let b = rt.len();
+                        let ones = vec![S::ONE; b];
+                        for _ in 0..steps {
+                            forward(net, xt, &mut energy[..b], tape);
+                            backward(net, xt, &ones, tape, None, Some(&mut grad[..b * d]));
+                            for ((xi, gi), rng) in xt
+                                .chunks_exact_mut(d)
+                                .zip(grad.chunks_exact(d))
+                                .zip(rt.iter_mut())
+                            {
+                                for (x, &g) in xi.iter_mut().zip(gi) {
+                                    *x = *x - step * g + noise * rng.normal::<S>();
+                                }
+                            }
+                        }
+                        !xt.iter().all(|v| v.is_finite())
+                    },
+                )
+                .any(|bad| bad)
+        });
+        if diverged {
+            return Err(EngineError::Model(gradflow_core::Error::NonFinite {
+                what: "Langevin state (diverged: step too large?)",
+            }));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,63 @@
+//! What the engine refuses.
+
+use std::fmt;
+
+/// An engine call's inputs do not fit the network, or a value is not finite.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EngineError {
+    /// A buffer's length does not match the batch and the network.
+    Size {
+        /// Which buffer.
+        what: &'static str,
+        /// Length required.
+        expected: usize,
+        /// Length given.
+        found: usize,
+    },
+    /// The network cannot do this (for example a gradient of a vector-valued network).
+    Unsupported(&'static str),
+    /// A setting is outside its domain.
+    InvalidParameter(&'static str),
+    /// The architecture or the parameters were rejected.
+    Model(gradflow_core::Error),
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Size {
+                what,
+                expected,
+                found,
+            } => write!(f, "{what}: expected {expected} values, found {found}"),
+            Self::Unsupported(what) => write!(f, "unsupported: {what}"),
+            Self::InvalidParameter(what) => write!(f, "invalid parameter: {what}"),
+            Self::Model(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for EngineError {}
+
+impl From<gradflow_core::Error> for EngineError {
+    fn from(e: gradflow_core::Error) -> Self {
+        Self::Model(e)
+    }
+}
+
+/// `Size` unless `found == expected`.
+pub(crate) fn expect_len(
+    what: &'static str,
+    expected: usize,
+    found: usize,
+) -> Result<(), EngineError> {
+    if found == expected {
+        Ok(())
+    } else {
+        Err(EngineError::Size {
+            what,
+            expected,
+            found,
+        })
+    }
+}

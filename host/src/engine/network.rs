@@ -1,0 +1,100 @@
+//! A runtime-shaped MLP with its parameters, in the model-file layout.
+
+use gradflow_core::model::{Architecture, ModelKind, ModelView};
+use gradflow_core::{Activation, Scalar, StreamRng};
+
+use super::error::{EngineError, expect_len};
+
+/// An MLP of any [`Architecture`] with its parameters: for each layer k (inputs first), the
+/// weight matrix `in_k × out_k` row-major (`y = x·W + b`) and then the bias, exactly as a
+/// model file stores them, so [`Network::to_f32_params`] feeds
+/// [`crate::modelio::ModelBytes::encode`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Network<S> {
+    arch: Architecture,
+    params: Vec<S>,
+}
+
+impl<S: Scalar> Network<S> {
+    /// A network of `arch` with the given parameters (`arch.n_params()` of them).
+    pub fn new(arch: Architecture, params: Vec<S>) -> Result<Self, EngineError> {
+        expect_len("network parameters", arch.n_params(), params.len())?;
+        Ok(Self { arch, params })
+    }
+
+    /// A network of `arch` with LeCun-normal weights (N(0, 1/in) per layer, drawn layer by
+    /// layer in storage order from stream 0 of `seed`) and zero biases: the initialisation of
+    /// the core's `MlpParams::init_lecun_normal`.
+    pub fn init(arch: Architecture, seed: u64) -> Self {
+        let mut params = vec![S::ZERO; arch.n_params()];
+        let mut rng = StreamRng::new(seed, 0);
+        let mut offset = 0;
+        for k in 0..arch.n_layers() {
+            let (i, o) = arch.layer_dims(k);
+            let scale = S::ONE / S::from_usize(i).sqrt();
+            for w in &mut params[offset..offset + i * o] {
+                *w = scale * rng.normal::<S>();
+            }
+            offset += (i + 1) * o;
+        }
+        Self { arch, params }
+    }
+
+    /// An energy ℝ^x_dim → ℝ with the given hidden widths, initialised by [`Network::init`].
+    pub fn energy(
+        x_dim: usize,
+        widths: &[usize],
+        activation: Activation,
+        seed: u64,
+    ) -> Result<Self, EngineError> {
+        let arch = Architecture::mlp(ModelKind::Energy, activation, x_dim, widths, 1)?;
+        Ok(Self::init(arch, seed))
+    }
+
+    /// The network of a model file, its f32 weights widened to `S`.
+    pub fn from_view(view: &ModelView<'_>) -> Self {
+        let arch = *view.architecture();
+        let params = (0..arch.n_params())
+            .map(|i| S::from_f32(view.param(i).unwrap_or(f32::NAN)))
+            .collect();
+        Self { arch, params }
+    }
+
+    /// The architecture.
+    pub fn architecture(&self) -> &Architecture {
+        &self.arch
+    }
+
+    /// The flat parameters.
+    pub fn params(&self) -> &[S] {
+        &self.params
+    }
+
+    /// The flat parameters, for an optimiser.
+    pub fn params_mut(&mut self) -> &mut [S] {
+        &mut self.params
+    }
+
+    /// The parameters as f32, for a model file.
+    pub fn to_f32_params(&self) -> Vec<f32> {
+        self.params.iter().map(|p| p.to_f64() as f32).collect()
+    }
+
+    /// Layer k's weight (`in × out`, row-major) and bias, and its sizes (in, out).
+    pub(crate) fn layer(&self, k: usize) -> (&[S], &[S], usize, usize) {
+        let offset = layer_offset(&self.arch, k);
+        let (i, o) = self.arch.layer_dims(k);
+        let (w, rest) = self.params[offset..].split_at(i * o);
+        (w, &rest[..o], i, o)
+    }
+}
+
+/// Index of layer k's first parameter in the flat layout.
+pub(crate) fn layer_offset(arch: &Architecture, k: usize) -> usize {
+    (0..k)
+        .map(|j| {
+            let (i, o) = arch.layer_dims(j);
+            (i + 1) * o
+        })
+        .sum()
+}
