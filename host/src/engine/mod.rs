@@ -10,12 +10,12 @@
 //!
 //! ```
 //! use gradflow_core::Activation;
-//! use gradflow_host::engine::{CpuBackend, Network};
+//! use gradflow_host::engine::{Backend, CpuBackend, Network};
 //!
 //! // A 2→32→32→1 SiLU energy, LeCun-normal weights from seed 0.
 //! let net = Network::<f32>::energy(2, &[32, 32], Activation::Silu, 0)?;
 //! let x: Vec<f32> = (0..2 * 1000).map(|i| (i as f32 * 0.37).sin()).collect();
-//! let (mut energy, mut grad) = (vec![0.0; 1000], vec![0.0; 2 * 1000]);
+//! let (mut energy, mut grad) = (vec![0.0f32; 1000], vec![0.0f32; 2 * 1000]);
 //! CpuBackend::new(2).value_grad(&net, &x, &mut energy, &mut grad)?;
 //! assert!(energy.iter().chain(&grad).all(|v| v.is_finite()));
 //! # Ok::<(), gradflow_host::engine::EngineError>(())
