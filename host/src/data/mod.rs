@@ -1,0 +1,27 @@
+//! Data sets: the seeded 2D generators, scikit-learn's 8×8 digits, .npy and .csv files,
+//! and train/test splits.
+//!
+//! ```
+//! use gradflow_host::data::{Dataset2d, Samples, split};
+//!
+//! let points = Dataset2d::Moons.sample(1000, 7); // 1000 × 2, row-major
+//! let samples = Samples::new(1000, 2, points)?;
+//! let (train, test) = split(&samples, 0.2, 7)?;
+//! assert_eq!((train.n, test.n), (800, 200));
+//! # Ok::<(), gradflow_host::data::DataError>(())
+//! ```
+
+mod csv;
+pub mod digits;
+mod error;
+mod npy;
+mod samples;
+mod shuffle;
+pub mod split;
+pub mod toy2d;
+
+pub use digits::{DIGITS_DIM, DIGITS_N, Digits, digits};
+pub use error::{DataError, FormatError};
+pub use samples::{NpyDtype, Samples};
+pub use split::{split, split_indices};
+pub use toy2d::{Dataset2d, Pair2d, UnknownDataset, eight_gaussians_to_moons};
