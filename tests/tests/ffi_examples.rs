@@ -22,6 +22,7 @@ use std::process::Command;
 use gradflow_core::capi::{
     GF_SAMPLER_MALA, GfModel, GfPotential, GfRng, GfSamplerParams, GfStatus, energy_force,
     gf_model_open, gf_potential_model, gf_rng_init_streams, gf_sampler_params_default, sample,
+    scratch_len,
 };
 use gradflow_host::fit::{FitSettings, fit};
 
@@ -269,7 +270,7 @@ fn assert_same_bits_as_the_core(stdout: &str, bytes: &[u8]) {
     let mut state: Vec<f32> = (0..16)
         .map(|i| if i % 2 == 1 { 0.5 } else { -0.5 })
         .collect();
-    let mut scratch = vec![0f32; 104];
+    let mut scratch = vec![0f32; scratch_len::<f32>(&pot, GF_SAMPLER_MALA).unwrap()];
     sample(
         &pot,
         GF_SAMPLER_MALA,

@@ -37,7 +37,8 @@ pub trait Backend<S>: Send + Sync {
 
     /// `steps` unadjusted Langevin steps `x ← x − τ∇E(x) + √(2τ)ξ` of every particle on the
     /// energy `net`, particle i drawing its noise from `rngs[i]` in the order of the core's
-    /// [`gradflow_core::Ula`].
+    /// [`gradflow_core::Ula`]. If a chain diverges, the call returns an error and the
+    /// states of the particles computed with it are non-finite (restart from a checkpoint).
     fn ula_steps(
         &self,
         net: &Network<S>,

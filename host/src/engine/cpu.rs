@@ -93,7 +93,6 @@ impl<S: GemmScalar> Backend<S> for CpuBackend {
         let d = net.architecture().in_dim();
         expect_len("values (n)", n, value.len())?;
         expect_len("gradients (n × in_dim)", n * d, grad.len())?;
-        let ones = [S::ONE; TILE];
         self.pool.install(|| {
             x.par_chunks(TILE * d)
                 .zip(value.par_chunks_mut(TILE))
@@ -102,7 +101,7 @@ impl<S: GemmScalar> Backend<S> for CpuBackend {
                     || Tape::new(net, TILE),
                     |tape, ((xt, vt), gt)| {
                         forward(net, xt, vt, tape);
-                        backward(net, xt, &ones[..vt.len()], tape, None, Some(gt));
+                        backward(net, xt, None, tape, None, Some(gt));
                     },
                 )
         });
@@ -131,7 +130,7 @@ impl<S: GemmScalar> Backend<S> for CpuBackend {
                     let mut out = vec![S::ZERO; TILE * o];
                     for (xt, ct) in xc.chunks(TILE * d).zip(cc.chunks(TILE * o)) {
                         forward(net, xt, &mut out[..ct.len()], &mut tape);
-                        backward(net, xt, ct, &mut tape, Some(&mut partial), None);
+                        backward(net, xt, Some(ct), &mut tape, Some(&mut partial), None);
                     }
                     partial
                 })
@@ -177,10 +176,9 @@ impl<S: GemmScalar> Backend<S> for CpuBackend {
                     },
                     |(tape, energy, grad), (xt, rt)| {
                         let b = rt.len();
-                        let ones = vec![S::ONE; b];
                         for _ in 0..steps {
                             forward(net, xt, &mut energy[..b], tape);
-                            backward(net, xt, &ones, tape, None, Some(&mut grad[..b * d]));
+                            backward(net, xt, None, tape, None, Some(&mut grad[..b * d]));
                             for ((xi, gi), rng) in xt
                                 .chunks_exact_mut(d)
                                 .zip(grad.chunks_exact(d))

@@ -71,13 +71,14 @@ pub(crate) fn forward<S: GemmScalar>(net: &Network<S>, x: &[S], out: &mut [S], t
     }
 }
 
-/// The backward pass after [`forward`] on the same `x`: with cotangent `cot` (b × out_dim)
-/// on the outputs, adds the parameter gradient of Σᵢ ⟨cotᵢ, y(xᵢ)⟩ into `grad_params` (if
-/// given) and writes its input gradient into `grad_x` (b × in_dim, if given).
+/// The backward pass after [`forward`] on the same `x`: with cotangent `cot` (b × out_dim;
+/// `None` for all ones) on the outputs, adds the parameter gradient of Σᵢ ⟨cotᵢ, y(xᵢ)⟩
+/// into `grad_params` (if given) and writes its input gradient into `grad_x` (b × in_dim,
+/// if given).
 pub(crate) fn backward<S: GemmScalar>(
     net: &Network<S>,
     x: &[S],
-    cot: &[S],
+    cot: Option<&[S]>,
     tape: &mut Tape<S>,
     mut grad_params: Option<&mut [S]>,
     grad_x: Option<&mut [S]>,
@@ -93,7 +94,11 @@ pub(crate) fn backward<S: GemmScalar>(
         ..
     } = tape;
     let mut end: usize = b * arch.widths().sum::<usize>();
-    delta[..cot.len()].copy_from_slice(cot);
+    let seed = &mut delta[..b * arch.out_dim()];
+    match cot {
+        Some(cot) => seed.copy_from_slice(cot),
+        None => seed.fill(S::ONE),
+    }
     let mut grad_x = grad_x;
     for k in (0..=hidden).rev() {
         let (weight, _, i, o) = net.layer(k);
