@@ -23,6 +23,7 @@ pub mod data;
 pub mod demo;
 pub mod engine;
 pub mod fit;
+pub mod metrics;
 pub mod modelio;
 pub mod optim;
 pub mod parallel;
