@@ -782,3 +782,21 @@ fn split_edges_and_bad_fractions() {
     let (train, test) = split(&numbered(0), 0.5, 1).unwrap();
     assert_eq!((train.n, test.n), (0, 0));
 }
+
+/// The W2 floors in `Dataset2d::w2_floor`'s docs are what `measure_w2_floor` measures (the
+/// measurement is deterministic: fixed seeds), rounded to the 4 digits documented.
+#[test]
+fn documented_w2_floors_are_the_measured_ones() {
+    use gradflow_host::data::{W2_FLOOR_PAIRS, W2_FLOOR_POINTS};
+    for set in Dataset2d::ALL {
+        let (mean, sd) = set.measure_w2_floor(W2_FLOOR_POINTS, W2_FLOOR_PAIRS);
+        let (doc_mean, doc_sd) = set.w2_floor();
+        assert!(
+            (mean - doc_mean).abs() <= 5e-5 && (sd - doc_sd).abs() <= 5e-5,
+            "{set}: measured {mean:.4} ± {sd:.4}, documented {doc_mean} ± {doc_sd}"
+        );
+        // A floor is positive and (as a two-sample distance of a law with scale ~1..5)
+        // well below the data's own spread.
+        assert!(mean > 0.05 && mean < 1.0, "{set}: {mean}");
+    }
+}

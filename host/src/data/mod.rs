@@ -24,4 +24,6 @@ pub use digits::{DIGITS_DIM, DIGITS_N, Digits, digits};
 pub use error::{DataError, FormatError};
 pub use samples::{NpyDtype, Samples};
 pub use split::{split, split_indices};
-pub use toy2d::{Dataset2d, Pair2d, UnknownDataset, eight_gaussians_to_moons};
+pub use toy2d::{
+    Dataset2d, Pair2d, UnknownDataset, W2_FLOOR_PAIRS, W2_FLOOR_POINTS, eight_gaussians_to_moons,
+};

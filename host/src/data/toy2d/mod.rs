@@ -13,6 +13,7 @@
 //! [`eight_gaussians_to_moons`] does this for you).
 
 mod checkerboard;
+mod floor;
 mod gaussians8;
 mod moons;
 mod pair;
@@ -26,6 +27,7 @@ use std::str::FromStr;
 use gradflow_core::StreamRng;
 
 pub use checkerboard::{checkerboard, is_black};
+pub use floor::{W2_FLOOR_PAIRS, W2_FLOOR_POINTS};
 pub use gaussians8::eight_gaussians;
 pub use moons::{arc_point as moons_arc_point, moons};
 pub use pair::{Pair2d, eight_gaussians_to_moons};
