@@ -4,6 +4,7 @@ use gradflow_core::{Scalar, StreamRng};
 use rayon::prelude::*;
 
 use super::error::expect_len;
+use super::fused::{FusedIsa, Plan, Workspace, ula_tile};
 use super::gemm::GemmScalar;
 use super::tile::{Tape, backward, forward};
 use super::{Backend, EngineError, Network};
@@ -15,21 +16,36 @@ const TILE: usize = 64;
 /// the number of threads and the partials are added in order, so parameter gradients are
 /// bit-identical for any thread count.
 const TILES_PER_PARTIAL: usize = 16;
+/// Particles per tile of the fused kernels (16 blocks of 6 rows).
+const FUSED_TILE: usize = 96;
 
 /// Batched evaluation on CPU threads.
 #[derive(Debug)]
 pub struct CpuBackend {
     pool: rayon::ThreadPool,
+    /// The fused f32 kernels this CPU runs, if any.
+    fused: Option<FusedIsa>,
 }
 
 impl CpuBackend {
-    /// A backend on `threads` threads (0: one per core).
+    /// A backend on `threads` threads (0: one per core), with the best fused f32 kernels of
+    /// this CPU ([`FusedIsa::detect`]).
     pub fn new(threads: usize) -> Self {
+        Self::with_fused(threads, FusedIsa::detect())
+    }
+
+    /// A backend on `threads` threads with the given fused f32 kernels (`None`: the generic
+    /// tile path for everything), for comparisons and tests. An instruction set this CPU
+    /// lacks is replaced by `None`.
+    pub fn with_fused(threads: usize, fused: Option<FusedIsa>) -> Self {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .expect("building a thread pool never fails without a stack size or a name");
-        Self { pool }
+        Self {
+            pool,
+            fused: fused.filter(|isa| isa.available()),
+        }
     }
 
     /// Threads of the pool.
@@ -63,7 +79,12 @@ fn scalar_output<S: Scalar>(net: &Network<S>) -> Result<(), EngineError> {
 
 impl<S: GemmScalar> Backend<S> for CpuBackend {
     fn describe(&self) -> String {
-        format!("cpu ({} threads)", self.threads())
+        let fused = match self.fused {
+            Some(FusedIsa::Avx512) => ", fused f32 kernels: AVX-512",
+            Some(FusedIsa::Avx2) => ", fused f32 kernels: AVX2",
+            None => "",
+        };
+        format!("cpu ({} threads{fused})", self.threads())
     }
 
     fn forward(&self, net: &Network<S>, x: &[S], out: &mut [S]) -> Result<(), EngineError> {
@@ -155,15 +176,65 @@ impl<S: GemmScalar> Backend<S> for CpuBackend {
     ) -> Result<(), EngineError> {
         scalar_output(net)?;
         let n = batch_len(net, x)?;
-        let d = net.architecture().in_dim();
         expect_len("RNG streams (n)", n, rngs.len())?;
         if !(step.is_finite() && step > S::ZERO) {
             return Err(EngineError::InvalidParameter(
                 "ULA step must be finite and > 0",
             ));
         }
+        let diverged = match S::as_f32(net, x).zip(self.fused) {
+            Some(((net, x), isa)) => match Plan::new(net) {
+                Some(plan) => self.fused_ula(isa, &plan, x, rngs, step.to_f64() as f32, steps),
+                None => self.tiled_ula(net, x, rngs, step.to_f64() as f32, steps),
+            },
+            None => self.tiled_ula(net, x, rngs, step, steps),
+        };
+        if diverged {
+            return Err(EngineError::Model(gradflow_core::Error::NonFinite {
+                what: "Langevin state (diverged: step too large?)",
+            }));
+        }
+        Ok(())
+    }
+}
+
+impl CpuBackend {
+    /// ULA on the fused f32 kernels: tiles of [`FUSED_TILE`] particles. Returns whether a
+    /// chain diverged.
+    fn fused_ula(
+        &self,
+        isa: FusedIsa,
+        plan: &Plan,
+        x: &mut [f32],
+        rngs: &mut [StreamRng],
+        step: f32,
+        steps: usize,
+    ) -> bool {
+        let d = plan.in_dim();
+        self.pool.install(|| {
+            x.par_chunks_mut(FUSED_TILE * d)
+                .zip(rngs.par_chunks_mut(FUSED_TILE))
+                .map_init(
+                    || Workspace::new(plan, FUSED_TILE),
+                    |ws, (xt, rt)| !ula_tile(isa, plan, ws, xt, rt, step, steps),
+                )
+                .any(|bad| bad)
+        })
+    }
+
+    /// ULA on the generic tile path (any scalar, any network). Returns whether a chain
+    /// diverged.
+    fn tiled_ula<S: GemmScalar>(
+        &self,
+        net: &Network<S>,
+        x: &mut [S],
+        rngs: &mut [StreamRng],
+        step: S,
+        steps: usize,
+    ) -> bool {
+        let d = net.architecture().in_dim();
         let noise = (S::TWO * step).sqrt();
-        let diverged = self.pool.install(|| {
+        self.pool.install(|| {
             x.par_chunks_mut(TILE * d)
                 .zip(rngs.par_chunks_mut(TILE))
                 .map_init(
@@ -193,12 +264,6 @@ impl<S: GemmScalar> Backend<S> for CpuBackend {
                     },
                 )
                 .any(|bad| bad)
-        });
-        if diverged {
-            return Err(EngineError::Model(gradflow_core::Error::NonFinite {
-                what: "Langevin state (diverged: step too large?)",
-            }));
-        }
-        Ok(())
+        })
     }
 }

@@ -30,11 +30,25 @@ pub trait GemmScalar: Scalar + Send + Sync {
         rsc: isize,
         csc: isize,
     );
+
+    /// The same network and positions as f32, when `Self` is f32: the entry to the fused
+    /// f32 kernels from generic code, without casts.
+    fn as_f32<'a>(
+        net: &'a super::Network<Self>,
+        x: &'a mut [Self],
+    ) -> Option<(&'a super::Network<f32>, &'a mut [f32])>;
 }
 
 macro_rules! gemm_scalar {
-    ($t:ty) => {
+    ($t:ty, $as_f32:expr) => {
         impl GemmScalar for $t {
+            fn as_f32<'a>(
+                net: &'a super::Network<Self>,
+                x: &'a mut [Self],
+            ) -> Option<(&'a super::Network<f32>, &'a mut [f32])> {
+                $as_f32(net, x)
+            }
+
             unsafe fn gemm_raw(
                 m: usize,
                 k: usize,
@@ -80,8 +94,8 @@ macro_rules! gemm_scalar {
     };
 }
 
-gemm_scalar!(f32);
-gemm_scalar!(f64);
+gemm_scalar!(f32, |net, x| Some((net, x)));
+gemm_scalar!(f64, |_, _| None);
 
 /// How an operand is stored: as the matrix itself (row-major) or as its transpose.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -24,6 +24,7 @@
 mod backend;
 mod cpu;
 mod error;
+mod fused;
 mod gemm;
 mod network;
 mod tile;
@@ -31,5 +32,6 @@ mod tile;
 pub use backend::Backend;
 pub use cpu::CpuBackend;
 pub use error::EngineError;
+pub use fused::FusedIsa;
 pub use gemm::GemmScalar;
 pub use network::Network;

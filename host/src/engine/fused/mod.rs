@@ -1,0 +1,294 @@
+//! Fused f32 kernels for scalar energies: one tile of particles runs the whole forward pass,
+//! the backward pass to the input gradient and the Langevin update with its activations in
+//! cache, and every matrix product hands its register block straight to an epilogue (bias
+//! and activation with its derivative on the way forward, the derivative product on the way
+//! back) instead of writing and re-reading it. The products are register-blocked
+//! ([`micro`]); the code is compiled twice, for AVX-512 and for AVX2 + FMA, and chosen at
+//! run time. Other CPUs (and f64) use the generic tile path of the engine.
+
+mod act;
+mod epilogue;
+mod micro;
+mod plan;
+mod simd;
+
+use gradflow_core::StreamRng;
+
+pub(crate) use plan::Plan;
+
+use epilogue::{Activate, BackThrough, Seed};
+use micro::Micro;
+use plan::round_up;
+use simd::Simd;
+
+/// The instruction sets the fused f32 kernels are compiled for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FusedIsa {
+    /// AVX-512F (blocks of 6 particles × 64 units in 24 zmm accumulators).
+    Avx512,
+    /// AVX2 with FMA (blocks of 6 particles × 16 units in 12 ymm accumulators).
+    Avx2,
+}
+
+impl FusedIsa {
+    /// The best instruction set of this CPU, or `None` (no fused kernels: the engine uses
+    /// its generic tile path). The environment variable `GRADFLOW_FUSED=off` turns the
+    /// fused kernels off and `GRADFLOW_FUSED=avx2` caps them at AVX2 (for comparisons).
+    pub fn detect() -> Option<Self> {
+        match std::env::var("GRADFLOW_FUSED").as_deref() {
+            Ok("off") => None,
+            Ok("avx2") => Self::Avx2.available().then_some(Self::Avx2),
+            _ => [Self::Avx512, Self::Avx2]
+                .into_iter()
+                .find(|i| i.available()),
+        }
+    }
+
+    /// Whether this CPU has the instruction set.
+    pub fn available(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let avx2 = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
+            match self {
+                Self::Avx512 => avx2 && is_x86_feature_detected!("avx512f"),
+                Self::Avx2 => avx2,
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        false
+    }
+}
+
+/// Per-thread buffers for tiles of up to `rows` particles (rounded up to whole blocks).
+pub(crate) struct Workspace {
+    rows: usize,
+    x: Vec<f32>,
+    grad: Vec<f32>,
+    /// σ(z_k) and σ′(z_k) of every hidden layer, `rows × widths[k]`.
+    acts: Vec<Vec<f32>>,
+    derivs: Vec<Vec<f32>>,
+    delta: Vec<f32>,
+    back: Vec<f32>,
+}
+
+/// Rows of a block, for both instruction sets.
+const MR: usize = 6;
+
+impl Workspace {
+    /// Buffers for `plan` and tiles of up to `tile` particles.
+    pub(crate) fn new(plan: &Plan, tile: usize) -> Self {
+        let rows = round_up(tile, MR);
+        let widest = plan.widths.iter().copied().max().unwrap_or(0);
+        let per_layer = |_| plan.widths.iter().map(|w| vec![0.0; rows * w]).collect();
+        Self {
+            rows,
+            x: vec![0.0; rows * plan.in_dim],
+            grad: vec![0.0; rows * plan.in_dim],
+            acts: per_layer(()),
+            derivs: per_layer(()),
+            delta: vec![0.0; rows * widest],
+            back: vec![0.0; rows * widest],
+        }
+    }
+}
+
+/// `Σ_j a_j b_j` over equal lengths that are a multiple of 16, in 16 independent lanes (so
+/// that it vectorises), the lanes added pairwise at the end.
+#[inline(always)]
+fn dot16(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; 16];
+    for (ca, cb) in a.chunks_exact(16).zip(b.chunks_exact(16)) {
+        for l in 0..16 {
+            lanes[l] = ca[l].mul_add(cb[l], lanes[l]);
+        }
+    }
+    let mut width = 16;
+    while width > 1 {
+        width /= 2;
+        for l in 0..width {
+            lanes[l] += lanes[l + width];
+        }
+    }
+    lanes[0]
+}
+
+/// Input gradients ∇E(x) of the first `ws.rows` rows of `ws.x` into `ws.grad` (and the
+/// energies into `energy`, when given). The body of every fused kernel, for blocks of `NV`
+/// vectors of `I` (`NR` columns).
+///
+/// # Safety
+/// `I`'s instruction set must be available.
+#[inline(always)]
+unsafe fn gradients<I: Simd, const NV: usize, const NR: usize>(
+    plan: &Plan,
+    ws: &mut Workspace,
+    energy: Option<&mut [f32]>,
+) {
+    let (rows, d, act) = (ws.rows, plan.in_dim, plan.activation);
+    let last = plan.hidden() - 1;
+    let Workspace {
+        x,
+        grad,
+        acts,
+        derivs,
+        delta,
+        back,
+        ..
+    } = ws;
+    // Forward: h_k = σ(h_{k−1}·W_k + b_k), σ′ kept; the last layer's epilogue seeds the
+    // backward pass with δ = w_out ⊙ σ′(z_last) (∂E/∂z_last for E = h_last·w_out + b_out).
+    for k in 0..=last {
+        let (cols, bias) = (plan.widths[k], &plan.biases[k][..]);
+        let (done, rest) = acts.split_at_mut(k);
+        let (input, inner) = if k == 0 {
+            (&x[..], d)
+        } else {
+            (&done[k - 1][..], plan.widths[k - 1])
+        };
+        let h = &mut rest[0][..];
+        let weights = &plan.weights[k];
+        if k < last {
+            let deriv = &mut derivs[k][..];
+            let mut epi = Activate {
+                act,
+                bias,
+                cols,
+                h,
+                deriv,
+            };
+            // SAFETY: the instruction set is available (caller).
+            unsafe {
+                Micro::<I, MR, NV, NR>::product(input, inner, weights, inner, rows, cols, &mut epi)
+            };
+        } else {
+            let (w_out, delta) = (&plan.out_weight[..], &mut delta[..rows * cols]);
+            let mut epi = Seed {
+                act,
+                bias,
+                w_out,
+                cols,
+                h,
+                delta,
+            };
+            // SAFETY: the instruction set is available (caller).
+            unsafe {
+                Micro::<I, MR, NV, NR>::product(input, inner, weights, inner, rows, cols, &mut epi)
+            };
+        }
+    }
+    if let Some(energy) = energy {
+        let w = plan.widths[last];
+        for (r, e) in energy.iter_mut().enumerate() {
+            *e = dot16(&acts[last][r * w..(r + 1) * w], &plan.out_weight) + plan.out_bias;
+        }
+    }
+    // Backward: δ_{k−1} = (δ_k · W_kᵀ) ⊙ σ′(z_{k−1}).
+    for k in (1..=last).rev() {
+        let (inner, cols) = (plan.widths[k], plan.widths[k - 1]);
+        let deriv = &derivs[k - 1][..];
+        let mut epi = BackThrough {
+            deriv,
+            cols,
+            delta: &mut back[..rows * cols],
+        };
+        let wt = &plan.transposed[k];
+        // SAFETY: the instruction set is available (caller).
+        unsafe { Micro::<I, MR, NV, NR>::product(delta, inner, wt, inner, rows, cols, &mut epi) };
+        std::mem::swap(delta, back);
+    }
+    // ∂E/∂x_c = δ₀ · (row c of W₀).
+    let w0 = plan.widths[0];
+    for r in 0..rows {
+        let dr = &delta[r * w0..(r + 1) * w0];
+        for c in 0..d {
+            grad[r * d + c] = dot16(dr, &plan.weights[0][c * w0..(c + 1) * w0]);
+        }
+    }
+}
+
+/// `steps` ULA steps of the `b = rngs.len()` particles of `x` (b ≤ the workspace's tile):
+/// the engine's ULA with the core's noise order. Returns whether every state is finite.
+///
+/// # Safety
+/// `I`'s instruction set must be available.
+#[inline(always)]
+unsafe fn ula_body<I: Simd, const NV: usize, const NR: usize>(
+    plan: &Plan,
+    ws: &mut Workspace,
+    x: &mut [f32],
+    rngs: &mut [StreamRng],
+    step: f32,
+    steps: usize,
+) -> bool {
+    let (b, d) = (rngs.len(), plan.in_dim);
+    ws.x.fill(0.0);
+    ws.x[..b * d].copy_from_slice(&x[..b * d]);
+    let noise = (2.0 * step).sqrt();
+    for _ in 0..steps {
+        // SAFETY: the instruction set is available (caller).
+        unsafe { gradients::<I, NV, NR>(plan, ws, None) };
+        for ((xi, gi), rng) in
+            ws.x.chunks_exact_mut(d)
+                .zip(ws.grad.chunks_exact(d))
+                .zip(rngs.iter_mut())
+        {
+            for (x, &g) in xi.iter_mut().zip(gi) {
+                *x = *x - step * g + noise * rng.normal::<f32>();
+            }
+        }
+    }
+    x[..b * d].copy_from_slice(&ws.x[..b * d]);
+    x[..b * d].iter().all(|v| v.is_finite())
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+fn ula_avx512(
+    plan: &Plan,
+    ws: &mut Workspace,
+    x: &mut [f32],
+    rngs: &mut [StreamRng],
+    step: f32,
+    steps: usize,
+) -> bool {
+    // SAFETY: this function is compiled for AVX-512F and only called where it is present.
+    unsafe { ula_body::<simd::Avx512, 4, 64>(plan, ws, x, rngs, step, steps) }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn ula_avx2(
+    plan: &Plan,
+    ws: &mut Workspace,
+    x: &mut [f32],
+    rngs: &mut [StreamRng],
+    step: f32,
+    steps: usize,
+) -> bool {
+    // SAFETY: this function is compiled for AVX2 + FMA and only called where they are.
+    unsafe { ula_body::<simd::Avx2, 2, 16>(plan, ws, x, rngs, step, steps) }
+}
+
+/// `steps` ULA steps of a tile (see [`ula_body`]) with the kernels of `isa`, which must
+/// be available on this machine ([`FusedIsa::available`]). Returns whether every state is finite.
+pub(crate) fn ula_tile(
+    isa: FusedIsa,
+    plan: &Plan,
+    ws: &mut Workspace,
+    x: &mut [f32],
+    rngs: &mut [StreamRng],
+    step: f32,
+    steps: usize,
+) -> bool {
+    assert!(rngs.len() <= ws.rows && x.len() == rngs.len() * plan.in_dim);
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the caller checked that AVX-512F, AVX2 and FMA are available.
+        FusedIsa::Avx512 => unsafe { ula_avx512(plan, ws, x, rngs, step, steps) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the caller checked that AVX2 and FMA are available.
+        FusedIsa::Avx2 => unsafe { ula_avx2(plan, ws, x, rngs, step, steps) },
+        #[cfg(not(target_arch = "x86_64"))]
+        _ => unreachable!("no fused kernels are available off x86-64"),
+    }
+}
