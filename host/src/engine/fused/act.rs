@@ -15,7 +15,8 @@ pub(super) fn exp_f32(x: f32) -> f32 {
     // instruction (exact for |v| < 2²²).
     const ROUND: f32 = 12_582_912.0;
     let x = x.clamp(-87.0, 88.0);
-    let n = (x * LOG2E + ROUND) - ROUND;
+    let shifted = x * LOG2E + ROUND;
+    let n = shifted - ROUND;
     let r = x - n * LN2_HI - n * LN2_LO;
     let mut p = 1.987_569_1e-4f32;
     p = p.mul_add(r, 1.398_199_9e-3);
@@ -24,8 +25,11 @@ pub(super) fn exp_f32(x: f32) -> f32 {
     p = p.mul_add(r, 1.666_666_5e-1);
     p = p.mul_add(r, 0.5);
     let e = (p * r).mul_add(r, r) + 1.0;
-    // 2ⁿ from its exponent bits; n ∈ [−126, 127] here.
-    let two_n = f32::from_bits((((n as i32) + 127) as u32) << 23);
+    // 2ⁿ from its exponent bits. The low mantissa bits of `shifted` hold 2²² + n; adding
+    // the bias 127 and shifting by 23 leaves exactly n + 127 in the exponent field (n ∈
+    // [−126, 127] here). Integer operations only, so this vectorises (a float-to-int cast
+    // would not: Rust's `as` saturates).
+    let two_n = f32::from_bits(shifted.to_bits().wrapping_add(127) << 23);
     e * two_n
 }
 

@@ -31,14 +31,14 @@ impl<const MR: usize, const NR: usize> Epilogue<MR, NR> for Activate<'_> {
     }
 }
 
-/// The last hidden layer of a scalar energy `E = h·w_out + b_out`: `h = σ(acc + b)` (for
-/// the energy) and the seed of the backward pass, `δ = ∂E/∂z = w_out ⊙ σ′(acc + b)`.
+/// The last hidden layer of a scalar energy `E = h·w_out + b_out`: the seed of the backward
+/// pass, `δ = ∂E/∂z = w_out ⊙ σ′(acc + b)`, and `h = σ(acc + b)` when the energy is wanted.
 pub(super) struct Seed<'a> {
     pub act: Activation,
     pub bias: &'a [f32],
     pub w_out: &'a [f32],
     pub cols: usize,
-    pub h: &'a mut [f32],
+    pub h: Option<&'a mut [f32]>,
     pub delta: &'a mut [f32],
 }
 
@@ -49,12 +49,18 @@ impl<const MR: usize, const NR: usize> Epilogue<MR, NR> for Seed<'_> {
         let w_out = &self.w_out[j0..j0 + NR];
         for (r, acc_row) in acc.iter().enumerate() {
             let at = (r0 + r) * self.cols + j0;
-            let h = &mut self.h[at..at + NR];
             let delta = &mut self.delta[at..at + NR];
-            for j in 0..NR {
-                let (hv, dv) = eval_f32(self.act, acc_row[j] + bias[j]);
-                h[j] = hv;
-                delta[j] = w_out[j] * dv;
+            if let Some(h) = self.h.as_deref_mut() {
+                let h = &mut h[at..at + NR];
+                for j in 0..NR {
+                    let (hv, dv) = eval_f32(self.act, acc_row[j] + bias[j]);
+                    h[j] = hv;
+                    delta[j] = w_out[j] * dv;
+                }
+            } else {
+                for j in 0..NR {
+                    delta[j] = w_out[j] * eval_f32(self.act, acc_row[j] + bias[j]).1;
+                }
             }
         }
     }

@@ -92,24 +92,35 @@ impl Workspace {
     }
 }
 
-/// `Σ_j a_j b_j` over equal lengths that are a multiple of 16, in 16 independent lanes (so
-/// that it vectorises), the lanes added pairwise at the end.
+/// `Σ_j a_j b_j` over equal lengths that are a multiple of `4·I::LANES`, in four vector
+/// accumulators (the compiler would not vectorise a sequential f32 sum).
+///
+/// # Safety
+/// `I`'s instruction set must be available.
 #[inline(always)]
-fn dot16(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0.0f32; 16];
-    for (ca, cb) in a.chunks_exact(16).zip(b.chunks_exact(16)) {
-        for l in 0..16 {
-            lanes[l] = ca[l].mul_add(cb[l], lanes[l]);
+unsafe fn dot<I: Simd>(a: &[f32], b: &[f32]) -> f32 {
+    let chunk = 4 * I::LANES;
+    assert!(a.len() == b.len() && a.len().is_multiple_of(chunk));
+    // SAFETY: the instruction set is available (caller); every load reads LANES floats
+    // inside a chunk of `a` or `b` (the assert above).
+    unsafe {
+        let mut acc = [I::zero(); 4];
+        for (ca, cb) in a.chunks_exact(chunk).zip(b.chunks_exact(chunk)) {
+            for (v, acc_v) in acc.iter_mut().enumerate() {
+                let at = v * I::LANES;
+                *acc_v = I::fma(
+                    I::load(ca[at..].as_ptr()),
+                    I::load(cb[at..].as_ptr()),
+                    *acc_v,
+                );
+            }
         }
-    }
-    let mut width = 16;
-    while width > 1 {
-        width /= 2;
-        for l in 0..width {
-            lanes[l] += lanes[l + width];
+        let mut lanes = [0.0f32; 64];
+        for (v, &acc_v) in acc.iter().enumerate() {
+            I::store(lanes[v * I::LANES..].as_mut_ptr(), acc_v);
         }
+        lanes[..chunk].iter().sum()
     }
-    lanes[0]
 }
 
 /// Input gradients ∇E(x) of the first `ws.rows` rows of `ws.x` into `ws.grad` (and the
@@ -167,7 +178,7 @@ unsafe fn gradients<I: Simd, const NV: usize, const NR: usize>(
                 bias,
                 w_out,
                 cols,
-                h,
+                h: energy.is_some().then_some(h),
                 delta,
             };
             // SAFETY: the instruction set is available (caller).
@@ -179,7 +190,9 @@ unsafe fn gradients<I: Simd, const NV: usize, const NR: usize>(
     if let Some(energy) = energy {
         let w = plan.widths[last];
         for (r, e) in energy.iter_mut().enumerate() {
-            *e = dot16(&acts[last][r * w..(r + 1) * w], &plan.out_weight) + plan.out_bias;
+            // SAFETY: the instruction set is available (caller).
+            *e = unsafe { dot::<I>(&acts[last][r * w..(r + 1) * w], &plan.out_weight) }
+                + plan.out_bias;
         }
     }
     // Backward: δ_{k−1} = (δ_k · W_kᵀ) ⊙ σ′(z_{k−1}).
@@ -201,7 +214,8 @@ unsafe fn gradients<I: Simd, const NV: usize, const NR: usize>(
     for r in 0..rows {
         let dr = &delta[r * w0..(r + 1) * w0];
         for c in 0..d {
-            grad[r * d + c] = dot16(dr, &plan.weights[0][c * w0..(c + 1) * w0]);
+            // SAFETY: the instruction set is available (caller).
+            grad[r * d + c] = unsafe { dot::<I>(dr, &plan.weights[0][c * w0..(c + 1) * w0]) };
         }
     }
 }
