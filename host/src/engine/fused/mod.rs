@@ -71,13 +71,14 @@ pub(crate) struct Workspace {
     back: Vec<f32>,
 }
 
-/// Rows of a block, for both instruction sets.
-const MR: usize = 6;
+/// Tiles are padded to a multiple of this many rows (every kernel's block height divides
+/// it).
+const ROWS_QUANTUM: usize = 12;
 
 impl Workspace {
     /// Buffers for `plan` and tiles of up to `tile` particles.
     pub(crate) fn new(plan: &Plan, tile: usize) -> Self {
-        let rows = round_up(tile, MR);
+        let rows = round_up(tile, ROWS_QUANTUM);
         let widest = plan.widths.iter().copied().max().unwrap_or(0);
         let per_layer = |_| plan.widths.iter().map(|w| vec![0.0; rows * w]).collect();
         Self {
@@ -115,11 +116,7 @@ unsafe fn dot<I: Simd>(a: &[f32], b: &[f32]) -> f32 {
                 );
             }
         }
-        let mut lanes = [0.0f32; 64];
-        for (v, &acc_v) in acc.iter().enumerate() {
-            I::store(lanes[v * I::LANES..].as_mut_ptr(), acc_v);
-        }
-        lanes[..chunk].iter().sum()
+        I::sum(I::add(I::add(acc[0], acc[1]), I::add(acc[2], acc[3])))
     }
 }
 
@@ -130,7 +127,7 @@ unsafe fn dot<I: Simd>(a: &[f32], b: &[f32]) -> f32 {
 /// # Safety
 /// `I`'s instruction set must be available.
 #[inline(always)]
-unsafe fn gradients<I: Simd, const NV: usize, const NR: usize>(
+unsafe fn gradients<I: Simd, const MR: usize, const NV: usize, const NR: usize>(
     plan: &Plan,
     ws: &mut Workspace,
     energy: Option<&mut [f32]>,
@@ -226,7 +223,7 @@ unsafe fn gradients<I: Simd, const NV: usize, const NR: usize>(
 /// # Safety
 /// `I`'s instruction set must be available.
 #[inline(always)]
-unsafe fn ula_body<I: Simd, const NV: usize, const NR: usize>(
+unsafe fn ula_body<I: Simd, const MR: usize, const NV: usize, const NR: usize>(
     plan: &Plan,
     ws: &mut Workspace,
     x: &mut [f32],
@@ -240,7 +237,7 @@ unsafe fn ula_body<I: Simd, const NV: usize, const NR: usize>(
     let noise = (2.0 * step).sqrt();
     for _ in 0..steps {
         // SAFETY: the instruction set is available (caller).
-        unsafe { gradients::<I, NV, NR>(plan, ws, None) };
+        unsafe { gradients::<I, MR, NV, NR>(plan, ws, None) };
         for ((xi, gi), rng) in
             ws.x.chunks_exact_mut(d)
                 .zip(ws.grad.chunks_exact(d))
@@ -266,7 +263,7 @@ fn ula_avx512(
     steps: usize,
 ) -> bool {
     // SAFETY: this function is compiled for AVX-512F and only called where it is present.
-    unsafe { ula_body::<simd::Avx512, 4, 64>(plan, ws, x, rngs, step, steps) }
+    unsafe { ula_body::<simd::Avx512, 12, 2, 32>(plan, ws, x, rngs, step, steps) }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -280,7 +277,7 @@ fn ula_avx2(
     steps: usize,
 ) -> bool {
     // SAFETY: this function is compiled for AVX2 + FMA and only called where they are.
-    unsafe { ula_body::<simd::Avx2, 2, 16>(plan, ws, x, rngs, step, steps) }
+    unsafe { ula_body::<simd::Avx2, 6, 2, 16>(plan, ws, x, rngs, step, steps) }
 }
 
 /// `steps` ULA steps of a tile (see [`ula_body`]) with the kernels of `isa`, which must

@@ -23,6 +23,10 @@ pub(super) unsafe trait Simd {
     unsafe fn load(p: *const f32) -> Self::V;
     /// `a·b + c` in every lane, rounded once.
     unsafe fn fma(a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    /// `a + b` in every lane.
+    unsafe fn add(a: Self::V, b: Self::V) -> Self::V;
+    /// The sum of the lanes.
+    unsafe fn sum(v: Self::V) -> f32;
     /// Stores the lanes at `p` (unaligned).
     ///
     /// # Safety
@@ -68,6 +72,16 @@ mod x86 {
         }
         #[inline]
         #[target_feature(enable = "avx512f")]
+        unsafe fn add(a: __m512, b: __m512) -> __m512 {
+            _mm512_add_ps(a, b)
+        }
+        #[inline]
+        #[target_feature(enable = "avx512f")]
+        unsafe fn sum(v: __m512) -> f32 {
+            _mm512_reduce_add_ps(v)
+        }
+        #[inline]
+        #[target_feature(enable = "avx512f")]
         unsafe fn store(p: *mut f32, v: __m512) {
             // SAFETY: the caller guarantees 16 writable floats at `p`.
             unsafe { _mm512_storeu_ps(p, v) }
@@ -102,6 +116,19 @@ mod x86 {
         #[target_feature(enable = "avx2,fma")]
         unsafe fn fma(a: __m256, b: __m256, c: __m256) -> __m256 {
             _mm256_fmadd_ps(a, b, c)
+        }
+        #[inline]
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn add(a: __m256, b: __m256) -> __m256 {
+            _mm256_add_ps(a, b)
+        }
+        #[inline]
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn sum(v: __m256) -> f32 {
+            // 8 → 4 → 2 → 1 lanes.
+            let quad = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+            let pair = _mm_add_ps(quad, _mm_movehl_ps(quad, quad));
+            _mm_cvtss_f32(_mm_add_ss(pair, _mm_shuffle_ps(pair, pair, 1)))
         }
         #[inline]
         #[target_feature(enable = "avx2,fma")]
