@@ -27,3 +27,4 @@ pub mod modelio;
 pub mod optim;
 pub mod parallel;
 pub mod stats;
+pub mod train;
