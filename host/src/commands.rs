@@ -1,9 +1,11 @@
 //! The `fit` and `convert` subcommands of the `gradflow` tool.
 
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
-use gradflow_host::fit::{FitSettings, FitTarget, fit};
+use gradflow_host::fit::{FitSettings, FitTarget, FitTrainer};
 use gradflow_host::modelio::{ModelBytes, ModelIoError, activation_name, kind_name, write_atomic};
+use gradflow_host::train::{RunOptions, RunOutcome, TrainError, ctrl_c_flag, run};
 
 /// Potentials `gradflow fit` can regress onto.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -43,10 +45,40 @@ pub struct FitArgs {
     /// Where to write the model file.
     #[arg(long, short, default_value = "potential.gfm")]
     out: PathBuf,
+    /// Where to keep the training checkpoint [default: the model path with .ckpt appended].
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+    /// Write the checkpoint every this many steps (0: only at the start, the end and on
+    /// Ctrl-C).
+    #[arg(long, default_value_t = 1000)]
+    checkpoint_every: u64,
+    /// Continue from the checkpoint (same settings required) instead of starting afresh.
+    #[arg(long)]
+    resume: bool,
+    /// No progress bar (there is none anyway when stderr is not a terminal).
+    #[arg(long)]
+    no_progress: bool,
 }
 
-/// Runs `gradflow fit`.
-pub fn run_fit(args: &FitArgs) -> Result<(), String> {
+/// `gradflow fit`, with its exit code: 0 done, 1 failed, 130 interrupted by Ctrl-C (after
+/// writing a checkpoint).
+pub fn fit_main(args: &FitArgs) -> ExitCode {
+    match run_fit(args) {
+        Ok(None) => ExitCode::SUCCESS,
+        Ok(Some(message)) => {
+            eprintln!("gradflow fit: {message}");
+            ExitCode::from(130)
+        }
+        Err(e) => {
+            eprintln!("gradflow fit: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs `gradflow fit`: `Ok(Some(line))` when interrupted, the line saying where the
+/// checkpoint is.
+fn run_fit(args: &FitArgs) -> Result<Option<String>, String> {
     let target = match args.potential {
         FitPotential::MullerBrown => FitTarget::MullerBrown { scale: args.scale },
         FitPotential::DoubleWell => FitTarget::DoubleWell {
@@ -64,11 +96,45 @@ pub fn run_fit(args: &FitArgs) -> Result<(), String> {
         seed: args.seed,
         ..FitSettings::default()
     };
+    let mut trainer = FitTrainer::new(&settings).map_err(|e| e.to_string())?;
+    let checkpoint = args.checkpoint.clone().unwrap_or_else(|| {
+        let mut path = args.out.clone().into_os_string();
+        path.push(".ckpt");
+        PathBuf::from(path)
+    });
+    let options = RunOptions {
+        total_steps: args.iters as u64,
+        checkpoint: Some(checkpoint.clone()),
+        checkpoint_every: args.checkpoint_every,
+        resume: args.resume,
+        progress: !args.no_progress,
+        interrupt: Some(
+            ctrl_c_flag().map_err(|e| format!("cannot install the Ctrl-C handler: {e}"))?,
+        ),
+    };
     let start = std::time::Instant::now();
-    let (model, r) = fit(&settings).map_err(|e| e.to_string())?;
+    let started_at = match run(&mut trainer, &options) {
+        Ok(RunOutcome::Finished { started_at, .. }) => started_at,
+        Ok(RunOutcome::Interrupted { step, .. }) => {
+            return Ok(Some(format!(
+                "interrupted at step {step} of {}; checkpoint written to {} (continue with \
+                 --resume and the same settings)",
+                args.iters,
+                checkpoint.display()
+            )));
+        }
+        Err(e @ TrainError::Diverged { .. }) => return Err(format!("{e}; try a lower --lr")),
+        Err(e) => return Err(e.to_string()),
+    };
+    let (model, r) = trainer.finish().map_err(|e| e.to_string())?;
     model.write(&args.out).map_err(|e| e.to_string())?;
+    let resumed = if started_at > 0 {
+        format!(", resumed at step {started_at}")
+    } else {
+        String::new()
+    };
     println!(
-        "fitted 2→{w}→{w}→1 SiLU to {:?} in {:.1} s ({} steps × {} points)",
+        "fitted 2→{w}→{w}→1 SiLU to {:?} in {:.1} s ({} steps × {} points{resumed})",
         args.potential,
         start.elapsed().as_secs_f64(),
         args.iters,
@@ -80,8 +146,12 @@ pub fn run_fit(args: &FitArgs) -> Result<(), String> {
          (forces have RMS {:.3})",
         r.rms_energy, r.energy_std, r.rms_force, r.force_rms
     );
-    println!("  wrote {}", args.out.display());
-    Ok(())
+    println!(
+        "  wrote {} (checkpoint {})",
+        args.out.display(),
+        checkpoint.display()
+    );
+    Ok(None)
 }
 
 #[derive(clap::Args)]

@@ -9,12 +9,21 @@
 //! taken by a central difference of two parameter VJPs (step h = 1e-4 along r/‖r‖, error
 //! O(h²) ≈ 1e-8 relative in f64). Training runs in f64; the file stores f32 weights with
 //! the normalisation folded into the output layer.
+//!
+//! [`fit`] runs it in one call; [`FitTrainer`] is the same fit as a
+//! [`Trainer`], which `gradflow fit` drives with
+//! [`train::run`](crate::train::run) for progress, checkpoints, resume and Ctrl-C. Both
+//! give the same model, bit for bit, whether or not the run was stopped and resumed.
 
 use gradflow_core::model::{Architecture, ModelKind};
 use gradflow_core::{Activation, DoubleWell, Energy, Mlp, MlpParams, MullerBrown, StreamRng};
+use serde_json::{Value, json};
 
-use crate::modelio::{ModelBytes, ModelIoError};
+use crate::modelio::{ModelBytes, ModelIoError, activation_name};
 use crate::optim::Adam;
+use crate::train::{
+    Checkpoint, CheckpointError, RunOptions, StepError, StepStats, TrainError, Trainer, run,
+};
 
 /// The potential to fit (2D).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -111,6 +120,8 @@ pub enum FitError {
     Diverged,
     /// Encoding the model failed.
     Model(ModelIoError),
+    /// The training loop stopped for another reason than divergence.
+    Train(TrainError),
 }
 
 impl std::fmt::Display for FitError {
@@ -119,6 +130,7 @@ impl std::fmt::Display for FitError {
             Self::Settings(what) => write!(f, "invalid fit settings: {what}"),
             Self::Diverged => write!(f, "fit diverged (NaN loss): lower the learning rate"),
             Self::Model(e) => write!(f, "{e}"),
+            Self::Train(e) => write!(f, "{e}"),
         }
     }
 }
@@ -127,18 +139,11 @@ impl std::error::Error for FitError {}
 
 /// Fits the MLP and returns its model file with the accuracy reached.
 pub fn fit(s: &FitSettings) -> Result<(ModelBytes, FitReport), FitError> {
-    let lr_ok = s.lr.is_finite() && s.lr > 0.0;
-    let weight_ok = s.force_weight.is_finite() && s.force_weight >= 0.0;
-    if s.iters == 0 || s.batch == 0 || !lr_ok || !weight_ok {
-        return Err(FitError::Settings(
-            "iters, batch and lr must be > 0, force weight >= 0",
-        ));
-    }
-    match s.width {
-        16 => fit_width::<16>(s),
-        32 => fit_width::<32>(s),
-        64 => fit_width::<64>(s),
-        _ => Err(FitError::Settings("width must be 16, 32 or 64")),
+    let mut trainer = FitTrainer::new(s)?;
+    match run(&mut trainer, &RunOptions::new(s.iters as u64)) {
+        Ok(_) => trainer.finish(),
+        Err(TrainError::Diverged { .. }) => Err(FitError::Diverged),
+        Err(e) => Err(FitError::Train(e)),
     }
 }
 
@@ -146,9 +151,98 @@ fn point(rng: &mut StreamRng, (lo, hi): ([f64; 2], [f64; 2])) -> [f64; 2] {
     core::array::from_fn(|k| lo[k] + (hi[k] - lo[k]) * rng.uniform_open01())
 }
 
-fn fit_width<const W: usize>(s: &FitSettings) -> Result<(ModelBytes, FitReport), FitError> {
+/// The network's parameters, for each supported width.
+#[derive(Clone, Debug)]
+enum Params {
+    W16(Box<MlpParams<f64, 2, 16, 1, 1>>),
+    W32(Box<MlpParams<f64, 2, 32, 1, 1>>),
+    W64(Box<MlpParams<f64, 2, 64, 1, 1>>),
+}
+
+/// Calls `$body` with `$p` bound to the parameters of whichever width `$params` holds.
+macro_rules! with_params {
+    ($params:expr, $p:ident => $body:expr) => {
+        match $params {
+            Params::W16($p) => $body,
+            Params::W32($p) => $body,
+            Params::W64($p) => $body,
+        }
+    };
+}
+
+/// The fit as a [`Trainer`]: Adam on the MLP's parameters, with a learning rate that decays
+/// linearly with the step count, training points from one random stream.
+///
+/// Its checkpoint holds the parameters (`params`), Adam's state (`adam.*`), the training
+/// points' random stream (`rng.points`) and the target normalisation (`norm`, checked on
+/// restore); its settings are all of [`FitSettings`].
+#[derive(Clone, Debug)]
+pub struct FitTrainer {
+    settings: FitSettings,
+    /// Mean and standard deviation of the target energies.
+    mean: f64,
+    std: f64,
+    params: Params,
+    adam: Adam,
+    points: StreamRng,
+    step: u64,
+}
+
+impl FitTrainer {
+    /// The fit before its first step: settings checked, target normalisation measured on
+    /// 4096 points, network initialised (LeCun normal).
+    pub fn new(s: &FitSettings) -> Result<Self, FitError> {
+        let lr_ok = s.lr.is_finite() && s.lr > 0.0;
+        let weight_ok = s.force_weight.is_finite() && s.force_weight >= 0.0;
+        if s.iters == 0 || s.batch == 0 || !lr_ok || !weight_ok {
+            return Err(FitError::Settings(
+                "iters, batch and lr must be > 0, force weight >= 0",
+            ));
+        }
+        fn init<const W: usize>(seed: u64) -> Box<MlpParams<f64, 2, W, 1, 1>> {
+            let mut p = Box::new(MlpParams::<f64, 2, W, 1, 1>::zeroed());
+            p.init_lecun_normal(&mut StreamRng::new(seed, 0));
+            p
+        }
+        let params = match s.width {
+            16 => Params::W16(init(s.seed)),
+            32 => Params::W32(init(s.seed)),
+            64 => Params::W64(init(s.seed)),
+            _ => return Err(FitError::Settings("width must be 16, 32 or 64")),
+        };
+        let (mean, std) = normalisation(s)?;
+        let n = with_params!(&params, p => p.as_flat().len());
+        Ok(Self {
+            settings: *s,
+            mean,
+            std,
+            params,
+            adam: Adam::new(n, s.lr),
+            points: StreamRng::new(s.seed, 2),
+            step: 0,
+        })
+    }
+
+    /// The settings it was built with.
+    pub fn fit_settings(&self) -> &FitSettings {
+        &self.settings
+    }
+
+    /// The network's parameters (flat, in the [`MlpParams`] layout; in normalised units:
+    /// [`FitTrainer::finish`] folds the target's mean and scale into the output layer).
+    pub fn params(&self) -> &[f64] {
+        with_params!(&self.params, p => p.as_flat())
+    }
+
+    /// The model file of the network as it stands, and its accuracy on 4096 fresh points.
+    pub fn finish(&self) -> Result<(ModelBytes, FitReport), FitError> {
+        with_params!(&self.params, p => finish_width(p, &self.settings, self.mean, self.std))
+    }
+}
+
+/// Mean and standard deviation of the target energies on 4096 points of stream 1.
+fn normalisation(s: &FitSettings) -> Result<(f64, f64), FitError> {
     let domain = s.target.domain();
-    // Target normalisation from 4096 points.
     let mut rng = StreamRng::new(s.seed, 1);
     let probe: Vec<f64> = (0..4096)
         .map(|_| {
@@ -163,44 +257,138 @@ fn fit_width<const W: usize>(s: &FitSettings) -> Result<(ModelBytes, FitReport),
             "the potential is constant or not finite on its box",
         ));
     }
+    Ok((mean, std))
+}
 
-    let mut params = MlpParams::<f64, 2, W, 1, 1>::zeroed();
-    params.init_lecun_normal(&mut StreamRng::new(s.seed, 0));
-    let mut adam = Adam::new(MlpParams::<f64, 2, W, 1, 1>::LEN, s.lr);
-    let mut points = StreamRng::new(s.seed, 2);
-    let h = 1e-4;
-    for it in 0..s.iters {
-        adam.lr = s.lr * (1.0 - 0.95 * it as f64 / s.iters as f64);
-        let net = Mlp::new(params, s.activation);
-        let mut grad = MlpParams::<f64, 2, W, 1, 1>::zeroed();
-        let mut loss = 0.0;
-        let inv_b = 1.0 / s.batch as f64;
-        for _ in 0..s.batch {
-            let x = point(&mut points, domain);
-            let mut g = [0.0; 2];
-            let e = (s.target.energy_grad(&x, &mut g) - mean) / std;
-            let g = g.map(|v| v / std);
-            let mut gx = [0.0; 2];
-            let r_e = net.vjp(&x, &[1.0], &mut gx, None)[0] - e;
-            net.vjp(&x, &[r_e * inv_b], &mut [0.0; 2], Some(&mut grad));
-            let r = [gx[0] - g[0], gx[1] - g[1]];
-            let norm = (r[0] * r[0] + r[1] * r[1]).sqrt();
-            loss += 0.5 * (r_e * r_e + s.force_weight * norm * norm) * inv_b;
-            if s.force_weight > 0.0 && norm > 0.0 {
-                let c = s.force_weight * norm / (2.0 * h) * inv_b;
-                let u = [r[0] / norm * h, r[1] / norm * h];
-                let (xp, xm) = ([x[0] + u[0], x[1] + u[1]], [x[0] - u[0], x[1] - u[1]]);
-                net.vjp(&xp, &[c], &mut [0.0; 2], Some(&mut grad));
-                net.vjp(&xm, &[-c], &mut [0.0; 2], Some(&mut grad));
-            }
-        }
-        if !loss.is_finite() {
-            return Err(FitError::Diverged);
-        }
-        adam.step(params.as_flat_mut(), grad.as_flat());
+impl Trainer for FitTrainer {
+    fn kind(&self) -> &'static str {
+        "fit"
     }
 
-    // Fold the normalisation into the output layer: E = std·net + mean.
+    fn settings(&self) -> Value {
+        let s = &self.settings;
+        let mut v = json!({
+            "width": s.width,
+            "activation": activation_name(s.activation),
+            "iters": s.iters,
+            "batch": s.batch,
+            "lr": s.lr,
+            "force_weight": s.force_weight,
+            "seed": s.seed,
+        });
+        let target = match s.target {
+            FitTarget::MullerBrown { scale } => {
+                json!({"potential": "muller-brown", "scale": scale})
+            }
+            FitTarget::DoubleWell { barrier, stiffness } => {
+                json!({"potential": "double-well", "barrier": barrier, "stiffness": stiffness})
+            }
+        };
+        if let (Some(v), Value::Object(t)) = (v.as_object_mut(), target) {
+            v.extend(t);
+        }
+        v
+    }
+
+    fn steps_done(&self) -> u64 {
+        self.step
+    }
+
+    /// One Adam step on a fresh batch. A non-finite loss leaves the parameters and the
+    /// optimiser as they were (the runner stops the run on it).
+    fn step(&mut self) -> Result<StepStats, StepError> {
+        let (s, mean, std, it) = (&self.settings, self.mean, self.std, self.step);
+        self.adam.lr = s.lr * (1.0 - 0.95 * it as f64 / s.iters as f64);
+        let (adam, points) = (&mut self.adam, &mut self.points);
+        let stats = with_params!(&mut self.params, p => fit_step(p, adam, points, s, mean, std));
+        self.step += 1;
+        Ok(stats)
+    }
+
+    fn save(&self) -> Checkpoint {
+        let mut c = Checkpoint::new(self.kind(), self.step, self.settings());
+        c.put_f64("params", self.params());
+        c.put_adam("adam", &self.adam);
+        c.put_rng("rng.points", &self.points);
+        c.put_f64("norm", &[self.mean, self.std]);
+        c
+    }
+
+    fn restore(&mut self, c: &Checkpoint) -> Result<(), CheckpointError> {
+        let norm = c.f64s_len("norm", 2)?;
+        if norm[0].to_bits() != self.mean.to_bits() || norm[1].to_bits() != self.std.to_bits() {
+            return Err(CheckpointError::incompatible(
+                "the target's normalisation differs from this build's (was the potential \
+                 changed?)",
+            ));
+        }
+        let n = self.params().len();
+        let values = c.f64s_len("params", n)?;
+        let adam = c.adam("adam", n)?;
+        let points = c.rng("rng.points")?;
+        with_params!(&mut self.params, p => p.as_flat_mut().copy_from_slice(values));
+        self.adam = adam;
+        self.points = points;
+        self.step = c.step;
+        Ok(())
+    }
+}
+
+/// One step: loss and gradient over a batch, then (if the loss is finite) Adam.
+fn fit_step<const W: usize>(
+    params: &mut MlpParams<f64, 2, W, 1, 1>,
+    adam: &mut Adam,
+    points: &mut StreamRng,
+    s: &FitSettings,
+    mean: f64,
+    std: f64,
+) -> StepStats {
+    let domain = s.target.domain();
+    let h = 1e-4;
+    let net = Mlp::new(*params, s.activation);
+    let mut grad = MlpParams::<f64, 2, W, 1, 1>::zeroed();
+    let (mut loss, mut se, mut sf) = (0.0, 0.0, 0.0);
+    let inv_b = 1.0 / s.batch as f64;
+    for _ in 0..s.batch {
+        let x = point(points, domain);
+        let mut g = [0.0; 2];
+        let e = (s.target.energy_grad(&x, &mut g) - mean) / std;
+        let g = g.map(|v| v / std);
+        let mut gx = [0.0; 2];
+        let r_e = net.vjp(&x, &[1.0], &mut gx, None)[0] - e;
+        net.vjp(&x, &[r_e * inv_b], &mut [0.0; 2], Some(&mut grad));
+        let r = [gx[0] - g[0], gx[1] - g[1]];
+        let norm = (r[0] * r[0] + r[1] * r[1]).sqrt();
+        loss += 0.5 * (r_e * r_e + s.force_weight * norm * norm) * inv_b;
+        se += r_e * r_e * inv_b;
+        sf += norm * norm * inv_b;
+        if s.force_weight > 0.0 && norm > 0.0 {
+            let c = s.force_weight * norm / (2.0 * h) * inv_b;
+            let u = [r[0] / norm * h, r[1] / norm * h];
+            let (xp, xm) = ([x[0] + u[0], x[1] + u[1]], [x[0] - u[0], x[1] - u[1]]);
+            net.vjp(&xp, &[c], &mut [0.0; 2], Some(&mut grad));
+            net.vjp(&xm, &[-c], &mut [0.0; 2], Some(&mut grad));
+        }
+    }
+    if loss.is_finite() {
+        adam.step(params.as_flat_mut(), grad.as_flat());
+    }
+    // Errors in normalised units (energies of unit standard deviation).
+    StepStats::new(loss)
+        .with("rms_e", se.sqrt())
+        .with("rms_f", (sf / 2.0).sqrt())
+}
+
+/// Folds the normalisation into the output layer (E = std·net + mean), encodes the f32
+/// model file and measures its accuracy on 4096 fresh points (stream 3).
+fn finish_width<const W: usize>(
+    params: &MlpParams<f64, 2, W, 1, 1>,
+    s: &FitSettings,
+    mean: f64,
+    std: f64,
+) -> Result<(ModelBytes, FitReport), FitError> {
+    let domain = s.target.domain();
+    let mut params = *params;
     for row in params.output.weight.iter_mut() {
         row[0] *= std;
     }

@@ -28,3 +28,4 @@ pub mod modelio;
 pub mod optim;
 pub mod parallel;
 pub mod stats;
+pub mod train;

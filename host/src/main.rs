@@ -107,7 +107,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Bench(args) => bench(&args),
-        Command::Fit(args) => report("fit", commands::run_fit(&args)),
+        Command::Fit(args) => commands::fit_main(&args),
         Command::Convert(args) => report("convert", commands::run_convert(&args)),
         Command::Sample(args) => {
             let settings = DemoSettings {
