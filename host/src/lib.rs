@@ -26,4 +26,5 @@ pub mod fit;
 pub mod modelio;
 pub mod optim;
 pub mod parallel;
+pub mod plot;
 pub mod stats;
