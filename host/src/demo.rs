@@ -350,3 +350,13 @@ impl fmt::Display for DemoReport {
         }
     }
 }
+
+impl Target {
+    /// The target's energy E(x) = −log p(x) up to a constant, on ℝ² (for plots).
+    pub fn energy(self) -> Result<Box<dyn Energy<f64> + Send + Sync>, Error> {
+        Ok(match self {
+            Target::Gaussian => Box::new(Gaussian::new(GAUSSIAN_MEAN, GAUSSIAN_PRECISION)?),
+            Target::Mixture => Box::new(mixture()?),
+        })
+    }
+}

@@ -27,5 +27,6 @@ pub mod metrics;
 pub mod modelio;
 pub mod optim;
 pub mod parallel;
+pub mod plot;
 pub mod stats;
 pub mod train;

@@ -1,5 +1,6 @@
 //! The `gradflow` command-line tool.
 
+mod cmd_plot;
 mod commands;
 
 use std::process::ExitCode;
@@ -29,6 +30,8 @@ enum Command {
     Convert(commands::ConvertArgs),
     /// Time one ULA step of a 2→64→64→1 SiLU MLP energy per particle on one thread.
     Bench(BenchArgs),
+    /// Draw PNG plots: samples, trajectories, energy landscapes, image grids.
+    Plot(cmd_plot::PlotArgs),
 }
 
 #[derive(clap::Args)]
@@ -109,6 +112,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench(&args),
         Command::Fit(args) => commands::fit_main(&args),
         Command::Convert(args) => report("convert", commands::run_convert(&args)),
+        Command::Plot(args) => report("plot", cmd_plot::run_plot(&args)),
         Command::Sample(args) => {
             let settings = DemoSettings {
                 target: args.target,
