@@ -106,8 +106,34 @@ fn bench(args: &BenchArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The command line, or the exit code after `--help`, `--version` or a usage error. A
+/// usage error is printed as one line (clap's first line, without its usage block).
+fn parse_args() -> Result<Cli, ExitCode> {
+    Cli::try_parse().map_err(|e| {
+        use clap::error::ErrorKind;
+        let shows_text = matches!(
+            e.kind(),
+            ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        );
+        if shows_text {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+        let text = e.to_string();
+        let line = text.lines().next().unwrap_or("invalid arguments");
+        let line = line.strip_prefix("error: ").unwrap_or(line);
+        eprintln!("gradflow: {line} (see gradflow --help)");
+        ExitCode::from(2)
+    })
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse_args() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     match cli.command {
         Command::Bench(args) => bench(&args),
         Command::Fit(args) => commands::fit_main(&args),

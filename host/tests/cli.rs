@@ -124,3 +124,25 @@ fn bench_prints_one_json_row_per_precision() {
         "{stderr}"
     );
 }
+
+/// Usage errors are one line on stderr naming the cause, with exit code 2; `--help` is not
+/// an error.
+#[test]
+fn usage_errors_are_one_line() {
+    for args in [
+        &["frobnicate"][..],
+        &["plot", "samples", "--width", "abc", "-o", "x.png"],
+        &["sample", "--chains"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_gradflow"))
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("gradflow: "), "{stderr}");
+    }
+    let (ok, stdout, _) = gradflow(&["--help"]);
+    assert!(ok && stdout.contains("Usage: gradflow"), "{stdout}");
+}
