@@ -107,7 +107,24 @@ impl Figure {
 
 /// Checks the size, registers the font, and runs `draw` on a white `width × height`
 /// canvas; returns the pixels with whatever `draw` returned.
-pub(super) fn render<T>(
+/// A [`Figure`] of `width × height` drawn by `draw`, which returns what it drew and
+/// skipped and the main chart's data rectangle (if any).
+pub(super) fn figure(
+    width: u32,
+    height: u32,
+    draw: impl FnOnce(&Root<'_>) -> Result<(PlotStats, Option<PlotArea>), PlotError>,
+) -> Result<Figure, PlotError> {
+    let (rgb, (stats, area)) = render(width, height, draw)?;
+    Ok(Figure {
+        width,
+        height,
+        rgb,
+        stats,
+        area,
+    })
+}
+
+fn render<T>(
     width: u32,
     height: u32,
     draw: impl FnOnce(&Root<'_>) -> Result<T, PlotError>,

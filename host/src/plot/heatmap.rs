@@ -12,7 +12,7 @@ use super::chart::{
 use super::colors::viridis;
 use super::contour::{Grid, contour_segments};
 use super::error::{PlotError, draw_err};
-use super::figure::{Figure, PlotStats, render};
+use super::figure::{Figure, PlotStats, figure};
 use super::scatter::{Series, bounds_for, visible};
 
 /// What the colours show.
@@ -142,7 +142,7 @@ pub fn energy_map(
         Shading::Density => "density exp(−E) / max",
         Shading::Energy => "energy E",
     };
-    let (rgb, (stats, area)) = render(options.width, options.height, |root| {
+    figure(options.width, options.height, |root| {
         let body = if options.title.is_empty() {
             root.clone()
         } else {
@@ -239,13 +239,6 @@ pub fn energy_map(
             .axis_style(BLACK)
             .draw()
             .map_err(draw_err)?;
-        Ok((stats, area))
-    })?;
-    Ok(Figure {
-        width: options.width,
-        height: options.height,
-        rgb,
-        stats,
-        area: Some(area),
+        Ok((stats, Some(area)))
     })
 }

@@ -10,7 +10,7 @@ use super::chart::{
 };
 use super::colors::series_color;
 use super::error::{PlotError, draw_err};
-use super::figure::{Figure, PlotStats, render};
+use super::figure::{Figure, PlotStats, figure};
 use crate::data::Samples;
 
 /// Points drawn per series at most; larger sets are thinned with an even stride.
@@ -120,7 +120,7 @@ pub fn scatter(series: &[Series], options: &PlotOptions) -> Result<Figure, PlotE
     let radius = marker_radius(total, side);
     let alpha = if series.len() > 1 { 0.55 } else { 0.7 };
     let legend = series.len() > 1 || !series[0].label.is_empty();
-    let (rgb, (stats, area)) = render(options.width, options.height, |root| {
+    figure(options.width, options.height, |root| {
         let mut chart = build_chart(root, options, bounds, true)?;
         let mut stats = PlotStats::default();
         for (k, s) in series.iter().enumerate() {
@@ -142,13 +142,6 @@ pub fn scatter(series: &[Series], options: &PlotOptions) -> Result<Figure, PlotE
             let all = series.iter().flat_map(|s| &s.points);
             draw_legend(&mut chart, options, legend_corner(&bounds, all))?;
         }
-        Ok((stats, plot_area(&chart, bounds)))
-    })?;
-    Ok(Figure {
-        width: options.width,
-        height: options.height,
-        rgb,
-        stats,
-        area: Some(area),
+        Ok((stats, Some(plot_area(&chart, bounds))))
     })
 }

@@ -7,7 +7,7 @@ use super::PlotOptions;
 use super::chart::Sizes;
 use super::colors::ink;
 use super::error::{PlotError, draw_err};
-use super::figure::{Figure, PlotStats, render};
+use super::figure::{Figure, PlotStats, figure};
 use crate::data::Samples;
 
 /// Settings of [`image_grid`].
@@ -108,7 +108,7 @@ pub fn image_grid(
         .clamp(1, shown);
     let rows = shown.div_ceil(cols);
     let sizes = Sizes::for_side(options.width.min(options.height));
-    let (rgb, stats) = render(options.width, options.height, |root| {
+    figure(options.width, options.height, |root| {
         root.fill(&PAPER).map_err(draw_err)?;
         let body = if options.title.is_empty() {
             root.clone()
@@ -159,13 +159,6 @@ pub fn image_grid(
                     .map_err(draw_err)?;
             }
         }
-        Ok(stats)
-    })?;
-    Ok(Figure {
-        width: options.width,
-        height: options.height,
-        rgb,
-        stats,
-        area: None,
+        Ok((stats, None))
     })
 }

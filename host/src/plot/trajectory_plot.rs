@@ -10,7 +10,7 @@ use super::chart::{
 use super::clip::clip_polyline;
 use super::colors::PALETTE;
 use super::error::{PlotError, draw_err};
-use super::figure::{Figure, PlotStats, render};
+use super::figure::{Figure, PlotStats, figure};
 use super::scatter::{bounds_for, is_finite};
 use super::trajectory::Trajectories;
 
@@ -51,7 +51,7 @@ pub fn trajectories(traj: &Trajectories, options: &PlotOptions) -> Result<Figure
     let radius = marker_radius(10 * picked.len(), side);
     let stroke = if picked.len() <= 20 { 2 } else { 1 };
     let line_alpha = if picked.len() <= 50 { 0.8 } else { 0.5 };
-    let (rgb, (stats, area)) = render(options.width, options.height, |root| {
+    figure(options.width, options.height, |root| {
         let mut chart = build_chart(root, options, bounds, true)?;
         let mut stats = PlotStats {
             thinned: traj.particles - picked.len(),
@@ -117,13 +117,6 @@ pub fn trajectories(traj: &Trajectories, options: &PlotOptions) -> Result<Figure
             .legend(move |(x, y)| Circle::new((x + lr, y), lr, end_style));
         let corner = legend_corner(&bounds, paths.iter().flatten());
         draw_legend(&mut chart, options, corner)?;
-        Ok((stats, plot_area(&chart, bounds)))
-    })?;
-    Ok(Figure {
-        width: options.width,
-        height: options.height,
-        rgb,
-        stats,
-        area: Some(area),
+        Ok((stats, Some(plot_area(&chart, bounds))))
     })
 }

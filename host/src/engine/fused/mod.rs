@@ -252,33 +252,27 @@ unsafe fn ula_body<I: Simd, const MR: usize, const NV: usize, const NR: usize>(
     x[..b * d].iter().all(|v| v.is_finite())
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn ula_avx512(
-    plan: &Plan,
-    ws: &mut Workspace,
-    x: &mut [f32],
-    rngs: &mut [StreamRng],
-    step: f32,
-    steps: usize,
-) -> bool {
-    // SAFETY: this function is compiled for AVX-512F and only called where it is present.
-    unsafe { ula_body::<simd::Avx512, 12, 2, 32>(plan, ws, x, rngs, step, steps) }
+/// An entry point compiled for one instruction set: [`ula_body`] with its block shape.
+macro_rules! ula_entry {
+    ($name:ident, $features:literal, $isa:ty, $mr:literal, $nv:literal, $nr:literal) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $features)]
+        fn $name(
+            plan: &Plan,
+            ws: &mut Workspace,
+            x: &mut [f32],
+            rngs: &mut [StreamRng],
+            step: f32,
+            steps: usize,
+        ) -> bool {
+            // SAFETY: compiled for the instruction set, and only called where it is present.
+            unsafe { ula_body::<$isa, $mr, $nv, $nr>(plan, ws, x, rngs, step, steps) }
+        }
+    };
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn ula_avx2(
-    plan: &Plan,
-    ws: &mut Workspace,
-    x: &mut [f32],
-    rngs: &mut [StreamRng],
-    step: f32,
-    steps: usize,
-) -> bool {
-    // SAFETY: this function is compiled for AVX2 + FMA and only called where they are.
-    unsafe { ula_body::<simd::Avx2, 6, 2, 16>(plan, ws, x, rngs, step, steps) }
-}
+ula_entry!(ula_avx512, "avx512f,avx2,fma", simd::Avx512, 12, 2, 32);
+ula_entry!(ula_avx2, "avx2,fma", simd::Avx2, 6, 2, 16);
 
 /// `steps` ULA steps of a tile (see [`ula_body`]) with the kernels of `isa`, which must
 /// be available on this machine ([`FusedIsa::available`]). Returns whether every state is finite.
