@@ -25,7 +25,13 @@ if ! "$py" -c "$pinned" 2>/dev/null; then
   "$venv/bin/pip" install -q "jax[cpu]==0.10.2" "torch==2.15.0"
 fi
 cargo build --release -q --bin gradflow -p gradflow-host
-gradflow=$target/release/gradflow
+# A private copy: another checkout sharing CARGO_TARGET_DIR may rebuild release/gradflow.
+gradflow=$(mktemp -d)/gradflow
+cp "$target/release/gradflow" "$gradflow"
+if ! "$gradflow" bench --help | grep -q -- --workload; then
+  echo "bench/peers.sh: $target/release/gradflow was replaced by another build; run again" >&2
+  exit 1
+fi
 cores=$(nproc)
 threads=1
 [ "$cores" -gt 1 ] && threads="1 $cores"
