@@ -8,8 +8,10 @@
 # - the per-particle table: one ULA step of a 2->64->64->1 SiLU energy, gradflow's core
 #   (one particle after another) against JAX (jit + vmap(grad)) on one core.
 # Each process is pinned with taskset to as many cores as it has threads. The batched and
-# SGEMM measurements are repeated in PEERS_ROUNDS rounds (default 3; the table takes the
-# median rate and the best SGEMM) because other work on the machine skews single runs.
+# SGEMM measurements are repeated in PEERS_ROUNDS rounds (default 5), each round's rate
+# being the median of several runs after a warm-up; the table takes each implementation's
+# best round and shows the range, because other work on a shared machine slows some rounds
+# down (multi-threaded ones most). On a shared machine, run it as `nice -n -20 bench/peers.sh`.
 # Installs jax[cpu]==0.10.2 and torch==2.15.0 from PyPI into $CARGO_TARGET_DIR/peers-venv
 # (target/peers-venv by default); PyPI's torch wheel brings the CUDA libraries with it
 # (about 3 GB to download, 5 GB installed). Usage: bench/peers.sh
@@ -18,7 +20,7 @@ cd "$(dirname "$0")/.."
 target=${CARGO_TARGET_DIR:-target}
 venv=$target/peers-venv
 py=$venv/bin/python
-rounds=${PEERS_ROUNDS:-3}
+rounds=${PEERS_ROUNDS:-5}
 pinned="import jax, torch; assert (jax.__version__, torch.__version__[:6]) == ('0.10.2', '2.15.0')"
 if ! "$py" -c "$pinned" 2>/dev/null; then
   [ -x "$py" ] || python3 -m venv "$venv"

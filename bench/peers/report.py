@@ -1,13 +1,14 @@
 """Prints the peer tables (Markdown) from the JSON lines of bench/peers.sh.
 
-Rows with `particle_steps_per_s` are the batched workload (the median over rounds of each
-implementation at each thread count), rows whose impl starts with `sgemm-peak` are SGEMM
+Rows with `particle_steps_per_s` are the batched workload: each is the median of several
+runs in one process, and the table gives the best round of each implementation at each
+thread count (other work on a shared machine only ever slows a round down), with the range
+over the rounds beside it. Rows whose impl starts with `sgemm-peak` are SGEMM
 measurements (the best over rounds), rows with `ns_per_particle_step` the per-particle
 workload. The measured SGEMM peak at T threads is the best of all SGEMM rows at T threads.
 """
 
 import json
-import statistics
 import sys
 from collections import defaultdict
 
@@ -30,27 +31,31 @@ def main(path):
     peak = defaultdict(float)
     for (_, threads), gflops in sgemm.items():
         peak[threads] = max(peak[threads], gflops)
-    rate = {key: statistics.median(v) for key, v in batched.items()}
+    rate = {key: max(v) for key, v in batched.items()}
     ours = {t: v for (impl, t), v in rate.items() if impl == "gradflow"}
     rounds = max((len(v) for v in batched.values()), default=0)
 
     if rate:
         print(
             f"Batched ULA, 2->128->128->1 SiLU, f32, N = 16384, K = 10 steps per run; "
-            f"{FLOPS} FLOPs per particle-step; median over {rounds} rounds\n"
+            f"{FLOPS} FLOPs per particle-step; best of {rounds} rounds\n"
         )
         print(
             "| implementation | threads | M particle-steps/s | GFLOP/s | vs gradflow "
-            "| of SGEMM peak |"
+            "| of SGEMM peak | rounds (M/s) |"
         )
-        print("|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|")
         for (impl, threads), r in sorted(
             rate.items(), key=lambda kv: (kv[0][1], kv[0][0] != "gradflow")
         ):
             gflops = r * FLOPS / 1e9
             ratio = f"{r / ours[threads]:.2f}×" if threads in ours else "-"
             frac = f"{gflops / peak[threads]:.0%}" if peak[threads] else "-"
-            print(f"| {impl} | {threads} | {r / 1e6:.3f} | {gflops:.1f} | {ratio} | {frac} |")
+            spread = f"{min(batched[(impl, threads)]) / 1e6:.2f}–{r / 1e6:.2f}"
+            print(
+                f"| {impl} | {threads} | {r / 1e6:.3f} | {gflops:.1f} | {ratio} | {frac} "
+                f"| {spread} |"
+            )
     if sgemm:
         print("\nSGEMM, 2048 x 2048 x 2048 f32, best run\n")
         print("| implementation | threads | GFLOP/s |")
