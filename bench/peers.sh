@@ -1,20 +1,64 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark of one ULA step of a 2->64->64->1 SiLU MLP energy: gradflow against
-# JAX, in one run, on one pinned core (XLA's thread pools limited to one thread). Installs JAX
-# (CPU) into target/peers-venv. PyTorch is not included: PyPI's Linux wheel pulls in the
-# multi-gigabyte CUDA libraries. Usage: bench/peers.sh
+# gradflow against JAX and PyTorch (CPU), side by side, in one run on this machine. Prints
+# two tables (bench/peers/report.py):
+# - the throughput table of issue 4: K = 10 batched ULA steps of a 2->128->128->1 SiLU MLP
+#   energy for N = 16384 particles, f32, on 1 thread and on every core, with each row's
+#   fraction of the machine's measured SGEMM peak (the best 2048^3 f32 GEMM of the gemm
+#   crate, numpy and torch.mm at that thread count);
+# - the per-particle table: one ULA step of a 2->64->64->1 SiLU energy, gradflow's core
+#   (one particle after another) against JAX (jit + vmap(grad)) on one core.
+# Each process is pinned with taskset to as many cores as it has threads. The batched and
+# SGEMM measurements are repeated in PEERS_ROUNDS rounds (default 5), each round's rate
+# being the median of several runs after a warm-up; the table takes each implementation's
+# best round and shows the range, because other work on a shared machine slows some rounds
+# down (multi-threaded ones most). On a shared machine, run it as `nice -n -20 bench/peers.sh`.
+# Installs jax[cpu]==0.10.2 and torch==2.15.0 from PyPI into $CARGO_TARGET_DIR/peers-venv
+# (target/peers-venv by default); PyPI's torch wheel brings the CUDA libraries with it
+# (about 3 GB to download, 5 GB installed). Usage: bench/peers.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=target/peers-venv
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q "jax[cpu]==0.10.2"
+target=${CARGO_TARGET_DIR:-target}
+venv=$target/peers-venv
+py=$venv/bin/python
+rounds=${PEERS_ROUNDS:-5}
+pinned="import jax, torch; assert (jax.__version__, torch.__version__[:6]) == ('0.10.2', '2.15.0')"
+if ! "$py" -c "$pinned" 2>/dev/null; then
+  [ -x "$py" ] || python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "jax[cpu]==0.10.2" "torch==2.15.0"
 fi
-cargo build --release -q --bin gradflow
-out=target/peers.jsonl
-export XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-pin="taskset -c 0"
-command -v taskset >/dev/null || pin=""
-$pin target/release/gradflow bench --json >"$out"
-$pin "$venv/bin/python" bench/peers/ula_mlp_jax.py >>"$out"
+cargo build --release -q --bin gradflow -p gradflow-host
+# A private copy: another checkout sharing CARGO_TARGET_DIR may rebuild release/gradflow.
+gradflow=$(mktemp -d)/gradflow
+cp "$target/release/gradflow" "$gradflow"
+if ! "$gradflow" bench --help | grep -q -- --workload; then
+  echo "bench/peers.sh: $target/release/gradflow was replaced by another build; run again" >&2
+  exit 1
+fi
+cores=$(nproc)
+threads=1
+[ "$cores" -gt 1 ] && threads="1 $cores"
+pin() { # pin THREADS COMMAND...: run COMMAND on cores 0..THREADS-1
+  local n=$1
+  shift
+  if command -v taskset >/dev/null; then taskset -c "$(seq -s, 0 $((n - 1)))" "$@"; else "$@"; fi
+}
+out=$target/peers.jsonl
+: >"$out"
+load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
+echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $cores cores, load average $load" \
+  "(other work skews the numbers); $rounds rounds" >&2
+for round in $(seq "$rounds"); do
+  for t in $threads; do
+    echo "round $round/$rounds, $t thread(s)" >&2
+    pin "$t" "$gradflow" bench --workload batched --threads "$t" --json >>"$out"
+    pin "$t" "$gradflow" bench --workload sgemm --threads "$t" --json >>"$out"
+    pin "$t" "$py" bench/peers/batched_ula_jax.py "$t" >>"$out"
+    pin "$t" "$py" bench/peers/batched_ula_torch.py "$t" >>"$out"
+    pin "$t" "$py" bench/peers/sgemm.py "$t" >>"$out"
+  done
+done
+echo "per-particle workload" >&2
+pin 1 "$gradflow" bench --workload per-particle --json >>"$out"
+XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1" \
+  pin 1 "$py" bench/peers/ula_mlp_jax.py >>"$out"
 python3 bench/peers/report.py "$out"

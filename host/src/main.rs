@@ -6,7 +6,10 @@ mod commands;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use gradflow_host::bench::{ULA_MLP_FLOPS, UlaMlpWorkload};
+use gradflow_host::bench::{
+    BATCHED_ULA_FLOPS, BATCHED_ULA_PARTICLES, BATCHED_ULA_STEPS, BatchedUlaWorkload, ULA_MLP_FLOPS,
+    UlaMlpWorkload, sgemm_peak_gflops,
+};
 use gradflow_host::demo::{self, DemoSettings, Sampler, Target};
 
 #[derive(Parser)]
@@ -28,7 +31,7 @@ enum Command {
     Fit(commands::FitArgs),
     /// Convert a model between .gfm, .safetensors and a C array (.h).
     Convert(commands::ConvertArgs),
-    /// Time one ULA step of a 2→64→64→1 SiLU MLP energy per particle on one thread.
+    /// Time ULA steps of an MLP energy (per particle, or batched in the engine) or SGEMM.
     Bench(BenchArgs),
     /// Draw PNG plots: samples, trajectories, energy landscapes, image grids.
     Plot(cmd_plot::PlotArgs),
@@ -36,15 +39,40 @@ enum Command {
 
 #[derive(clap::Args)]
 struct BenchArgs {
-    /// Particles per timed run.
-    #[arg(long, default_value_t = 1024)]
-    particles: usize,
-    /// Timed runs; the median is reported.
-    #[arg(long, default_value_t = 200)]
-    repeats: usize,
-    /// Print one JSON object per precision instead of a table.
+    /// What to time.
+    #[arg(long, value_enum, default_value_t = Workload::PerParticle)]
+    workload: Workload,
+    /// Particles per timed run [default: 1024 per-particle, 16384 batched].
+    #[arg(long)]
+    particles: Option<usize>,
+    /// ULA steps per timed run of the batched workload.
+    #[arg(long, default_value_t = BATCHED_ULA_STEPS)]
+    steps: usize,
+    /// Thread counts to time, comma-separated (0: one per core) [default: 1,0]. The
+    /// per-particle workload runs on one thread only.
+    #[arg(long, value_delimiter = ',')]
+    threads: Vec<usize>,
+    /// Matrix size n of the n × n × n SGEMM.
+    #[arg(long, default_value_t = 2048)]
+    size: usize,
+    /// Timed runs; the median is reported (the best for sgemm) [default: 200 per-particle,
+    /// 7 batched, 5 sgemm].
+    #[arg(long)]
+    repeats: Option<usize>,
+    /// Print one JSON object per row instead of a table.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Workload {
+    /// One ULA step of a 2→64→64→1 SiLU energy, one particle after another (core, 1
+    /// thread), in f32 and f64.
+    PerParticle,
+    /// K ULA steps of a 2→128→128→1 SiLU energy for N particles in the batched engine, f32.
+    Batched,
+    /// The best of several f32 n × n × n GEMMs through the gemm crate.
+    Sgemm,
 }
 
 #[derive(clap::Args)]
@@ -76,18 +104,48 @@ struct SampleArgs {
 }
 
 fn bench(args: &BenchArgs) -> ExitCode {
-    if args.particles == 0 {
-        eprintln!("gradflow bench: --particles must be at least 1");
-        return ExitCode::FAILURE;
+    let result = match args.workload {
+        Workload::PerParticle => bench_per_particle(args),
+        Workload::Batched => bench_batched(args),
+        Workload::Sgemm => bench_sgemm(args),
+    };
+    report("bench", result)
+}
+
+/// The thread counts to time: `--threads`, or 1 and one per core, without repeats.
+fn thread_counts(args: &BenchArgs) -> Vec<usize> {
+    let all = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let asked = if args.threads.is_empty() {
+        vec![1, 0]
+    } else {
+        args.threads.clone()
+    };
+    let mut counts: Vec<usize> = Vec::new();
+    for t in asked.into_iter().map(|t| if t == 0 { all } else { t }) {
+        if !counts.contains(&t) {
+            counts.push(t);
+        }
     }
+    counts
+}
+
+fn bench_per_particle(args: &BenchArgs) -> Result<(), String> {
+    let particles = args.particles.unwrap_or(1024);
+    if particles == 0 {
+        return Err("--particles must be at least 1".into());
+    }
+    if args.threads.iter().any(|&t| t != 1) {
+        return Err("the per-particle workload runs on one thread (--threads 1)".into());
+    }
+    let repeats = args.repeats.unwrap_or(200);
     let results = [
         (
             "f32",
-            UlaMlpWorkload::<f32>::new(args.particles).median_ns_per_step(args.repeats),
+            UlaMlpWorkload::<f32>::new(particles).median_ns_per_step(repeats),
         ),
         (
             "f64",
-            UlaMlpWorkload::<f64>::new(args.particles).median_ns_per_step(args.repeats),
+            UlaMlpWorkload::<f64>::new(particles).median_ns_per_step(repeats),
         ),
     ];
     for (precision, ns) in results {
@@ -98,12 +156,65 @@ fn bench(args: &BenchArgs) -> ExitCode {
             );
         } else {
             println!(
-                "gradflow ula step, mlp 2-64-64-1 silu, {precision}: {ns:.0} ns/particle-step, {gflops:.2} GFLOP/s (1 thread, median of {})",
-                args.repeats
+                "gradflow ula step, mlp 2-64-64-1 silu, {precision}: {ns:.0} ns/particle-step, {gflops:.2} GFLOP/s (1 thread, median of {repeats})"
             );
         }
     }
-    ExitCode::SUCCESS
+    Ok(())
+}
+
+fn bench_batched(args: &BenchArgs) -> Result<(), String> {
+    let particles = args.particles.unwrap_or(BATCHED_ULA_PARTICLES);
+    if particles == 0 {
+        return Err("--particles must be at least 1".into());
+    }
+    if args.steps == 0 {
+        return Err("--steps must be at least 1".into());
+    }
+    let repeats = args.repeats.unwrap_or(7);
+    for threads in thread_counts(args) {
+        let mut workload = BatchedUlaWorkload::<f32>::new(particles, args.steps, threads)
+            .map_err(|e| e.to_string())?;
+        let rate = workload
+            .median_particle_steps_per_s(repeats)
+            .map_err(|e| e.to_string())?;
+        let threads = workload.threads();
+        let gflops = rate * BATCHED_ULA_FLOPS as f64 / 1e9;
+        if args.json {
+            println!(
+                "{{\"impl\": \"gradflow\", \"precision\": \"f32\", \"threads\": {threads}, \"particles\": {particles}, \"steps\": {}, \"particle_steps_per_s\": {rate:.0}, \"gflops\": {gflops:.2}}}",
+                args.steps
+            );
+        } else {
+            println!(
+                "gradflow batched ula, mlp 2-128-128-1 silu, f32, {particles} particles × {} steps: {:.3} M particle-steps/s, {gflops:.1} GFLOP/s ({threads} thread{}, median of {repeats})",
+                args.steps,
+                rate / 1e6,
+                if threads == 1 { "" } else { "s" }
+            );
+        }
+    }
+    Ok(())
+}
+
+fn bench_sgemm(args: &BenchArgs) -> Result<(), String> {
+    let repeats = args.repeats.unwrap_or(5);
+    for threads in thread_counts(args) {
+        let (threads, gflops) = sgemm_peak_gflops(args.size, threads, repeats)?;
+        if args.json {
+            println!(
+                "{{\"impl\": \"sgemm-peak (gemm crate)\", \"threads\": {threads}, \"size\": {}, \"gflops\": {gflops:.2}}}",
+                args.size
+            );
+        } else {
+            println!(
+                "sgemm {0}×{0}×{0} f32 (gemm crate): {gflops:.1} GFLOP/s ({threads} thread{1}, best of {repeats})",
+                args.size,
+                if threads == 1 { "" } else { "s" }
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The command line, or the exit code after `--help`, `--version` or a usage error. A

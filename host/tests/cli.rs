@@ -146,3 +146,76 @@ fn usage_errors_are_one_line() {
     let (ok, stdout, _) = gradflow(&["--help"]);
     assert!(ok && stdout.contains("Usage: gradflow"), "{stdout}");
 }
+
+/// The value of `key` in a one-line JSON object printed by `gradflow bench`.
+fn json_number(row: &str, key: &str) -> f64 {
+    row.split(&format!("\"{key}\": "))
+        .nth(1)
+        .and_then(|s| s.split([',', '}']).next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no {key} in {row}"))
+}
+
+#[test]
+fn bench_batched_and_sgemm_print_one_json_row_per_thread_count() {
+    let (ok, stdout, stderr) = gradflow(&[
+        "bench",
+        "--workload",
+        "batched",
+        "--particles",
+        "100",
+        "--steps",
+        "2",
+        "--repeats",
+        "2",
+        "--threads",
+        "1,2",
+        "--json",
+    ]);
+    assert!(ok, "{stderr}");
+    let rows: Vec<&str> = stdout.lines().collect();
+    assert_eq!(rows.len(), 2, "{stdout}");
+    for (row, threads) in rows.iter().zip([1.0, 2.0]) {
+        assert!(row.contains("\"impl\": \"gradflow\""), "{row}");
+        assert_eq!(json_number(row, "threads"), threads, "{row}");
+        assert_eq!(json_number(row, "particles"), 100.0, "{row}");
+        let rate = json_number(row, "particle_steps_per_s");
+        assert!(rate > 0.0 && rate.is_finite(), "{row}");
+    }
+    let (ok, stdout, stderr) = gradflow(&[
+        "bench",
+        "--workload",
+        "sgemm",
+        "--size",
+        "96",
+        "--threads",
+        "2",
+        "--json",
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("\"impl\": \"sgemm-peak (gemm crate)\""),
+        "{stdout}"
+    );
+    assert_eq!(json_number(&stdout, "threads"), 2.0, "{stdout}");
+    assert!(json_number(&stdout, "gflops") > 0.0, "{stdout}");
+    for (args, message) in [
+        (
+            &["bench", "--workload", "batched", "--particles", "0"][..],
+            "--particles must be at least 1",
+        ),
+        (
+            &["bench", "--workload", "batched", "--steps", "0"][..],
+            "--steps must be at least 1",
+        ),
+        (
+            &["bench", "--workload", "sgemm", "--size", "0"][..],
+            "size must be at least 1",
+        ),
+        (&["bench", "--threads", "2"][..], "runs on one thread"),
+    ] {
+        let (ok, _, stderr) = gradflow(args);
+        assert!(!ok && stderr.contains(message), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    }
+}
