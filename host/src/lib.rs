@@ -27,4 +27,5 @@ pub mod metrics;
 pub mod modelio;
 pub mod optim;
 pub mod parallel;
+pub mod sampling;
 pub mod stats;
