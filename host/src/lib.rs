@@ -19,6 +19,7 @@
 
 pub mod bench;
 pub mod capi;
+pub mod compare;
 pub mod data;
 pub mod demo;
 pub mod engine;
