@@ -1,12 +1,13 @@
 //! The `gradflow` command-line tool.
 
+mod cmd_eval;
+mod cmd_sample;
 mod commands;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use gradflow_host::bench::{ULA_MLP_FLOPS, UlaMlpWorkload};
-use gradflow_host::demo::{self, DemoSettings, Sampler, Target};
 
 #[derive(Parser)]
 #[command(
@@ -21,12 +22,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Sample a built-in target and compare what was found with its known answer.
-    Sample(SampleArgs),
+    /// Sample a built-in target against its known answer (the default), a potential or a
+    /// model file into a file, or write a built-in 2D data set.
+    Sample(cmd_sample::SampleArgs),
     /// Fit a 2D MLP energy to an analytic potential's energies and forces.
     Fit(commands::FitArgs),
     /// Convert a model between .gfm, .safetensors and a C array (.h).
     Convert(commands::ConvertArgs),
+    /// Distances between two sample files: W2, Sinkhorn divergence, MMD², energy distance.
+    Eval(cmd_eval::EvalArgs),
     /// Time one ULA step of a 2→64→64→1 SiLU MLP energy per particle on one thread.
     Bench(BenchArgs),
 }
@@ -42,34 +46,6 @@ struct BenchArgs {
     /// Print one JSON object per precision instead of a table.
     #[arg(long)]
     json: bool,
-}
-
-#[derive(clap::Args)]
-struct SampleArgs {
-    /// Built-in target.
-    #[arg(long, value_enum, default_value_t = Target::Mixture)]
-    target: Target,
-    /// Particle scheme.
-    #[arg(long, value_enum, default_value_t = Sampler::Mala)]
-    sampler: Sampler,
-    /// Step size τ (overdamped convention x ← x − τ∇E + √(2τ)ξ).
-    #[arg(long, default_value_t = DemoSettings::default().step)]
-    step: f64,
-    /// Proximal iterations of jko / jko2.
-    #[arg(long, default_value_t = DemoSettings::default().inner_iters)]
-    inner_iters: u32,
-    /// Independent chains.
-    #[arg(long, default_value_t = DemoSettings::default().chains)]
-    chains: usize,
-    /// Steps per chain.
-    #[arg(long, default_value_t = DemoSettings::default().steps)]
-    steps: u64,
-    /// Seed of every random stream.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Worker threads (0: one per core). Results do not depend on it.
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
 }
 
 fn bench(args: &BenchArgs) -> ExitCode {
@@ -104,33 +80,16 @@ fn bench(args: &BenchArgs) -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return cli_error(&e),
+    };
     match cli.command {
         Command::Bench(args) => bench(&args),
         Command::Fit(args) => report("fit", commands::run_fit(&args)),
         Command::Convert(args) => report("convert", commands::run_convert(&args)),
-        Command::Sample(args) => {
-            let settings = DemoSettings {
-                target: args.target,
-                sampler: args.sampler,
-                step: args.step,
-                inner_iters: args.inner_iters,
-                chains: args.chains,
-                steps: args.steps,
-                seed: args.seed,
-                threads: args.threads,
-            };
-            match demo::run(settings) {
-                Ok(report) => {
-                    println!("{report}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("gradflow sample: {e}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
+        Command::Sample(args) => report("sample", cmd_sample::run(&args)),
+        Command::Eval(args) => report("eval", cmd_eval::run(&args)),
     }
 }
 
@@ -143,4 +102,31 @@ fn report(command: &str, result: Result<(), String>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Prints `--help` and `--version` as clap does, and a usage error as one line on stderr:
+/// clap's message and its hints (possible values, a similar argument), without the usage.
+fn cli_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
+        _ => {}
+    }
+    let text = e.to_string();
+    let parts: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let line = parts.join(" ");
+    eprintln!("gradflow: {}", line.trim_start_matches("error: "));
+    ExitCode::from(2)
 }
