@@ -13,6 +13,7 @@ use gradflow_core::{
 };
 
 use crate::parallel::run_chains;
+use crate::sampling::{GAUSSIAN_MEAN, GAUSSIAN_PRECISION, MIXTURE_MEANS, MIXTURE_WEIGHTS, mixture};
 use crate::stats::Estimate;
 
 /// A built-in target.
@@ -123,12 +124,6 @@ impl DemoReport {
     }
 }
 
-const GAUSSIAN_MEAN: [f64; 2] = [1.0, -1.0];
-const GAUSSIAN_PRECISION: [[f64; 2]; 2] = [[2.0, 0.8], [0.8, 1.0]];
-const MIXTURE_WEIGHTS: [f64; 3] = [0.2, 0.3, 0.5];
-const MIXTURE_MEANS: [[f64; 2]; 3] = [[-1.5, 0.0], [1.5, 0.0], [0.0, 2.0]];
-const MIXTURE_SIGMA: f64 = 0.8;
-
 /// A per-chain statistic of the final position and its exact expectation.
 type Statistic = (String, Box<dyn Fn(&[f64]) -> f64>, f64);
 
@@ -156,18 +151,6 @@ fn gaussian_statistics() -> Vec<Statistic> {
             cov[0][1],
         ),
     ]
-}
-
-fn mixture() -> Result<GaussianMixture<f64, 2, 3>, Error> {
-    let p = 1.0 / (MIXTURE_SIGMA * MIXTURE_SIGMA);
-    GaussianMixture::new(
-        MIXTURE_WEIGHTS,
-        [
-            Gaussian::isotropic(MIXTURE_MEANS[0], p)?,
-            Gaussian::isotropic(MIXTURE_MEANS[1], p)?,
-            Gaussian::isotropic(MIXTURE_MEANS[2], p)?,
-        ],
-    )
 }
 
 /// E_p[r_k(x)] = w_k exactly, so mean responsibilities estimate the weights without

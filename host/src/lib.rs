@@ -19,6 +19,7 @@
 
 pub mod bench;
 pub mod capi;
+pub mod compare;
 pub mod data;
 pub mod demo;
 pub mod engine;
@@ -28,5 +29,6 @@ pub mod modelio;
 pub mod optim;
 pub mod parallel;
 pub mod plot;
+pub mod sampling;
 pub mod stats;
 pub mod train;

@@ -1,6 +1,8 @@
 //! The `gradflow` command-line tool.
 
+mod cmd_eval;
 mod cmd_plot;
+mod cmd_sample;
 mod commands;
 
 use std::process::ExitCode;
@@ -10,7 +12,6 @@ use gradflow_host::bench::{
     BATCHED_ULA_FLOPS, BATCHED_ULA_PARTICLES, BATCHED_ULA_STEPS, BatchedUlaWorkload, ULA_MLP_FLOPS,
     UlaMlpWorkload, sgemm_peak_gflops,
 };
-use gradflow_host::demo::{self, DemoSettings, Sampler, Target};
 
 #[derive(Parser)]
 #[command(
@@ -26,11 +27,13 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Sample a built-in target and compare what was found with its known answer.
-    Sample(SampleArgs),
+    Sample(cmd_sample::SampleArgs),
     /// Fit a 2D MLP energy to an analytic potential's energies and forces.
     Fit(commands::FitArgs),
     /// Convert a model between .gfm, .safetensors and a C array (.h).
     Convert(commands::ConvertArgs),
+    /// Distances between two sample files: W2, Sinkhorn divergence, MMD², energy distance.
+    Eval(cmd_eval::EvalArgs),
     /// Time ULA steps of an MLP energy (per particle, or batched in the engine) or SGEMM.
     Bench(BenchArgs),
     /// Draw PNG plots: samples, trajectories, energy landscapes, image grids.
@@ -73,34 +76,6 @@ enum Workload {
     Batched,
     /// The best of several f32 n × n × n GEMMs through the gemm crate.
     Sgemm,
-}
-
-#[derive(clap::Args)]
-struct SampleArgs {
-    /// Built-in target.
-    #[arg(long, value_enum, default_value_t = Target::Mixture)]
-    target: Target,
-    /// Particle scheme.
-    #[arg(long, value_enum, default_value_t = Sampler::Mala)]
-    sampler: Sampler,
-    /// Step size τ (overdamped convention x ← x − τ∇E + √(2τ)ξ).
-    #[arg(long, default_value_t = DemoSettings::default().step)]
-    step: f64,
-    /// Proximal iterations of jko / jko2.
-    #[arg(long, default_value_t = DemoSettings::default().inner_iters)]
-    inner_iters: u32,
-    /// Independent chains.
-    #[arg(long, default_value_t = DemoSettings::default().chains)]
-    chains: usize,
-    /// Steps per chain.
-    #[arg(long, default_value_t = DemoSettings::default().steps)]
-    steps: u64,
-    /// Seed of every random stream.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Worker threads (0: one per core). Results do not depend on it.
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
 }
 
 fn bench(args: &BenchArgs) -> ExitCode {
@@ -217,61 +192,45 @@ fn bench_sgemm(args: &BenchArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// The command line, or the exit code after `--help`, `--version` or a usage error. A
-/// usage error is printed as one line (clap's first line, without its usage block).
-fn parse_args() -> Result<Cli, ExitCode> {
-    Cli::try_parse().map_err(|e| {
-        use clap::error::ErrorKind;
-        let shows_text = matches!(
-            e.kind(),
-            ErrorKind::DisplayHelp
-                | ErrorKind::DisplayVersion
-                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-        );
-        if shows_text {
+/// Prints `--help` and `--version` as clap does, and a usage error as one line on stderr:
+/// clap's message and its hints (possible values, a similar argument), without the usage.
+fn cli_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            return ExitCode::SUCCESS;
         }
-        let text = e.to_string();
-        let line = text.lines().next().unwrap_or("invalid arguments");
-        let line = line.strip_prefix("error: ").unwrap_or(line);
-        eprintln!("gradflow: {line} (see gradflow --help)");
-        ExitCode::from(2)
-    })
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
+        _ => {}
+    }
+    let text = e.to_string();
+    let parts: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let line = parts.join(" ");
+    eprintln!("gradflow: {}", line.trim_start_matches("error: "));
+    ExitCode::from(2)
 }
 
 fn main() -> ExitCode {
-    let cli = match parse_args() {
+    let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(code) => return code,
+        Err(e) => return cli_error(&e),
     };
     match cli.command {
         Command::Bench(args) => bench(&args),
         Command::Fit(args) => commands::fit_main(&args),
         Command::Convert(args) => report("convert", commands::run_convert(&args)),
         Command::Plot(args) => report("plot", cmd_plot::run_plot(&args)),
-        Command::Sample(args) => {
-            let settings = DemoSettings {
-                target: args.target,
-                sampler: args.sampler,
-                step: args.step,
-                inner_iters: args.inner_iters,
-                chains: args.chains,
-                steps: args.steps,
-                seed: args.seed,
-                threads: args.threads,
-            };
-            match demo::run(settings) {
-                Ok(report) => {
-                    println!("{report}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("gradflow sample: {e}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
+        Command::Sample(args) => report("sample", cmd_sample::run(&args)),
+        Command::Eval(args) => report("eval", cmd_eval::run(&args)),
     }
 }
 

@@ -30,33 +30,66 @@ where
             found: states.len(),
         });
     }
-    let threads = if threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        threads
-    };
-    let per_thread = chains.div_ceil(threads.max(1)).max(1);
-    let results: Vec<Result<BatchReport, Error>> = std::thread::scope(|s| {
-        let handles: Vec<_> = states
-            .chunks_mut(per_thread * len.max(1))
-            .zip(rngs.chunks_mut(per_thread))
-            .map(|(block, block_rngs)| {
-                s.spawn(move || {
-                    let mut scratch = vec![S::ZERO; kernel.scratch_len(energy.dim())];
-                    run_batch(kernel, energy, block, block_rngs, steps, &mut scratch)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("sampler thread panicked"))
-            .collect()
+    let results = for_each_block(states, len, rngs, threads, |_, block, block_rngs| {
+        let mut scratch = vec![S::ZERO; kernel.scratch_len(energy.dim())];
+        run_batch(kernel, energy, block, block_rngs, steps, &mut scratch)
     });
     let mut total = BatchReport::default();
     for r in results {
         total.merge(r?);
     }
     Ok(total)
+}
+
+/// The number of worker threads `threads` asks for: itself, or one per available core for 0.
+pub fn resolve_threads(threads: usize) -> usize {
+    if threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        threads
+    }
+}
+
+/// Splits the chains into contiguous blocks, one per thread (up to `threads`, 0 meaning one
+/// per available core), and runs `f(first_chain, block_states, block_rngs)` on each block on
+/// its own scoped thread. `states` holds the chains back to back, `len` scalars each, and
+/// `rngs` one stream per chain (`states.len()` must be `rngs.len() × len`). The results come
+/// back in block order. This is the split [`run_chains`] uses: code that needs its own
+/// per-chain loop (or per-thread state, such as a model's scratch) runs on it and stays
+/// independent of the thread count when each chain uses only its own stream.
+///
+/// # Panics
+/// If `f` panics on a thread (the panic is propagated).
+pub fn for_each_block<S, R, F>(
+    states: &mut [S],
+    len: usize,
+    rngs: &mut [StreamRng],
+    threads: usize,
+    f: F,
+) -> Vec<R>
+where
+    S: Send,
+    R: Send,
+    F: Fn(usize, &mut [S], &mut [StreamRng]) -> R + Sync,
+{
+    let chains = rngs.len();
+    let per_thread = chains.div_ceil(resolve_threads(threads).max(1)).max(1);
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = states
+            .chunks_mut(per_thread * len.max(1))
+            .zip(rngs.chunks_mut(per_thread))
+            .enumerate()
+            .map(|(k, (block, block_rngs))| s.spawn(move || f(k * per_thread, block, block_rngs)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| match h.join() {
+                Ok(r) => r,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
 }
 
 #[cfg(test)]

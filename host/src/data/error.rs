@@ -37,6 +37,9 @@ pub enum FormatError {
     },
     /// The CSV bytes are not UTF-8.
     CsvUtf8,
+    /// The file is readable but not a trajectory in the layout of
+    /// [`super::Trajectory`] (the cause).
+    Trajectory(String),
 }
 
 impl fmt::Display for FormatError {
@@ -72,6 +75,7 @@ impl fmt::Display for FormatError {
                 )
             }
             Self::CsvUtf8 => write!(f, "CSV file is not valid UTF-8 text"),
+            Self::Trajectory(cause) => write!(f, "not a trajectory: {cause}"),
         }
     }
 }

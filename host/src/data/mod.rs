@@ -1,5 +1,5 @@
-//! Data sets: the seeded 2D generators, scikit-learn's 8×8 digits, .npy and .csv files,
-//! and train/test splits.
+//! Data sets: the seeded 2D generators, scikit-learn's 8×8 digits, .npy and .csv files
+//! (point sets and trajectories), and train/test splits.
 //!
 //! ```
 //! use gradflow_host::data::{Dataset2d, Samples, split};
@@ -19,6 +19,7 @@ mod samples;
 mod shuffle;
 pub mod split;
 pub mod toy2d;
+mod trajectory;
 
 pub use digits::{DIGITS_DIM, DIGITS_N, Digits, digits};
 pub use error::{DataError, FormatError};
@@ -27,3 +28,4 @@ pub use split::{split, split_indices};
 pub use toy2d::{
     Dataset2d, Pair2d, UnknownDataset, W2_FLOOR_PAIRS, W2_FLOOR_POINTS, eight_gaussians_to_moons,
 };
+pub use trajectory::Trajectory;

@@ -27,12 +27,14 @@ pub enum NpyDtype {
 
 /// The file formats, chosen by extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Format {
+pub(super) enum Format {
+    /// `.npy`.
     Npy,
+    /// `.csv`.
     Csv,
 }
 
-fn format_of(path: &Path) -> Result<Format, DataError> {
+pub(super) fn format_of(path: &Path) -> Result<Format, DataError> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     if ext.eq_ignore_ascii_case("npy") {
         Ok(Format::Npy)
@@ -155,7 +157,9 @@ impl Samples {
     }
 }
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
+/// Writes `bytes` to `path` atomically (see [`crate::modelio::write_atomic`]), with the
+/// data module's error type.
+pub(super) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
     crate::modelio::write_atomic(path, bytes).map_err(|e| match e {
         crate::modelio::ModelIoError::Io(path, source) => DataError::Io { path, source },
         other => DataError::Io {

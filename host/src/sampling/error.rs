@@ -1,0 +1,65 @@
+//! The error type of the sampling module.
+
+use std::fmt;
+
+use gradflow_core::model::ModelKind;
+
+use crate::modelio::kind_name;
+
+/// Why a sampling run could not start or did not finish.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum SampleError {
+    /// A core error: an invalid sampler setting or potential parameter, a length mismatch.
+    Core(gradflow_core::Error),
+    /// A model file of another kind than an energy (a velocity field cannot be sampled).
+    NotAnEnergy(ModelKind),
+    /// Inconsistent settings (the cause).
+    Settings(String),
+    /// Some chains reached a NaN or infinite state, energy or gradient. No output is kept.
+    Diverged {
+        /// Chains that diverged.
+        diverged: usize,
+        /// Chains run.
+        chains: usize,
+        /// The first (lowest-numbered) chain that diverged.
+        chain: usize,
+        /// The step at which it diverged (1-based).
+        step: u64,
+        /// What was non-finite in it.
+        what: String,
+    },
+}
+
+impl fmt::Display for SampleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Core(e) => write!(f, "{e}"),
+            Self::NotAnEnergy(kind) => write!(
+                f,
+                "this is a {} model; sampling needs an energy model (kind energy)",
+                kind_name(*kind)
+            ),
+            Self::Settings(what) => f.write_str(what),
+            Self::Diverged {
+                diverged,
+                chains,
+                chain,
+                step,
+                what,
+            } => write!(
+                f,
+                "{diverged} of {chains} chains diverged (first: chain {chain} at step {step}, {what}); \
+                 try a smaller step"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SampleError {}
+
+impl From<gradflow_core::Error> for SampleError {
+    fn from(e: gradflow_core::Error) -> Self {
+        Self::Core(e)
+    }
+}

@@ -1,0 +1,437 @@
+//! Running a sampler on an energy source, with burn-in, thinning and trajectory frames.
+
+use std::time::Instant;
+
+use gradflow_core::model::{ModelEval, ModelKind};
+use gradflow_core::{Baoab, BatchReport, Energy, Error, Jko, Jko2, Kernel, Mala, StreamRng, Ula};
+
+use super::{Potential, SampleError};
+use crate::data::{Samples, Trajectory};
+use crate::demo::Sampler;
+use crate::modelio::ModelBytes;
+use crate::parallel::for_each_block;
+
+/// First stream of the initial positions: chain `k` draws its start from
+/// `StreamRng::new(seed, INIT_STREAM0 + k)`, disjoint from the chains' own streams `0..n`.
+pub const INIT_STREAM0: u64 = 1 << 63;
+
+/// First stream of BAOAB's initial velocities: chain `k` draws N(0, I/m) from
+/// `StreamRng::new(seed, VELOCITY_STREAM0 + k)`.
+pub const VELOCITY_STREAM0: u64 = (1 << 63) | (1 << 62);
+
+/// `chains` starting points of dimension `d`, each N(0, std²I): row `k` holds `d` normal
+/// draws of the stream `(seed, INIT_STREAM0 + k)` times `std`. Row `k` does not depend on
+/// the number of rows.
+pub fn normal_init(chains: usize, d: usize, std: f64, seed: u64) -> Samples {
+    let mut data = vec![0.0; chains * d];
+    for (k, row) in data.chunks_exact_mut(d.max(1)).enumerate() {
+        let mut rng = StreamRng::new(seed, INIT_STREAM0 + k as u64);
+        for x in row {
+            *x = std * rng.normal::<f64>();
+        }
+    }
+    Samples { n: chains, d, data }
+}
+
+/// What is sampled: an analytic potential or an energy model file.
+pub enum EnergySource {
+    /// An analytic potential and its energy.
+    Potential(Potential, Box<dyn Energy<f64> + Send + Sync>),
+    /// An energy model (kind checked), evaluated in f64 with per-thread scratch.
+    Model(ModelBytes),
+}
+
+impl std::fmt::Debug for EnergySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Potential(p, _) => f.debug_tuple("Potential").field(p).finish(),
+            Self::Model(m) => f
+                .debug_tuple("Model")
+                .field(m.view().architecture())
+                .finish(),
+        }
+    }
+}
+
+impl EnergySource {
+    /// An analytic potential (its parameters checked).
+    pub fn potential(p: Potential) -> Result<Self, SampleError> {
+        Ok(Self::Potential(p, p.energy()?))
+    }
+
+    /// An energy model; any other kind (a velocity field, a time predictor, a latent
+    /// energy) is refused with [`SampleError::NotAnEnergy`].
+    pub fn model(model: ModelBytes) -> Result<Self, SampleError> {
+        let kind = model.view().architecture().kind;
+        if kind != ModelKind::Energy {
+            return Err(SampleError::NotAnEnergy(kind));
+        }
+        Ok(Self::Model(model))
+    }
+
+    /// The dimension of one sample.
+    pub fn dim(&self) -> usize {
+        match self {
+            Self::Potential(_, e) => e.dim(),
+            Self::Model(m) => m.view().architecture().x_dim(),
+        }
+    }
+
+    /// Runs `f` on the energy; a model gets its own scratch for this call (one per thread).
+    fn with_energy<R>(&self, f: impl FnOnce(&dyn Energy<f64>) -> R) -> Result<R, Error> {
+        match self {
+            Self::Potential(_, e) => Ok(f(e.as_ref())),
+            Self::Model(m) => {
+                let view = m.view();
+                let mut scratch = vec![0.0; view.scratch_len()];
+                let energy = ModelEval::energy(&view, &mut scratch)?;
+                Ok(f(&energy))
+            }
+        }
+    }
+}
+
+/// The particle scheme and its settings. `Copy + Default`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SamplerSpec {
+    /// Which scheme.
+    pub sampler: Sampler,
+    /// Step size τ (overdamped convention `x ← x − τ∇E + √(2τ)ξ`; BAOAB's time step).
+    pub step: f64,
+    /// Proximal iterations of `jko` / `jko2`.
+    pub inner_iters: u32,
+    /// BAOAB's friction γ (unit mass).
+    pub friction: f64,
+}
+
+impl Default for SamplerSpec {
+    fn default() -> Self {
+        Self {
+            sampler: Sampler::Mala,
+            step: 0.1,
+            inner_iters: 8,
+            friction: 1.0,
+        }
+    }
+}
+
+/// How long to run and which states to keep. `Copy + Default`.
+///
+/// Every chain runs `steps` steps. Without `thin`, the kept sample is each chain's final
+/// state. With `thin = k`, each chain keeps its state after steps `burn_in + k`,
+/// `burn_in + 2k`, ..., up to `steps`: `(steps − burn_in) / k` records per chain. With
+/// `frame_every = k`, the trajectory holds every chain's position at steps 0 (the start),
+/// k, 2k, ..., up to `steps`: `steps / k + 1` frames.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Schedule {
+    /// Steps per chain.
+    pub steps: u64,
+    /// Steps before the first record (only with `thin`); at most `steps`.
+    pub burn_in: u64,
+    /// Record every this many steps after the burn-in (≥ 1), or only the final state.
+    pub thin: Option<u64>,
+    /// Record a trajectory frame every this many steps (≥ 1), or none.
+    pub frame_every: Option<u64>,
+}
+
+impl Default for Schedule {
+    fn default() -> Self {
+        Self {
+            steps: 1000,
+            burn_in: 0,
+            thin: None,
+            frame_every: None,
+        }
+    }
+}
+
+impl Schedule {
+    /// Records per chain, after checking the settings.
+    pub fn records(&self) -> Result<usize, SampleError> {
+        let bad = |what: &str| Err(SampleError::Settings(what.to_owned()));
+        if self.burn_in > self.steps {
+            return bad("burn-in must not exceed the number of steps");
+        }
+        if self.frame_every == Some(0) {
+            return bad("the frame interval must be at least 1");
+        }
+        match self.thin {
+            None if self.burn_in > 0 => {
+                bad("burn-in needs thinning (without it only the final state is kept)")
+            }
+            None => Ok(1),
+            Some(0) => bad("thinning must be at least 1"),
+            Some(k) => match (self.steps - self.burn_in) / k {
+                0 => bad("no state to record: steps - burn-in is smaller than the thinning"),
+                r => usize::try_from(r).or_else(|_| bad("too many records per chain")),
+            },
+        }
+    }
+
+    /// Trajectory frames (`None` without `frame_every`).
+    pub fn frames(&self) -> Option<usize> {
+        self.frame_every
+            .map(|k| usize::try_from(self.steps / k.max(1) + 1).unwrap_or(usize::MAX))
+    }
+
+    /// The record index of the state after step `s` (1-based), if it is kept.
+    fn record_at(&self, s: u64) -> Option<usize> {
+        match self.thin {
+            None => (s == self.steps).then_some(0),
+            Some(k) => (s > self.burn_in && (s - self.burn_in).is_multiple_of(k))
+                .then(|| ((s - self.burn_in) / k - 1) as usize),
+        }
+    }
+}
+
+/// What a run produced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SampleRun {
+    /// The kept positions: `records_per_chain × chains` rows of dimension d, record by
+    /// record (rows `r·chains .. (r + 1)·chains` are record `r` of every chain).
+    pub samples: Samples,
+    /// Chains run.
+    pub chains: usize,
+    /// Records per chain (1 without thinning).
+    pub records_per_chain: usize,
+    /// The trajectory `(frames, chains, d)`, when frames were asked for.
+    pub trajectory: Option<Trajectory>,
+    /// Steps, accepted steps and gradient evaluations over all chains.
+    pub report: BatchReport,
+    /// Wall-clock seconds of the sampling (threads included, files excluded).
+    pub seconds: f64,
+}
+
+/// Runs one chain per row of `init` (n × d, d the source's dimension) with `spec` for
+/// `schedule.steps` steps on up to `threads` threads (0: one per core). Chain `k` draws
+/// from `StreamRng::new(seed, k)`; BAOAB's velocities start from N(0, I) drawn from
+/// `(seed, VELOCITY_STREAM0 + k)`. The samples are bit-identical for any `threads`.
+///
+/// A chain that reaches a NaN or infinite value stops; the other chains finish, and then
+/// the run fails with [`SampleError::Diverged`] (how many, and the first). Invalid settings
+/// fail before any step.
+pub fn sample(
+    source: &EnergySource,
+    spec: &SamplerSpec,
+    init: &Samples,
+    schedule: &Schedule,
+    seed: u64,
+    threads: usize,
+) -> Result<SampleRun, SampleError> {
+    let d = source.dim();
+    if init.d != d {
+        return Err(SampleError::Settings(format!(
+            "the initial states have {} columns, the energy has dimension {d}",
+            init.d
+        )));
+    }
+    if init.n == 0 {
+        return Err(SampleError::Settings("need at least one chain".into()));
+    }
+    if let Some(k) = init.data.iter().position(|v| !v.is_finite()) {
+        return Err(SampleError::Settings(format!(
+            "the initial state of chain {} is NaN or infinite in coordinate {}",
+            k / d,
+            k % d
+        )));
+    }
+    let (step, inner_iters) = (spec.step, spec.inner_iters);
+    let run = Runner {
+        source,
+        init,
+        schedule,
+        seed,
+        threads,
+    };
+    match spec.sampler {
+        Sampler::Ula => run.with(&Ula { step }),
+        Sampler::Mala => run.with(&Mala { step }),
+        Sampler::Jko => run.with(&Jko {
+            step,
+            inner_iters,
+            relaxation: 1.0,
+        }),
+        Sampler::Jko2 => run.with(&Jko2 {
+            step,
+            inner_iters,
+            relaxation: 1.0,
+        }),
+        Sampler::Baoab => run.with(&Baoab {
+            step,
+            friction: spec.friction,
+            mass: 1.0,
+        }),
+    }
+}
+
+/// The inputs of one run, shared by the kernels.
+struct Runner<'a> {
+    source: &'a EnergySource,
+    init: &'a Samples,
+    schedule: &'a Schedule,
+    seed: u64,
+    threads: usize,
+}
+
+/// What one block of chains produced.
+struct Block {
+    chains: usize,
+    report: BatchReport,
+    /// `block chains × records × d`.
+    records: Vec<f64>,
+    /// `block chains × frames × d`.
+    frames: Vec<f64>,
+    /// (chain, step, what) of each chain that diverged.
+    diverged: Vec<(usize, u64, &'static str)>,
+}
+
+impl Runner<'_> {
+    fn with<K: Kernel<f64> + Sync>(&self, kernel: &K) -> Result<SampleRun, SampleError> {
+        let (init, schedule) = (self.init, self.schedule);
+        let (n, d) = (init.n, init.d);
+        let records = schedule.records()?;
+        let frames = schedule.frames().unwrap_or(0);
+        let len = kernel.state_len(d);
+        let mut states = vec![0.0; n * len];
+        for (k, (state, start)) in states.chunks_exact_mut(len).zip(init.rows()).enumerate() {
+            state[..d].copy_from_slice(start);
+            if len > d {
+                let mut rng = StreamRng::new(self.seed, VELOCITY_STREAM0 + k as u64);
+                rng.fill_normal(&mut state[d..]);
+            }
+        }
+        let mut rngs: Vec<_> = StreamRng::streams(self.seed, 0, n).collect();
+        let start = Instant::now();
+        let blocks = for_each_block(
+            &mut states,
+            len,
+            &mut rngs,
+            self.threads,
+            |first, block, block_rngs| {
+                self.source
+                    .with_energy(|energy| {
+                        run_block(
+                            kernel, energy, first, block, block_rngs, schedule, records, frames,
+                        )
+                    })
+                    .map_err(SampleError::from)
+                    .and_then(|r| r)
+            },
+        );
+        let seconds = start.elapsed().as_secs_f64();
+
+        let mut report = BatchReport::default();
+        let mut diverged = Vec::new();
+        let mut kept = vec![0.0; records * n * d];
+        let mut trajectory = vec![0.0; frames * n * d];
+        let mut chain = 0;
+        for block in blocks {
+            let block = block?;
+            report.merge(block.report);
+            diverged.extend(block.diverged);
+            let block_chains = block.chains;
+            for c in 0..block_chains {
+                for r in 0..records {
+                    let src = (c * records + r) * d;
+                    let dst = (r * n + chain + c) * d;
+                    kept[dst..dst + d].copy_from_slice(&block.records[src..src + d]);
+                }
+                for t in 0..frames {
+                    let src = (c * frames + t) * d;
+                    let dst = (t * n + chain + c) * d;
+                    trajectory[dst..dst + d].copy_from_slice(&block.frames[src..src + d]);
+                }
+            }
+            chain += block_chains;
+        }
+        if let Some(&(chain, step, what)) = diverged.first() {
+            return Err(SampleError::Diverged {
+                diverged: diverged.len(),
+                chains: n,
+                chain,
+                step,
+                what: format!("non-finite value in {what}"),
+            });
+        }
+        let trajectory = schedule.frame_every.map(|_| Trajectory {
+            frames,
+            n,
+            d,
+            data: trajectory,
+        });
+        Ok(SampleRun {
+            samples: Samples {
+                n: records * n,
+                d,
+                data: kept,
+            },
+            chains: n,
+            records_per_chain: records,
+            trajectory,
+            report,
+            seconds,
+        })
+    }
+}
+
+/// Runs the chains of one block one after the other (each with its own stream, so the
+/// order does not matter), keeping records and frames in block-local buffers.
+#[allow(clippy::too_many_arguments)]
+fn run_block<K: Kernel<f64>>(
+    kernel: &K,
+    energy: &dyn Energy<f64>,
+    first: usize,
+    states: &mut [f64],
+    rngs: &mut [StreamRng],
+    schedule: &Schedule,
+    records: usize,
+    frames: usize,
+) -> Result<Block, SampleError> {
+    let d = energy.dim();
+    let len = kernel.state_len(d);
+    let mut scratch = vec![0.0; kernel.scratch_len(d)];
+    let mut block = Block {
+        chains: rngs.len(),
+        report: BatchReport::default(),
+        records: vec![0.0; rngs.len() * records * d],
+        frames: vec![0.0; rngs.len() * frames * d],
+        diverged: Vec::new(),
+    };
+    let every = schedule.frame_every.unwrap_or(u64::MAX).max(1);
+    for (c, (state, rng)) in states
+        .chunks_exact_mut(len)
+        .zip(rngs.iter_mut())
+        .enumerate()
+    {
+        let frame = |t: usize| (c * frames + t) * d;
+        if frames > 0 {
+            block.frames[frame(0)..frame(0) + d].copy_from_slice(&state[..d]);
+        }
+        if schedule.steps == 0 {
+            block.records[c * records * d..(c * records + 1) * d].copy_from_slice(&state[..d]);
+        }
+        for s in 1..=schedule.steps {
+            match kernel.step(energy, state, rng, &mut scratch) {
+                Ok(info) => {
+                    block.report.steps += 1;
+                    block.report.accepted += u64::from(info.accepted);
+                    block.report.grad_evals += u64::from(info.grad_evals);
+                }
+                Err(Error::NonFinite { what }) => {
+                    block.diverged.push((first + c, s, what));
+                    break;
+                }
+                Err(e) => return Err(e.into()),
+            }
+            if frames > 0 && s.is_multiple_of(every) {
+                let at = frame((s / every) as usize);
+                block.frames[at..at + d].copy_from_slice(&state[..d]);
+            }
+            if let Some(r) = schedule.record_at(s) {
+                let at = (c * records + r) * d;
+                block.records[at..at + d].copy_from_slice(&state[..d]);
+            }
+        }
+    }
+    Ok(block)
+}
