@@ -38,7 +38,9 @@ if ! "$py" -c "$pinned" 2>/dev/null; then
 fi
 cargo build --release -q --bin gradflow -p gradflow-host
 # A private copy: another checkout sharing CARGO_TARGET_DIR may rebuild release/gradflow.
-gradflow=$(mktemp -d)/gradflow
+private=$(mktemp -d)
+trap 'rm -rf "$private"' EXIT
+gradflow=$private/gradflow
 cp "$target/release/gradflow" "$gradflow"
 if ! "$gradflow" bench --help | grep -q -- --workload; then
   echo "bench/peers.sh: $target/release/gradflow was replaced by another build; run again" >&2
