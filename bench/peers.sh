@@ -11,12 +11,22 @@
 # SGEMM measurements are repeated in PEERS_ROUNDS rounds (default 5), each round's rate
 # being the median of several runs after a warm-up; the table takes each implementation's
 # best round and shows the range, because other work on a shared machine slows some rounds
-# down (multi-threaded ones most). On a shared machine, run it as `nice -n -20 bench/peers.sh`.
+# down (multi-threaded ones most). On a shared machine, run it as root with
+# PEERS_PRIORITY=1: it then runs in a session of its own at nice -20, with its autogroup at
+# nice -20 too (with autogroups, the kernel's default, nice alone only ranks processes within
+# one login session; other sessions' jobs would still take half the cores).
 # Installs jax[cpu]==0.10.2 and torch==2.15.0 from PyPI into $CARGO_TARGET_DIR/peers-venv
 # (target/peers-venv by default); PyPI's torch wheel brings the CUDA libraries with it
 # (about 3 GB to download, 5 GB installed). Usage: bench/peers.sh
 set -euo pipefail
+if [ "${PEERS_PRIORITY:-0}" = 1 ] && [ -z "${PEERS_IN_SESSION:-}" ]; then
+  exec env PEERS_IN_SESSION=1 setsid --wait nice -n -20 "$0" "$@"
+fi
 cd "$(dirname "$0")/.."
+if [ -n "${PEERS_IN_SESSION:-}" ] && [ -e /proc/self/autogroup ]; then
+  echo -20 2>/dev/null >/proc/self/autogroup ||
+    echo "bench/peers.sh: cannot raise the autogroup's priority (not root?)" >&2
+fi
 target=${CARGO_TARGET_DIR:-target}
 venv=$target/peers-venv
 py=$venv/bin/python
@@ -28,7 +38,9 @@ if ! "$py" -c "$pinned" 2>/dev/null; then
 fi
 cargo build --release -q --bin gradflow -p gradflow-host
 # A private copy: another checkout sharing CARGO_TARGET_DIR may rebuild release/gradflow.
-gradflow=$(mktemp -d)/gradflow
+private=$(mktemp -d)
+trap 'rm -rf "$private"' EXIT
+gradflow=$private/gradflow
 cp "$target/release/gradflow" "$gradflow"
 if ! "$gradflow" bench --help | grep -q -- --workload; then
   echo "bench/peers.sh: $target/release/gradflow was replaced by another build; run again" >&2
@@ -45,8 +57,9 @@ pin() { # pin THREADS COMMAND...: run COMMAND on cores 0..THREADS-1
 out=$target/peers.jsonl
 : >"$out"
 load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
+group=$(cat /proc/self/autogroup 2>/dev/null || echo "no autogroup")
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $cores cores, load average $load" \
-  "(other work skews the numbers); $rounds rounds" >&2
+  "(other work skews the numbers); nice $(nice), $group; $rounds rounds" >&2
 for round in $(seq "$rounds"); do
   for t in $threads; do
     echo "round $round/$rounds, $t thread(s)" >&2

@@ -81,10 +81,9 @@ impl<S: Scalar> UlaMlpWorkload<S> {
 /// 2·(2·128 + 128·128 + 128) = 33 536; backward 128 (output) + 2·128·128 (hidden) + 2·2·128
 /// (input) + 2·128 (activation derivatives) = 33 664.
 ///
-/// Issue 4 quotes 69 128 for this network. That figure is reached by a looser count: twice
-/// the forward matrix products (67 072), 8 element-wise FLOPs per hidden unit (bias, SiLU,
-/// its derivative and the chain-rule product: 2 048) and 4 per coordinate for the update
-/// (8). This crate keeps the stricter convention of [`ULA_MLP_FLOPS`], which counts only
+/// Issue 4 quotes 69 128 for this network. A looser count reproduces it: twice the forward
+/// matrix products (67 072), plus 8 element-wise FLOPs per hidden unit (e.g. bias, SiLU, its
+/// derivative and the chain-rule product: 2 048), plus 4 per coordinate for the update (8). This crate keeps the stricter convention of [`ULA_MLP_FLOPS`], which counts only
 /// work that runs as multiply-adds and so compares fairly with an SGEMM peak; its figures
 /// are 2.8 % lower than 69 128 would give.
 pub const BATCHED_ULA_FLOPS: u64 = 67_200;
