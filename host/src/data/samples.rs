@@ -34,6 +34,28 @@ pub(super) enum Format {
     Csv,
 }
 
+/// Reads `path` and parses it with `npy` or `csv`, chosen by its extension; errors name the
+/// file.
+pub(super) fn read_by_extension<T>(
+    path: &Path,
+    npy: impl FnOnce(&[u8]) -> Result<T, FormatError>,
+    csv: impl FnOnce(&[u8]) -> Result<T, FormatError>,
+) -> Result<T, DataError> {
+    let format = format_of(path)?;
+    let bytes = std::fs::read(path).map_err(|source| DataError::Io {
+        path: path.into(),
+        source,
+    })?;
+    let parsed = match format {
+        Format::Npy => npy(&bytes),
+        Format::Csv => csv(&bytes),
+    };
+    parsed.map_err(|kind| DataError::Format {
+        path: path.into(),
+        kind,
+    })
+}
+
 pub(super) fn format_of(path: &Path) -> Result<Format, DataError> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     if ext.eq_ignore_ascii_case("npy") {
@@ -93,20 +115,7 @@ impl Samples {
 
     /// Reads a `.npy` (2-D, `float32` or `float64`) or `.csv` file, chosen by extension.
     pub fn read(path: impl AsRef<Path>) -> Result<Self, DataError> {
-        let path = path.as_ref();
-        let format = format_of(path)?;
-        let bytes = std::fs::read(path).map_err(|source| DataError::Io {
-            path: path.into(),
-            source,
-        })?;
-        let parsed = match format {
-            Format::Npy => Self::from_npy_bytes(&bytes),
-            Format::Csv => Self::from_csv_bytes(&bytes),
-        };
-        parsed.map_err(|kind| DataError::Format {
-            path: path.into(),
-            kind,
-        })
+        read_by_extension(path.as_ref(), Self::from_npy_bytes, Self::from_csv_bytes)
     }
 
     /// Writes a `.npy` (`float64`) or `.csv` file, chosen by extension, atomically: the bytes

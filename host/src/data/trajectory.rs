@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::error::{DataError, FormatError};
 use super::npy;
-use super::samples::{Format, NpyDtype, Samples, format_of, write_atomic};
+use super::samples::{Format, NpyDtype, Samples, format_of, read_by_extension, write_atomic};
 
 /// Frames of N points in dimension d: `data[(t·n + i)·d + k]` is coordinate `k` of point
 /// `i` at frame `t` (C order of a `(frames, n, d)` array).
@@ -73,20 +73,7 @@ impl Trajectory {
 
     /// Reads a `.npy` (3-D, `float32` or `float64`) or `.csv` (the layout above) file.
     pub fn read(path: impl AsRef<Path>) -> Result<Self, DataError> {
-        let path = path.as_ref();
-        let format = format_of(path)?;
-        let bytes = std::fs::read(path).map_err(|source| DataError::Io {
-            path: path.into(),
-            source,
-        })?;
-        let parsed = match format {
-            Format::Npy => Self::from_npy_bytes(&bytes),
-            Format::Csv => Self::from_csv_bytes(&bytes),
-        };
-        parsed.map_err(|kind| DataError::Format {
-            path: path.into(),
-            kind,
-        })
+        read_by_extension(path.as_ref(), Self::from_npy_bytes, Self::from_csv_bytes)
     }
 
     /// Writes a `.npy` (`float64`, shape `(frames, n, d)`) or `.csv` file, chosen by
