@@ -126,6 +126,47 @@ fn ctrl_c_checkpoints_and_resume_finishes_the_same_model() {
     );
 }
 
+/// SIGTERM (what a batch scheduler sends before it kills a job) is handled as Ctrl-C is:
+/// exit 130 after one line, and a loadable checkpoint past step 0.
+#[cfg(unix)]
+#[test]
+fn sigterm_checkpoints_like_ctrl_c() {
+    let dir = scratch("sigterm");
+    let run = [
+        "--iters",
+        "60000",
+        "--checkpoint-every",
+        "200",
+        "--out",
+        "t.gfm",
+    ];
+    let mut child = fit(&dir, &run)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("failed to start gradflow");
+    let ckpt = dir.join("t.gfm.ckpt");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !Checkpoint::read(&ckpt).is_ok_and(|c| c.step > 0) {
+        assert!(child.try_wait().unwrap().is_none(), "fit ended early");
+        assert!(Instant::now() < deadline, "no checkpoint after 60 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "stderr: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("interrupted at step"), "{stderr}");
+    let kept = Checkpoint::read(&ckpt).unwrap();
+    assert!(kept.step > 0 && kept.step < 60000, "step {}", kept.step);
+    assert!(!dir.join("t.gfm").exists());
+}
+
 /// `--resume` with other settings, a corrupt file, or no file: exit 1, one line naming the
 /// file and the reason; the checkpoint is left as it was.
 #[test]
