@@ -38,6 +38,34 @@ fn output(mut c: Command) -> (Option<i32>, String, String) {
     )
 }
 
+/// Starts `gradflow fit` with `run` in `dir`, waits until its periodic checkpoint `ckpt`
+/// has moved past step 0, sends it `signal` (a `kill` option) and returns its output.
+#[cfg(unix)]
+fn signal_after_first_checkpoint(
+    dir: &Path,
+    run: &[&str],
+    ckpt: &Path,
+    signal: &str,
+) -> std::process::Output {
+    let mut child = fit(dir, run)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("failed to start gradflow");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !Checkpoint::read(ckpt).is_ok_and(|c| c.step > 0) {
+        assert!(child.try_wait().unwrap().is_none(), "fit ended early");
+        assert!(Instant::now() < deadline, "no checkpoint after 60 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let killed = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    child.wait_with_output().unwrap()
+}
+
 /// Starts a long fit, waits until its periodic checkpoint has moved past step 0, sends it
 /// SIGINT: it exits with 130 after one line on stderr, leaving a loadable checkpoint at a
 /// step between; `--resume` then finishes the run with the model bytes of an uninterrupted
@@ -55,29 +83,8 @@ fn ctrl_c_checkpoints_and_resume_finishes_the_same_model() {
         "--out",
         "m.gfm",
     ];
-    let mut child = fit(&dir, &run)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("failed to start gradflow");
     let ckpt = dir.join("m.gfm.ckpt");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(c) = Checkpoint::read(&ckpt)
-            && c.step > 0
-        {
-            break;
-        }
-        assert!(child.try_wait().unwrap().is_none(), "fit ended early");
-        assert!(Instant::now() < deadline, "no checkpoint after 60 s");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let out = child.wait_with_output().unwrap();
+    let out = signal_after_first_checkpoint(&dir, &run, &ckpt, "-INT");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "stderr: {stderr}");
     assert!(
@@ -140,24 +147,8 @@ fn sigterm_checkpoints_like_ctrl_c() {
         "--out",
         "t.gfm",
     ];
-    let mut child = fit(&dir, &run)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("failed to start gradflow");
     let ckpt = dir.join("t.gfm.ckpt");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !Checkpoint::read(&ckpt).is_ok_and(|c| c.step > 0) {
-        assert!(child.try_wait().unwrap().is_none(), "fit ended early");
-        assert!(Instant::now() < deadline, "no checkpoint after 60 s");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let out = child.wait_with_output().unwrap();
+    let out = signal_after_first_checkpoint(&dir, &run, &ckpt, "-TERM");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "stderr: {stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");

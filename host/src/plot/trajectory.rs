@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
-use npyz::{DType, NpyFile, Order, TypeChar};
+use npyz::NpyFile;
 
 use super::error::PlotError;
-use crate::data::{DataError, FormatError, Samples};
+use crate::data::{DataError, FormatError, Samples, Trajectory};
 
 /// T frames of N particles in 2D: `data[(t·N + i)·2 + k]` is coordinate k of particle i
 /// at frame t.
@@ -115,19 +115,20 @@ impl Trajectories {
                 Self::from_2d(&samples, frames, &what)
             }
             3 => {
-                let (shape, flat) = decode_3d(file, bytes.len()).map_err(format)?;
-                if let Some(t) = frames
-                    && t != shape[0]
+                let t = Trajectory::from_npy_bytes(&bytes).map_err(format)?;
+                if let Some(asked) = frames
+                    && asked != t.frames
                 {
                     return Err(PlotError::Settings(format!(
-                        "{what}: --frames {t} disagrees with the file's {} frames",
-                        shape[0]
+                        "{what}: --frames {asked} disagrees with the file's {} frames",
+                        t.frames
                     )));
                 }
-                if shape[2] != 2 {
-                    return Err(shape_err(&what, format!("{shape:?}"), "(T, N, 2)"));
+                if t.d != 2 {
+                    let shape = format!("[{}, {}, {}]", t.frames, t.n, t.d);
+                    return Err(shape_err(&what, shape, "(T, N, 2)"));
                 }
-                Self::new(shape[0], shape[1], flat)
+                Self::new(t.frames, t.n, t.data)
             }
             _ => Err(shape_err(
                 &what,
@@ -159,67 +160,4 @@ impl Trajectories {
     pub fn path(&self, i: usize) -> Vec<[f64; 2]> {
         (0..self.frames).map(|t| self.point(t, i)).collect()
     }
-}
-
-/// The shape and the C-order values of a 3-D f4/f8 `.npy`.
-fn decode_3d(file: NpyFile<&[u8]>, n_bytes: usize) -> Result<([usize; 3], Vec<f64>), FormatError> {
-    let raw = file.shape().to_vec();
-    let too_large = || FormatError::NpyTooLarge(raw.clone());
-    let mut shape = [0usize; 3];
-    for (s, &r) in shape.iter_mut().zip(&raw) {
-        *s = usize::try_from(r).map_err(|_| too_large())?;
-    }
-    let len = shape
-        .iter()
-        .try_fold(1usize, |acc, &s| acc.checked_mul(s))
-        .ok_or_else(too_large)?;
-    // Refuse a header that claims more values than the bytes could hold, before reading.
-    if len > n_bytes {
-        return Err(FormatError::Npy(format!(
-            "the header claims {len} values but the file has {n_bytes} bytes"
-        )));
-    }
-    let order = file.order();
-    let dtype = file.dtype();
-    let size = match &dtype {
-        DType::Plain(t) if t.type_char() == TypeChar::Float => t.size_field(),
-        _ => 0,
-    };
-    fn npy(e: impl std::fmt::Display) -> FormatError {
-        FormatError::Npy(e.to_string())
-    }
-    let flat: Vec<f64> = match size {
-        8 => file
-            .data::<f64>()
-            .map_err(npy)?
-            .collect::<Result<_, _>>()
-            .map_err(npy)?,
-        4 => file
-            .data::<f32>()
-            .map_err(npy)?
-            .map(|v| v.map(f64::from))
-            .collect::<Result<_, _>>()
-            .map_err(npy)?,
-        _ => return Err(FormatError::NpyDtype(dtype.descr())),
-    };
-    if flat.len() != len {
-        return Err(FormatError::Npy("the data is truncated".into()));
-    }
-    let data = match order {
-        Order::C => flat,
-        // Fortran order: element (a, b, c) is at a + A·(b + B·c).
-        Order::Fortran => {
-            let [a_n, b_n, c_n] = shape;
-            let mut out = vec![0.0; len];
-            for a in 0..a_n {
-                for b in 0..b_n {
-                    for c in 0..c_n {
-                        out[(a * b_n + b) * c_n + c] = flat[a + a_n * (b + b_n * c)];
-                    }
-                }
-            }
-            out
-        }
-    };
-    Ok((shape, data))
 }

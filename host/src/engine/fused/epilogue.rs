@@ -32,13 +32,12 @@ impl<const MR: usize, const NR: usize> Epilogue<MR, NR> for Activate<'_> {
 }
 
 /// The last hidden layer of a scalar energy `E = h·w_out + b_out`: the seed of the backward
-/// pass, `δ = ∂E/∂z = w_out ⊙ σ′(acc + b)`, and `h = σ(acc + b)` when the energy is wanted.
+/// pass, `δ = ∂E/∂z = w_out ⊙ σ′(acc + b)`.
 pub(super) struct Seed<'a> {
     pub act: Activation,
     pub bias: &'a [f32],
     pub w_out: &'a [f32],
     pub cols: usize,
-    pub h: Option<&'a mut [f32]>,
     pub delta: &'a mut [f32],
 }
 
@@ -50,17 +49,8 @@ impl<const MR: usize, const NR: usize> Epilogue<MR, NR> for Seed<'_> {
         for (r, acc_row) in acc.iter().enumerate() {
             let at = (r0 + r) * self.cols + j0;
             let delta = &mut self.delta[at..at + NR];
-            if let Some(h) = self.h.as_deref_mut() {
-                let h = &mut h[at..at + NR];
-                for j in 0..NR {
-                    let (hv, dv) = eval_f32(self.act, acc_row[j] + bias[j]);
-                    h[j] = hv;
-                    delta[j] = w_out[j] * dv;
-                }
-            } else {
-                for j in 0..NR {
-                    delta[j] = w_out[j] * eval_f32(self.act, acc_row[j] + bias[j]).1;
-                }
+            for j in 0..NR {
+                delta[j] = w_out[j] * eval_f32(self.act, acc_row[j] + bias[j]).1;
             }
         }
     }

@@ -64,7 +64,8 @@ pub(crate) struct Workspace {
     rows: usize,
     x: Vec<f32>,
     grad: Vec<f32>,
-    /// σ(z_k) and σ′(z_k) of every hidden layer, `rows × widths[k]`.
+    /// σ(z_k) and σ′(z_k) of every hidden layer but the last (whose epilogue writes the
+    /// backward seed instead), `rows × widths[k]`.
     acts: Vec<Vec<f32>>,
     derivs: Vec<Vec<f32>>,
     delta: Vec<f32>,
@@ -80,13 +81,14 @@ impl Workspace {
     pub(crate) fn new(plan: &Plan, tile: usize) -> Self {
         let rows = round_up(tile, ROWS_QUANTUM);
         let widest = plan.widths.iter().copied().max().unwrap_or(0);
-        let per_layer = |_| plan.widths.iter().map(|w| vec![0.0; rows * w]).collect();
+        let below_last = &plan.widths[..plan.hidden() - 1];
+        let per_layer = || below_last.iter().map(|w| vec![0.0; rows * w]).collect();
         Self {
             rows,
             x: vec![0.0; rows * plan.in_dim],
             grad: vec![0.0; rows * plan.in_dim],
-            acts: per_layer(()),
-            derivs: per_layer(()),
+            acts: per_layer(),
+            derivs: per_layer(),
             delta: vec![0.0; rows * widest],
             back: vec![0.0; rows * widest],
         }
@@ -120,9 +122,8 @@ unsafe fn dot<I: Simd>(a: &[f32], b: &[f32]) -> f32 {
     }
 }
 
-/// Input gradients ∇E(x) of the first `ws.rows` rows of `ws.x` into `ws.grad` (and the
-/// energies into `energy`, when given). The body of every fused kernel, for blocks of `NV`
-/// vectors of `I` (`NR` columns).
+/// Input gradients ∇E(x) of the first `ws.rows` rows of `ws.x` into `ws.grad`: the body of
+/// every fused kernel, for blocks of `MR` rows × `NV` vectors of `I` (`NR` columns).
 ///
 /// # Safety
 /// `I`'s instruction set must be available.
@@ -130,7 +131,6 @@ unsafe fn dot<I: Simd>(a: &[f32], b: &[f32]) -> f32 {
 unsafe fn gradients<I: Simd, const MR: usize, const NV: usize, const NR: usize>(
     plan: &Plan,
     ws: &mut Workspace,
-    energy: Option<&mut [f32]>,
 ) {
     let (rows, d, act) = (ws.rows, plan.in_dim, plan.activation);
     let last = plan.hidden() - 1;
@@ -153,10 +153,9 @@ unsafe fn gradients<I: Simd, const MR: usize, const NV: usize, const NR: usize>(
         } else {
             (&done[k - 1][..], plan.widths[k - 1])
         };
-        let h = &mut rest[0][..];
         let weights = &plan.weights[k];
         if k < last {
-            let deriv = &mut derivs[k][..];
+            let (h, deriv) = (&mut rest[0][..], &mut derivs[k][..]);
             let mut epi = Activate {
                 act,
                 bias,
@@ -175,21 +174,12 @@ unsafe fn gradients<I: Simd, const MR: usize, const NV: usize, const NR: usize>(
                 bias,
                 w_out,
                 cols,
-                h: energy.is_some().then_some(h),
                 delta,
             };
             // SAFETY: the instruction set is available (caller).
             unsafe {
                 Micro::<I, MR, NV, NR>::product(input, inner, weights, inner, rows, cols, &mut epi)
             };
-        }
-    }
-    if let Some(energy) = energy {
-        let w = plan.widths[last];
-        for (r, e) in energy.iter_mut().enumerate() {
-            // SAFETY: the instruction set is available (caller).
-            *e = unsafe { dot::<I>(&acts[last][r * w..(r + 1) * w], &plan.out_weight) }
-                + plan.out_bias;
         }
     }
     // Backward: δ_{k−1} = (δ_k · W_kᵀ) ⊙ σ′(z_{k−1}).
@@ -237,7 +227,7 @@ unsafe fn ula_body<I: Simd, const MR: usize, const NV: usize, const NR: usize>(
     let noise = (2.0 * step).sqrt();
     for _ in 0..steps {
         // SAFETY: the instruction set is available (caller).
-        unsafe { gradients::<I, MR, NV, NR>(plan, ws, None) };
+        unsafe { gradients::<I, MR, NV, NR>(plan, ws) };
         for ((xi, gi), rng) in
             ws.x.chunks_exact_mut(d)
                 .zip(ws.grad.chunks_exact(d))

@@ -30,9 +30,8 @@ pub(crate) struct Plan {
     /// For k ≥ 1, hidden layer k's weights transposed: `widths[k] × widths[k−1]`
     /// (`transposed[0]` is empty).
     pub(super) transposed: Vec<Vec<f32>>,
-    /// The output layer's weights (`widths[L−1]`) and bias.
+    /// The output layer's weights (`widths[L−1]`); its bias does not enter ∇E.
     pub(super) out_weight: Vec<f32>,
-    pub(super) out_bias: f32,
 }
 
 impl Plan {
@@ -65,7 +64,7 @@ impl Plan {
             biases.push(bp);
             transposed.push(wt);
         }
-        let (w, b, i, _) = net.layer(hidden);
+        let (w, _, i, _) = net.layer(hidden);
         let mut out_weight = vec![0.0; widths[hidden - 1]];
         out_weight[..i].copy_from_slice(w);
         Some(Self {
@@ -76,7 +75,6 @@ impl Plan {
             biases,
             transposed,
             out_weight,
-            out_bias: b[0],
         })
     }
 
