@@ -41,6 +41,7 @@
 mod cloud;
 mod divergence;
 mod error;
+mod kernel;
 mod problem;
 mod report;
 mod scalar;
@@ -51,6 +52,8 @@ pub use divergence::Divergence;
 pub use error::SinkhornError;
 pub use report::{ProblemReport, SolveReport};
 pub use scalar::SinkhornScalar;
+
+use scalar::Lane;
 
 use crate::metrics::pairwise_sum;
 

@@ -7,7 +7,7 @@ use gradflow_core::Activation;
 
 /// `exp(x)` for x clamped to [−87, 88] (so that 2ⁿ stays a normal number): about 2 ulp.
 #[inline(always)]
-pub(super) fn exp_f32(x: f32) -> f32 {
+pub(crate) fn exp_f32(x: f32) -> f32 {
     const LOG2E: f32 = std::f32::consts::LOG2_E;
     const LN2_HI: f32 = 0.693_359_4;
     const LN2_LO: f32 = -2.121_944_4e-4;
