@@ -15,9 +15,11 @@ pub(crate) fn exp_f32(x: f32) -> f32 {
     // instruction (exact for |v| < 2²²).
     const ROUND: f32 = 12_582_912.0;
     let x = x.clamp(-87.0, 88.0);
-    let shifted = x * LOG2E + ROUND;
+    // Fused multiply-adds in the range reduction: fewer instructions (the Sinkhorn kernels
+    // are bound by them) and r = x − n·ln 2 rounded fewer times.
+    let shifted = x.mul_add(LOG2E, ROUND);
     let n = shifted - ROUND;
-    let r = x - n * LN2_HI - n * LN2_LO;
+    let r = (-n).mul_add(LN2_LO, (-n).mul_add(LN2_HI, x));
     let mut p = 1.987_569_1e-4f32;
     p = p.mul_add(r, 1.398_199_9e-3);
     p = p.mul_add(r, 8.333_452e-3);
