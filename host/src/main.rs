@@ -1,5 +1,6 @@
 //! The `gradflow` command-line tool.
 
+mod cmd_bench_sinkhorn;
 mod cmd_eval;
 mod cmd_plot;
 mod cmd_sample;
@@ -34,7 +35,8 @@ enum Command {
     Convert(commands::ConvertArgs),
     /// Distances between two sample files: W2, Sinkhorn divergence, MMD², energy distance.
     Eval(cmd_eval::EvalArgs),
-    /// Time ULA steps of an MLP energy (per particle, or batched in the engine) or SGEMM.
+    /// Time ULA steps of an MLP energy (per particle, or batched in the engine), SGEMM or the
+    /// Sinkhorn divergence.
     Bench(BenchArgs),
     /// Draw PNG plots: samples, trajectories, energy landscapes, image grids.
     Plot(cmd_plot::PlotArgs),
@@ -59,12 +61,14 @@ struct BenchArgs {
     #[arg(long, default_value_t = 2048)]
     size: usize,
     /// Timed runs; the median is reported (the best for sgemm) [default: 200 per-particle,
-    /// 7 batched, 5 sgemm].
+    /// 7 batched, 5 sgemm, 5 sinkhorn].
     #[arg(long)]
     repeats: Option<usize>,
     /// Print one JSON object per row instead of a table.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    sinkhorn: cmd_bench_sinkhorn::SinkhornBenchArgs,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -76,6 +80,8 @@ enum Workload {
     Batched,
     /// The best of several f32 n × n × n GEMMs through the gemm crate.
     Sgemm,
+    /// The debiased Sinkhorn divergence between --x and --y (the three problems).
+    Sinkhorn,
 }
 
 fn bench(args: &BenchArgs) -> ExitCode {
@@ -83,6 +89,12 @@ fn bench(args: &BenchArgs) -> ExitCode {
         Workload::PerParticle => bench_per_particle(args),
         Workload::Batched => bench_batched(args),
         Workload::Sgemm => bench_sgemm(args),
+        Workload::Sinkhorn => cmd_bench_sinkhorn::run(
+            &args.sinkhorn,
+            &thread_counts(args),
+            args.repeats.unwrap_or(5),
+            args.json,
+        ),
     };
     report("bench", result)
 }

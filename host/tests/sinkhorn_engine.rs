@@ -1,7 +1,8 @@
 //! The Sinkhorn engine (`gradflow_host::sinkhorn`) against known answers: the converged
 //! fixture `tests/fixtures/metrics/sinkhorn_grad_n64.json` (Tolerance mode), GeomLoss
-//! 0.2.6's annealed results, the converged reference solver `metrics::Sinkhorn`, thread
-//! count independence, and bad input.
+//! 0.2.6's annealed results `tests/fixtures/sinkhorn/geomloss_annealed.json`, the
+//! converged reference solver `metrics::Sinkhorn`, thread count independence, and bad
+//! input.
 
 use gradflow_core::StreamRng;
 use gradflow_host::metrics::Sinkhorn;
@@ -9,6 +10,7 @@ use gradflow_host::sinkhorn::{SinkhornError, SinkhornScalar, SinkhornSettings, S
 use serde_json::Value;
 
 const CONVERGED: &str = include_str!("../../tests/fixtures/metrics/sinkhorn_grad_n64.json");
+const GEOMLOSS: &str = include_str!("../../tests/fixtures/sinkhorn/geomloss_annealed.json");
 
 fn normals(seed: u64, stream: u64, count: usize) -> Vec<f64> {
     let mut rng = StreamRng::new(seed, stream);
@@ -122,83 +124,72 @@ fn tolerance_mode_matches_the_converged_fixture_f32() {
 // Annealed mode against GeomLoss
 // ---------------------------------------------------------------------------------------
 
-/// GeomLoss 0.2.6, `SamplesLoss("sinkhorn", p=2, blur, scaling, backend="tensorized")` in
-/// float64 on the 64 + 64 points of the converged fixture: the value, two gradient
-/// coordinates (autograd) and two raw potentials (`debias=False, potentials=True`:
-/// `f_ba[3]`, `g_ab[7]`). Printed by a few lines of Python
-/// (`torch.autograd.grad(L(x, y), x)`).
-const GEOMLOSS_SPOT: [(f64, f64, [f64; 5]); 3] = [
-    (
-        0.05,
-        0.5,
-        [
-            0.1230016039999525,
-            -0.008725126764181034,
-            -0.0008635238768954737,
-            0.031843186628984776,
-            0.21445667744794034,
-        ],
-    ),
-    (
-        0.3,
-        0.5,
-        [
-            0.11990138000336006,
-            -0.008010959737886139,
-            -0.0010967347285103035,
-            0.060536742391074,
-            0.26653374882056535,
-        ],
-    ),
-    (
-        0.1,
-        0.9,
-        [
-            0.12246484363573726,
-            -0.008638312619757199,
-            -0.0011075696039076312,
-            0.04057779724577501,
-            0.21569325660877364,
-        ],
-    ),
-];
-
-fn check_geomloss_spot<S: SinkhornScalar>(tol_rel: f64) {
-    let v: Value = serde_json::from_str(CONVERGED).unwrap();
-    let (x, y) = (narrow::<S>(&floats(&v["x"])), narrow::<S>(&floats(&v["y"])));
-    for (blur, scaling, want) in GEOMLOSS_SPOT {
+/// Every stored quantity of the five GeomLoss cases (2D and 16D, n ≠ m, blur 0.05 to 1,
+/// scaling 0.5 to 0.9), in precision `S` at relative tolerance `tol_rel`.
+fn check_geomloss_fixture<S: SinkhornScalar>(tol_rel: f64) {
+    let v: Value = serde_json::from_str(GEOMLOSS).unwrap();
+    let cases = v["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 5);
+    for case in cases {
+        let d = case["d"].as_u64().unwrap() as usize;
+        let (x, y) = (
+            narrow::<S>(&floats(&case["x"])),
+            narrow::<S>(&floats(&case["y"])),
+        );
         let settings = SinkhornSettings {
-            blur,
-            scaling,
+            blur: case["blur"].as_f64().unwrap(),
+            scaling: case["scaling"].as_f64().unwrap(),
             stopping: Stopping::Annealed,
         };
-        let s = settings.divergence(&x, &y, 2).unwrap();
-        let grad = s.grad_x();
-        let got = [
-            s.value,
-            grad[0].to_f64(),
-            grad[5 * 2 + 1].to_f64(),
-            s.f_xy[3].to_f64(),
-            s.g_xy[7].to_f64(),
-        ];
-        for (k, (g, w)) in got.iter().zip(want).enumerate() {
+        let s = settings.divergence(&x, &y, d).unwrap();
+        let what = format!("{} {}", S::NAME, case["name"]);
+        let num = |key: &str| case[key].as_f64().unwrap();
+        let updates = case["updates"].as_u64().unwrap() as usize;
+        assert_eq!(s.report.schedule_len, updates, "{what}");
+        assert_eq!(s.iterations(), [updates; 3], "{what}");
+        for (got, key) in [
+            (s.value, "value"),
+            (s.ot_xy, "ot_ab"),
+            (s.ot_xx, "ot_aa"),
+            (s.ot_yy, "ot_bb"),
+        ] {
             assert!(
-                rel_err(*g, w) < tol_rel,
-                "{} blur {blur} scaling {scaling} #{k}: {g} vs {w}",
-                S::NAME
+                rel_err(got, num(key)) < tol_rel,
+                "{what}: {key} {got} vs {}",
+                num(key)
             );
         }
+        for (got, key) in [
+            (&s.f_xy, "f_ab"),
+            (&s.g_xy, "g_ab"),
+            (&s.p_xx, "f_aa"),
+            (&s.q_yy, "g_bb"),
+        ] {
+            let e = rel_max_err(got, &floats(&case[key]));
+            assert!(e < tol_rel, "{what}: {key} rel err {e:e}");
+        }
+        let e = rel_max_err(&s.grad_x(), &floats(&case["grad_x"]));
+        assert!(e < tol_rel, "{what}: grad_x rel err {e:e}");
+        let e = rel_max_err(&s.velocity_x, &floats(&case["velocity_x"]));
+        assert!(e < tol_rel, "{what}: velocity_x rel err {e:e}");
+        let mut vel = vec![S::default(); x.len()];
+        let report = settings.velocity(&x, &y, d, &mut vel).unwrap();
+        assert_eq!(
+            vel, s.velocity_x,
+            "{what}: velocity() and divergence() agree"
+        );
+        assert_eq!((report.xy, report.xx), (s.report.xy, s.report.xx));
     }
 }
 
 #[test]
 fn annealed_mode_matches_geomloss_f64() {
-    check_geomloss_spot::<f64>(1e-10);
+    check_geomloss_fixture::<f64>(1e-10);
 }
 
 #[test]
 fn annealed_mode_matches_geomloss_f32() {
-    check_geomloss_spot::<f32>(1e-4);
+    check_geomloss_fixture::<f32>(1e-4);
 }
 
 // ---------------------------------------------------------------------------------------

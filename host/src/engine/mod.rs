@@ -33,5 +33,6 @@ pub use backend::Backend;
 pub use cpu::CpuBackend;
 pub use error::EngineError;
 pub use fused::FusedIsa;
+pub(crate) use fused::exp_f32;
 pub use gemm::GemmScalar;
 pub use network::Network;

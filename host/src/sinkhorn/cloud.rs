@@ -5,6 +5,7 @@
 
 use super::SinkhornError;
 use super::SinkhornScalar;
+use super::kernel::LANES;
 use super::schedule::{bounding_box, diameter};
 
 /// One point cloud, row-major `n × d`, centred, in the working precision.
@@ -15,13 +16,35 @@ pub(crate) struct Cloud<S> {
     pub(crate) d: usize,
     /// The centred coordinates, row-major.
     pub(crate) points: Vec<S>,
+    /// The same, packed for the kernel as columns: blocks of [`LANES`] points,
+    /// coordinate-major inside a block (`packed[(b·d + k)·LANES + l]` is coordinate `k` of
+    /// point `b·LANES + l`); the last block is padded with zeros.
+    pub(crate) packed: Vec<S>,
 }
 
 impl<S: SinkhornScalar> Cloud<S> {
-    /// Point `i`.
-    #[inline]
-    pub(crate) fn point(&self, i: usize) -> &[S] {
-        &self.points[i * self.d..(i + 1) * self.d]
+    /// A cloud from centred row-major coordinates.
+    fn new(d: usize, points: Vec<S>) -> Self {
+        let n = points.len() / d;
+        let blocks = n.div_ceil(LANES);
+        let mut packed = vec![S::ZERO; blocks * d * LANES];
+        for (i, p) in points.chunks_exact(d).enumerate() {
+            let (b, l) = (i / LANES, i % LANES);
+            for (k, &c) in p.iter().enumerate() {
+                packed[(b * d + k) * LANES + l] = c;
+            }
+        }
+        Self {
+            n,
+            d,
+            points,
+            packed,
+        }
+    }
+
+    /// Number of column blocks.
+    pub(crate) fn blocks(&self) -> usize {
+        self.n.div_ceil(LANES)
     }
 }
 
@@ -64,13 +87,15 @@ pub(crate) fn prepare<S: SinkhornScalar>(
     let (xw, yw) = (wide(x), wide(y));
     let (lo, hi) = bounding_box([xw.as_slice(), yw.as_slice()], d);
     let centre: Vec<f64> = lo.iter().zip(&hi).map(|(l, h)| 0.5 * (l + h)).collect();
-    let centred = |p: Vec<f64>, n: usize| Cloud {
-        n,
-        d,
-        points: p
-            .chunks_exact(d)
-            .flat_map(|q| q.iter().zip(&centre).map(|(v, c)| S::from_f64(v - c)))
-            .collect(),
+    let centred = |p: Vec<f64>| {
+        Cloud::new(
+            d,
+            p.chunks_exact(d)
+                .flat_map(|q| q.iter().zip(&centre).map(|(v, c)| S::from_f64(v - c)))
+                .collect(),
+        )
     };
-    Ok((centred(xw, n), centred(yw, m), diameter(&lo, &hi)))
+    let (cx, cy) = (centred(xw), centred(yw));
+    debug_assert!(cx.n == n && cy.n == m);
+    Ok((cx, cy, diameter(&lo, &hi)))
 }

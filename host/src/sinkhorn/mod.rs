@@ -32,15 +32,21 @@
 //! The converged reference solver is [`crate::metrics::Sinkhorn`] (slow, f64, simple); this
 //! engine agrees with it in Tolerance mode.
 //!
-//! # Memory and threads
-//! Every update is a soft-C-transform streamed over the points with an online
-//! log-sum-exp: memory O(n + m), never an n × m matrix. Rows are split over rayon's current
-//! pool; each row is reduced sequentially, so results are bit-identical for any number of
-//! threads.
+//! # Memory, threads, speed
+//! Every update is a soft-C-transform streamed over the points with a one-pass stable
+//! log-sum-exp: memory O(n + m), never an n × m matrix. The problems run side by side and
+//! their rows are split over rayon's current pool; each row is reduced sequentially, so
+//! results are bit-identical for any number of threads. The inner loop is vectorised
+//! (AVX-512, or AVX2 + FMA, chosen at run time; a portable build otherwise; all three give
+//! the same bits) with a polynomial `exp` in f32; f64 uses libm's `exp` and is several
+//! times slower. In f32 the points are centred and the cost is taken as the direct
+//! difference `‖x − y‖²`, which keeps f32 within about 1e-8 of f64 in the value on
+//! typical 2D clouds at blur 0.05 (the example `sinkhorn_precision` measures it).
 
 mod cloud;
 mod divergence;
 mod error;
+mod kernel;
 mod problem;
 mod report;
 mod scalar;
@@ -51,6 +57,8 @@ pub use divergence::Divergence;
 pub use error::SinkhornError;
 pub use report::{ProblemReport, SolveReport};
 pub use scalar::SinkhornScalar;
+
+use scalar::Lane;
 
 use crate::metrics::pairwise_sum;
 
@@ -133,9 +141,18 @@ impl SinkhornSettings {
         self.check()?;
         let (cx, cy, diameter) = cloud::prepare(x, y, d)?;
         let schedule = schedule::eps_schedule(diameter, self.blur, self.scaling);
-        let xy = problem::cross(&cx, &cy, &schedule, self.stopping, true, true)?;
-        let xx = problem::symmetric(&cx, &schedule, self.stopping, true)?;
-        let yy = problem::symmetric(&cy, &schedule, self.stopping, false)?;
+        // The three problems are independent: they run side by side on the pool (which
+        // matters for small clouds, whose passes have few rows to split).
+        let (xy, (xx, yy)) = rayon::join(
+            || problem::cross(&cx, &cy, &schedule, self.stopping, true, true),
+            || {
+                rayon::join(
+                    || problem::symmetric(&cx, &schedule, self.stopping, true),
+                    || problem::symmetric(&cy, &schedule, self.stopping, false),
+                )
+            },
+        );
+        let (xy, xx, yy) = (xy?, xx?, yy?);
         let mean = |v: &[f64]| pairwise_sum(v) / v.len() as f64;
         let ot_xy = mean(&xy.f) + mean(&xy.g);
         let ot_xx = 2.0 * mean(&xx.p);
@@ -186,8 +203,11 @@ impl SinkhornSettings {
             });
         }
         let schedule = schedule::eps_schedule(diameter, self.blur, self.scaling);
-        let xy = problem::cross(&cx, &cy, &schedule, self.stopping, false, true)?;
-        let xx = problem::symmetric(&cx, &schedule, self.stopping, true)?;
+        let (xy, xx) = rayon::join(
+            || problem::cross(&cx, &cy, &schedule, self.stopping, false, true),
+            || problem::symmetric(&cx, &schedule, self.stopping, true),
+        );
+        let (xy, xx) = (xy?, xx?);
         let to_y = xy.bary.as_deref().expect("asked for");
         let to_x = xx.bary.as_deref().expect("asked for");
         for ((o, t), s) in out.iter_mut().zip(to_y).zip(to_x) {

@@ -87,11 +87,11 @@ pub(crate) fn cross<S: SinkhornScalar>(
     let eps0 = schedule[0];
     let (mut f, mut g) = (vec![0.0; n], vec![0.0; m]);
     let (mut ft, mut gt) = (vec![0.0; n], vec![0.0; m]);
-    softmin(y, x, eps0, &vec![0.0; n], &mut g, None);
-    softmin(x, y, eps0, &vec![0.0; m], &mut f, None);
+    softmin(y, x, eps0, &vec![0.0; n], None, &mut g, None);
+    softmin(x, y, eps0, &vec![0.0; m], None, &mut f, None);
     for &eps in schedule {
-        softmin(x, y, eps, &g, &mut ft, None);
-        softmin(y, x, eps, &f, &mut gt, None);
+        softmin(x, y, eps, &g, Some(&f), &mut ft, None);
+        softmin(y, x, eps, &f, Some(&g), &mut gt, None);
         average(&mut f, &ft);
         average(&mut g, &gt);
     }
@@ -99,10 +99,10 @@ pub(crate) fn cross<S: SinkhornScalar>(
     let mut bary = want_bary.then(|| vec![0.0; n * x.d]);
     let report = match stopping {
         Stopping::Annealed => {
-            softmin(x, y, eps, &g, &mut ft, bary.as_deref_mut());
+            softmin(x, y, eps, &g, Some(&f), &mut ft, bary.as_deref_mut());
             let error = marginal_error(&f, &ft, eps);
             if extrapolate_g {
-                softmin(y, x, eps, &f, &mut gt, None);
+                softmin(y, x, eps, &f, Some(&g), &mut gt, None);
                 std::mem::swap(&mut g, &mut gt);
             }
             std::mem::swap(&mut f, &mut ft);
@@ -114,8 +114,9 @@ pub(crate) fn cross<S: SinkhornScalar>(
         Stopping::Tolerance { tol, max_iter } => {
             let mut done = None;
             for k in 1..=max_iter {
-                softmin(x, y, eps, &g, &mut f, None);
-                softmin(y, x, eps, &f, &mut gt, None);
+                softmin(x, y, eps, &g, Some(&f), &mut ft, None);
+                std::mem::swap(&mut f, &mut ft);
+                softmin(y, x, eps, &f, Some(&g), &mut gt, None);
                 let error = marginal_error(&g, &gt, eps);
                 if error < tol {
                     done = Some((k, error));
@@ -131,9 +132,9 @@ pub(crate) fn cross<S: SinkhornScalar>(
             }
             let (k, error) = done.expect("max_iter ≥ 1 is checked");
             // The extrapolation from (f, g) with f = smin(g): f again (recomputed only for
-            // the barycentres, bit-identical) and g = smin(f), already in gt.
+            // the barycentres; equal up to rounding) and g = smin(f), already in gt.
             if want_bary {
-                softmin(x, y, eps, &g, &mut ft, bary.as_deref_mut());
+                softmin(x, y, eps, &g, Some(&f), &mut ft, bary.as_deref_mut());
                 std::mem::swap(&mut f, &mut ft);
             }
             std::mem::swap(&mut g, &mut gt);
@@ -158,9 +159,9 @@ pub(crate) fn symmetric<S: SinkhornScalar>(
     let n = x.n;
     let mut p = vec![0.0; n];
     let mut pt = vec![0.0; n];
-    softmin(x, x, schedule[0], &vec![0.0; n], &mut p, None);
+    softmin(x, x, schedule[0], &vec![0.0; n], None, &mut p, None);
     for &eps in schedule {
-        softmin(x, x, eps, &p, &mut pt, None);
+        softmin(x, x, eps, &p, Some(&p), &mut pt, None);
         average(&mut p, &pt);
     }
     let eps = *schedule.last().expect("the schedule ends with blur²");
@@ -168,7 +169,7 @@ pub(crate) fn symmetric<S: SinkhornScalar>(
     let mut tolerance_error = None;
     if let Stopping::Tolerance { tol, max_iter } = stopping {
         for k in 1..=max_iter {
-            softmin(x, x, eps, &p, &mut pt, None);
+            softmin(x, x, eps, &p, Some(&p), &mut pt, None);
             let error = marginal_error(&p, &pt, eps);
             if error < tol {
                 iterations += k;
@@ -185,7 +186,7 @@ pub(crate) fn symmetric<S: SinkhornScalar>(
         }
     }
     let mut bary = want_bary.then(|| vec![0.0; n * x.d]);
-    softmin(x, x, eps, &p, &mut pt, bary.as_deref_mut());
+    softmin(x, x, eps, &p, Some(&p), &mut pt, bary.as_deref_mut());
     let marginal_error = tolerance_error.unwrap_or_else(|| marginal_error(&p, &pt, eps));
     Ok(Symmetric {
         p: pt,

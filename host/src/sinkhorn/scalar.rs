@@ -2,19 +2,65 @@
 
 use std::fmt::Debug;
 
+pub(crate) use sealed::Lane;
+
 mod sealed {
-    /// Only this crate implements [`super::SinkhornScalar`].
-    pub trait Sealed {}
-    impl Sealed for f32 {}
-    impl Sealed for f64 {}
+    use std::ops::{Add, Mul, Sub};
+
+    /// The arithmetic of the inner loops (only this crate implements it, for f32 and f64).
+    pub trait Lane:
+        Copy + PartialOrd + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self>
+    {
+        /// 0.
+        const ZERO: Self;
+        /// −∞ (the padding of the last column block).
+        const NEG_INF: Self;
+        /// How far the largest exponent of a row may lie from the row's guessed shift
+        /// before the row is redone with the exact maximum: well inside the range of `exp`.
+        const WINDOW: f64;
+        /// `self·a + b`, rounded once.
+        fn fma(self, a: Self, b: Self) -> Self;
+        /// `exp(self)`: the polynomial `exp_f32` of the fused kernels (vectorises) in f32,
+        /// libm in f64.
+        fn exp(self) -> Self;
+    }
+
+    impl Lane for f32 {
+        const ZERO: Self = 0.0;
+        const NEG_INF: Self = f32::NEG_INFINITY;
+        const WINDOW: f64 = 50.0;
+        #[inline(always)]
+        fn fma(self, a: Self, b: Self) -> Self {
+            self.mul_add(a, b)
+        }
+        #[inline(always)]
+        fn exp(self) -> Self {
+            crate::engine::exp_f32(self)
+        }
+    }
+
+    impl Lane for f64 {
+        const ZERO: Self = 0.0;
+        const NEG_INF: Self = f64::NEG_INFINITY;
+        const WINDOW: f64 = 300.0;
+        #[inline(always)]
+        fn fma(self, a: Self, b: Self) -> Self {
+            self.mul_add(a, b)
+        }
+        #[inline(always)]
+        fn exp(self) -> Self {
+            f64::exp(self)
+        }
+    }
 }
 
 /// A floating-point type of the points and potentials: `f32` or `f64` (sealed).
 ///
-/// The type sets the precision of the inner loops over point pairs. Whatever the type, the
-/// potentials are carried between iterations in f64 and the sums over points (OT terms,
-/// marginal errors) are taken in f64.
-pub trait SinkhornScalar: sealed::Sealed + Copy + Debug + Default + Send + Sync + 'static {
+/// The type sets the precision of the inner loops over point pairs (f32: a vectorised
+/// polynomial `exp`, AVX-512 or AVX2 + FMA where the CPU has them). Whatever the type, the
+/// potentials are carried between iterations in f64, and the sums over points (per row
+/// across tiles, OT terms, marginal errors) are taken in f64.
+pub trait SinkhornScalar: Lane + Debug + Default + Send + Sync + 'static {
     /// `"f32"` or `"f64"`.
     const NAME: &'static str;
     /// Widens to f64 (exact).

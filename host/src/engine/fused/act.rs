@@ -7,7 +7,7 @@ use gradflow_core::Activation;
 
 /// `exp(x)` for x clamped to [−87, 88] (so that 2ⁿ stays a normal number): about 2 ulp.
 #[inline(always)]
-pub(super) fn exp_f32(x: f32) -> f32 {
+pub(crate) fn exp_f32(x: f32) -> f32 {
     const LOG2E: f32 = std::f32::consts::LOG2_E;
     const LN2_HI: f32 = 0.693_359_4;
     const LN2_LO: f32 = -2.121_944_4e-4;
@@ -15,9 +15,11 @@ pub(super) fn exp_f32(x: f32) -> f32 {
     // instruction (exact for |v| < 2²²).
     const ROUND: f32 = 12_582_912.0;
     let x = x.clamp(-87.0, 88.0);
-    let shifted = x * LOG2E + ROUND;
+    // Fused multiply-adds in the range reduction: fewer instructions (the Sinkhorn kernels
+    // are bound by them) and r = x − n·ln 2 rounded fewer times.
+    let shifted = x.mul_add(LOG2E, ROUND);
     let n = shifted - ROUND;
-    let r = x - n * LN2_HI - n * LN2_LO;
+    let r = (-n).mul_add(LN2_LO, (-n).mul_add(LN2_HI, x));
     let mut p = 1.987_569_1e-4f32;
     p = p.mul_add(r, 1.398_199_9e-3);
     p = p.mul_add(r, 8.333_452e-3);

@@ -14,6 +14,7 @@ mod simd;
 
 use gradflow_core::StreamRng;
 
+pub(crate) use act::exp_f32;
 pub(crate) use plan::Plan;
 
 use epilogue::{Activate, BackThrough, Seed};

@@ -1,0 +1,172 @@
+//! `gradflow bench --workload sinkhorn`: times the engine's debiased Sinkhorn divergence
+//! (all three problems, as GeomLoss's debiased loss solves them) between two sample files.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use gradflow_host::data::Samples;
+use gradflow_host::sinkhorn::{SinkhornScalar, SinkhornSettings, Stopping};
+
+/// Options of the Sinkhorn workload of `gradflow bench`.
+#[derive(clap::Args)]
+pub struct SinkhornBenchArgs {
+    /// Sinkhorn workload: the first point cloud (.npy or .csv, n × d).
+    #[arg(long)]
+    x: Option<PathBuf>,
+    /// Sinkhorn workload: the second point cloud (.npy or .csv, m × d).
+    #[arg(long)]
+    y: Option<PathBuf>,
+    /// Sinkhorn workload: blur (cost ‖x−y‖²/2, ε = blur²).
+    #[arg(long, default_value_t = SinkhornSettings::default().blur)]
+    blur: f64,
+    /// Sinkhorn workload: ratio of successive blurs of the ε-scaling schedule.
+    #[arg(long, default_value_t = SinkhornSettings::default().scaling)]
+    scaling: f64,
+    /// Sinkhorn workload: iterate to this L2 marginal error (at most 100000 iterations)
+    /// instead of GeomLoss's annealed schedule.
+    #[arg(long)]
+    tol: Option<f64>,
+    /// Sinkhorn workload: precision of the engine.
+    #[arg(long, value_enum, default_value_t = Precision::F32)]
+    precision: Precision,
+}
+
+/// The engine's floating-point type.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Precision {
+    /// f32 (the fast path).
+    F32,
+    /// f64.
+    F64,
+}
+
+/// One timed configuration.
+struct Timing {
+    threads: usize,
+    seconds: f64,
+    value: f64,
+    iterations: [usize; 3],
+}
+
+/// Runs the workload on each thread count (already resolved: 1, 2, ...) and prints one
+/// row (or JSON line) per count. `repeats` timed runs after one warm-up; the median.
+pub fn run(
+    args: &SinkhornBenchArgs,
+    threads: &[usize],
+    repeats: usize,
+    json: bool,
+) -> Result<(), String> {
+    let (x, y) = match (&args.x, &args.y) {
+        (Some(x), Some(y)) => (x, y),
+        _ => return Err("the sinkhorn workload needs --x and --y (n × d .npy or .csv)".into()),
+    };
+    let read = |p: &PathBuf| Samples::read(p).map_err(|e| e.to_string());
+    let (x, y) = (read(x)?, read(y)?);
+    if x.d != y.d {
+        return Err(format!(
+            "--x has dimension {} and --y dimension {}",
+            x.d, y.d
+        ));
+    }
+    let settings = SinkhornSettings {
+        blur: args.blur,
+        scaling: args.scaling,
+        stopping: match args.tol {
+            None => Stopping::Annealed,
+            Some(tol) => Stopping::Tolerance {
+                tol,
+                max_iter: 100_000,
+            },
+        },
+    };
+    let repeats = repeats.max(1);
+    for &t in threads {
+        let timing = match args.precision {
+            Precision::F32 => time::<f32>(&settings, &x, &y, t, repeats)?,
+            Precision::F64 => time::<f64>(&settings, &x, &y, t, repeats)?,
+        };
+        let precision = match args.precision {
+            Precision::F32 => "f32",
+            Precision::F64 => "f64",
+        };
+        print(args, &x, &y, precision, &timing, repeats, json);
+    }
+    Ok(())
+}
+
+/// Times `divergence` on a pool of `threads` threads: one warm-up, then the median of
+/// `repeats` runs.
+fn time<S: SinkhornScalar>(
+    settings: &SinkhornSettings,
+    x: &Samples,
+    y: &Samples,
+    threads: usize,
+    repeats: usize,
+) -> Result<Timing, String> {
+    let narrow = |v: &[f64]| v.iter().map(|&t| S::from_f64(t)).collect::<Vec<S>>();
+    let (xs, ys) = (narrow(&x.data), narrow(&y.data));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| format!("cannot start {threads} threads: {e}"))?;
+    pool.install(|| {
+        let first = settings
+            .divergence(&xs, &ys, x.d)
+            .map_err(|e| e.to_string())?;
+        let mut seconds = Vec::with_capacity(repeats);
+        for _ in 0..repeats {
+            let t = Instant::now();
+            std::hint::black_box(
+                settings
+                    .divergence(&xs, &ys, x.d)
+                    .map_err(|e| e.to_string())?,
+            );
+            seconds.push(t.elapsed().as_secs_f64());
+        }
+        seconds.sort_by(f64::total_cmp);
+        Ok(Timing {
+            threads: pool.current_num_threads(),
+            seconds: seconds[seconds.len() / 2],
+            value: first.value,
+            iterations: first.iterations(),
+        })
+    })
+}
+
+fn print(
+    args: &SinkhornBenchArgs,
+    x: &Samples,
+    y: &Samples,
+    precision: &str,
+    t: &Timing,
+    repeats: usize,
+    json: bool,
+) {
+    let stopping = if args.tol.is_some() {
+        "tolerance"
+    } else {
+        "annealed"
+    };
+    let [i0, i1, i2] = t.iterations;
+    if json {
+        let tol = args.tol.map_or("null".to_string(), |v| format!("{v:e}"));
+        println!(
+            "{{\"workload\":\"sinkhorn\",\"n\":{},\"m\":{},\"dim\":{},\"blur\":{},\"scaling\":{},\"stopping\":\"{stopping}\",\"tol\":{tol},\"precision\":\"{precision}\",\"threads\":{},\"seconds\":{:.6},\"value\":{},\"iterations\":[{i0},{i1},{i2}]}}",
+            x.n, y.n, x.d, args.blur, args.scaling, t.threads, t.seconds, t.value
+        );
+    } else {
+        println!(
+            "gradflow sinkhorn divergence, {} × {} points in {}D, blur {}, scaling {}, {stopping}{}, {precision}: {:.4} s ({} thread{}, median of {repeats}); S_ε = {:.6e}, iterations xy/xx/yy {i0}/{i1}/{i2}",
+            x.n,
+            y.n,
+            x.d,
+            args.blur,
+            args.scaling,
+            args.tol.map_or(String::new(), |v| format!(" (tol {v:e})")),
+            t.seconds,
+            t.threads,
+            if t.threads == 1 { "" } else { "s" },
+            t.value
+        );
+    }
+}
