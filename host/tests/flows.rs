@@ -1,0 +1,278 @@
+//! The flows against known answers: flow matching between Gaussians (closed-form marginal
+//! velocity), the samplers against a per-particle replay through the core's model view
+//! (what `gf_integrate_*` and `gf_time_predict_*` compute), bit-identical resume.
+
+use gradflow_core::model::{Architecture, ModelEval, ModelKind};
+use gradflow_core::{Activation, OdeSolver, StreamRng};
+use gradflow_host::data::Dataset2d;
+use gradflow_host::engine::Network;
+use gradflow_host::flows::{
+    Compute, Flow, FlowManifest, FlowSettings, Method, ModelRole, PathBatch, Problem, Regressor,
+    Sampling, straight_steps, trainer,
+};
+use gradflow_host::modelio::ModelBytes;
+use gradflow_host::train::{RunOptions, run};
+use serde_json::json;
+
+/// A model of `kind` (2D) with LeCun-normal weights from `seed` and `bias` added to every
+/// output bias.
+fn model(kind: ModelKind, widths: &[usize], seed: u64, bias: f32) -> ModelBytes {
+    let out = if kind == ModelKind::Velocity { 2 } else { 1 };
+    let arch = Architecture::mlp(kind, Activation::Silu, 2, widths, out).unwrap();
+    let mut net = Network::<f32>::init(arch, seed);
+    let p = net.params_mut();
+    let len = p.len();
+    for b in &mut p[len - out..] {
+        *b += bias;
+    }
+    ModelBytes::encode(&arch, net.params()).unwrap()
+}
+
+fn manifest(method: Method, sampling: Sampling) -> FlowManifest {
+    FlowManifest {
+        method,
+        problem: Problem::from_normal(Dataset2d::Moons),
+        seed: 0,
+        sampling,
+        models: Vec::new(),
+        training: json!({}),
+    }
+}
+
+fn normals(n: usize, seed: u64) -> Vec<f64> {
+    let mut rng = StreamRng::new(seed, 0);
+    (0..2 * n).map(|_| rng.normal::<f64>()).collect()
+}
+
+/// What a C program does with `gf_integrate_f64` on one particle: the core's Euler solver
+/// on the model view, f64.
+fn integrate(model: &ModelBytes, x: &mut [f64], t0: f64, t1: f64, steps: u32) {
+    let view = model.view();
+    let mut scratch = vec![0.0f64; view.scratch_len() + OdeSolver::Euler.scratch_len(2)];
+    let (own, rest) = scratch.split_at_mut(view.scratch_len());
+    let field = ModelEval::velocity(&view, own).unwrap();
+    OdeSolver::Euler
+        .integrate(&field, x, t0, t1, steps, rest)
+        .unwrap();
+}
+
+/// An Euler flow samples as the core integrates each particle, to 1e-12 (f64; the engine
+/// sums the matrix products in another order).
+#[test]
+fn euler_flow_equals_the_per_particle_core_replay() {
+    let velocity = model(ModelKind::Velocity, &[32, 32], 1, 0.0);
+    let m = manifest(
+        Method::Nsgf,
+        Sampling::Euler {
+            t1: 2.5,
+            steps: vec![10],
+        },
+    );
+    let flow = Flow::new(m, vec![(ModelRole::Velocity, velocity.clone())]).unwrap();
+    let compute = Compute::new(2);
+    let x0 = normals(300, 1);
+    let s = flow.sample(compute.backend(), &x0, Some(7), true).unwrap();
+    assert_eq!(s.nfe, 7.0);
+    assert_eq!(s.frame_count(), 8);
+    assert_eq!(&s.frames[..600], &x0[..]);
+    for i in 0..300 {
+        let mut x = [x0[2 * i], x0[2 * i + 1]];
+        integrate(&velocity, &mut x, 0.0, 2.5, 7);
+        assert_close(&s.x[2 * i..2 * i + 2], &x, i);
+    }
+}
+
+/// Agreement to 1e-12 relative (floor 1 on the scale), naming the particle.
+fn assert_close(host: &[f64], core: &[f64], particle: usize) {
+    for (a, b) in host.iter().zip(core) {
+        assert!(
+            (a - b).abs() < 1e-12 * (1.0 + b.abs()),
+            "{particle}: {a} {b}"
+        );
+    }
+}
+
+/// NSGF++: T Euler steps of the velocity on [0, Tη], τ = clamp(t(x), 0, 1) by the core's
+/// `predict_time`, ⌈(1 − τ)/ω⌉ Euler steps of the straight flow on [τ, 1] per particle
+/// (none at τ = 1); NFE = T + 1 + mean steps. The host sampler equals this replay to 1e-12.
+#[test]
+fn nsgfpp_sampler_equals_the_per_particle_core_replay() {
+    let (t_steps, eta, omega) = (3u32, 0.15, 0.1);
+    let velocity = model(ModelKind::Velocity, &[16, 16], 2, 0.0);
+    // Raw outputs spread around 0.5: some clamp to 0 and to 1.
+    let time = model(ModelKind::TimePredictor, &[16, 16, 16], 3, 1.0);
+    let straight = model(ModelKind::Velocity, &[24], 4, 0.0);
+    let m = manifest(
+        Method::NsgfPp,
+        Sampling::NsgfPp {
+            nsgf_steps: t_steps,
+            eta,
+            omega,
+        },
+    );
+    let models = vec![
+        (ModelRole::Velocity, velocity.clone()),
+        (ModelRole::Time, time.clone()),
+        (ModelRole::Straight, straight.clone()),
+    ];
+    let flow = Flow::new(m, models).unwrap();
+    let compute = Compute::new(2);
+    let n = 400;
+    let x0 = normals(n, 2);
+    let s = flow.sample(compute.backend(), &x0, None, false).unwrap();
+    let view = time.view();
+    let mut scratch = vec![0.0f64; view.scratch_len()];
+    let mut counts = std::collections::BTreeSet::new();
+    let mut total_steps = 0u64;
+    for i in 0..n {
+        let mut x = [x0[2 * i], x0[2 * i + 1]];
+        integrate(&velocity, &mut x, 0.0, f64::from(t_steps) * eta, t_steps);
+        let tau = view.predict_time(&x, &mut scratch).unwrap().clamp(0.0, 1.0);
+        let k = ((1.0 - tau) / omega).ceil() as u32;
+        assert!(k <= 10);
+        assert_eq!(k, straight_steps(tau, omega));
+        assert!((s.tau[i] - tau).abs() < 1e-12, "{i}: τ {} {tau}", s.tau[i]);
+        assert_eq!(s.straight_steps[i], k, "particle {i}");
+        if k > 0 {
+            integrate(&straight, &mut x, tau, 1.0, k);
+        }
+        counts.insert(k);
+        total_steps += u64::from(k);
+        assert_close(&s.x[2 * i..2 * i + 2], &x, i);
+    }
+    // The test covers particles clamped at τ = 0 (10 steps) and τ = 1 (none), and
+    // intermediate ones.
+    assert!(
+        s.tau.contains(&0.0) && s.tau.contains(&1.0),
+        "no clamped particle"
+    );
+    assert!(
+        counts.contains(&0) && counts.contains(&10) && counts.len() >= 5,
+        "{counts:?}"
+    );
+    let nfe = f64::from(t_steps) + 1.0 + total_steps as f64 / n as f64;
+    assert!((s.nfe - nfe).abs() < 1e-12, "{} {nfe}", s.nfe);
+}
+
+/// Flow matching from N(0, I) to N(m, s²I) with the independent coupling: the marginal
+/// path x_t = t·y + (1 − t)·x⁰ has law N(t·m, σ_t²I), σ_t² = (1 − t)² + t²s², and its
+/// velocity is u(x, t) = E[y − x⁰ | x_t = x] = m + (t·s² − (1 − t))/σ_t² · (x − t·m). The
+/// trained field must match it where the path has mass, and its samples must have the
+/// target's moments.
+#[test]
+fn flow_matching_learns_the_gaussian_marginal_velocity() {
+    let (m, s) = ([2.0, -1.0], 0.5);
+    let arch = Architecture::mlp(ModelKind::Velocity, Activation::Silu, 2, &[64, 64], 2).unwrap();
+    let mut reg = Regressor::new(arch, 11, 2e-3);
+    let compute = Compute::new(2);
+    let batch = 512;
+    for step in 0..4000u64 {
+        if step == 3000 {
+            reg.set_lr(5e-4);
+        }
+        let mut rng = StreamRng::new(5, step);
+        let x0: Vec<f64> = (0..2 * batch).map(|_| rng.normal()).collect();
+        let y: Vec<f64> = (0..2 * batch)
+            .map(|k| m[k % 2] + s * rng.normal::<f64>())
+            .collect();
+        let t: Vec<f64> = (0..batch).map(|_| rng.uniform_open01()).collect();
+        let b = PathBatch { x0, y, t };
+        reg.step(&compute, &b.velocity_input(), &b.velocity_target())
+            .unwrap();
+    }
+    let exact = |x: [f64; 2], t: f64| {
+        let var = (1.0 - t).powi(2) + t * t * s * s;
+        let c = (t * s * s - (1.0 - t)) / var;
+        [m[0] + c * (x[0] - t * m[0]), m[1] + c * (x[1] - t * m[1])]
+    };
+    // RMS error of the learned field over the path's marginals at several times, against
+    // the RMS of the field.
+    let net = Network::<f64>::from_view(&reg.model().unwrap().view());
+    let mut rng = StreamRng::new(99, 0);
+    let (mut err, mut norm) = (0.0, 0.0);
+    for &t in &[0.1, 0.3, 0.5, 0.7, 0.9] {
+        let sd = ((1.0 - t) * (1.0 - t) + t * t * s * s).sqrt();
+        let pts: Vec<[f64; 2]> = (0..500)
+            .map(|_| core::array::from_fn(|k| t * m[k] + sd * rng.normal::<f64>()))
+            .collect();
+        let input: Vec<f64> = pts.iter().flat_map(|p| [p[0], p[1], t]).collect();
+        let mut out = vec![0.0; 2 * pts.len()];
+        use gradflow_host::engine::Backend;
+        compute.backend().forward(&net, &input, &mut out).unwrap();
+        for (p, v) in pts.iter().zip(out.chunks_exact(2)) {
+            let u = exact(*p, t);
+            err += (v[0] - u[0]).powi(2) + (v[1] - u[1]).powi(2);
+            norm += u[0] * u[0] + u[1] * u[1];
+        }
+    }
+    let rel = (err / norm).sqrt();
+    // Measured 0.02–0.03; SGD noise and a finite network leave a few per cent.
+    assert!(rel < 0.06, "relative RMS error of the learned field {rel}");
+
+    // Samples: 100 Euler steps from 4000 normals. Mean within 0.05 of m (the standard
+    // error is s/√4000 ≈ 0.008; the rest is the field's error), s.d. within 0.05 of s.
+    let flow = Flow::new(
+        manifest(
+            Method::Fm,
+            Sampling::Euler {
+                t1: 1.0,
+                steps: vec![100],
+            },
+        ),
+        vec![(ModelRole::Velocity, reg.model().unwrap())],
+    )
+    .unwrap();
+    let n = 4000;
+    let out = flow
+        .sample(compute.backend(), &normals(n, 7), Some(100), false)
+        .unwrap();
+    for (k, &mk) in m.iter().enumerate() {
+        let mean = out.x.iter().skip(k).step_by(2).sum::<f64>() / n as f64;
+        let var = out
+            .x
+            .iter()
+            .skip(k)
+            .step_by(2)
+            .map(|v| (v - mean).powi(2))
+            .sum::<f64>()
+            / n as f64;
+        assert!((mean - mk).abs() < 0.05, "mean[{k}] {mean}");
+        assert!((var.sqrt() - s).abs() < 0.05, "sd[{k}] {}", var.sqrt());
+    }
+}
+
+/// A run stopped at a checkpoint and resumed ends with the weights, bit for bit, of the
+/// run that never stopped, for every method.
+#[test]
+fn resumed_runs_are_bit_identical() {
+    let dir = std::env::temp_dir().join(format!("gradflow-flows-resume-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for method in [Method::Fm, Method::OtCfm] {
+        let settings = FlowSettings {
+            steps: 30,
+            batch: 64,
+            widths: vec![16, 16],
+            ..FlowSettings::defaults(method)
+        };
+        let mut whole = trainer(&settings, 2).unwrap();
+        run(whole.as_mut(), &RunOptions::new(30)).unwrap();
+        let path = dir.join(format!("{method}.ckpt"));
+        let options = RunOptions {
+            checkpoint: Some(path.clone()),
+            ..RunOptions::new(13)
+        };
+        run(trainer(&settings, 1).unwrap().as_mut(), &options).unwrap();
+        let mut resumed = trainer(&settings, 1).unwrap();
+        let options = RunOptions {
+            total_steps: 30,
+            resume: true,
+            ..options
+        };
+        run(resumed.as_mut(), &options).unwrap();
+        let (a, b) = (whole.flow().unwrap(), resumed.flow().unwrap());
+        for role in ModelRole::ALL.into_iter().filter(|r| a.model(*r).is_some()) {
+            assert_eq!(a.model(role), b.model(role), "{method} {}", role.name());
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
