@@ -31,5 +31,6 @@ pub mod optim;
 pub mod parallel;
 pub mod plot;
 pub mod sampling;
+pub mod sinkhorn;
 pub mod stats;
 pub mod train;

@@ -44,5 +44,6 @@ mod w2;
 pub use energy_distance::energy_distance;
 pub use error::MetricsError;
 pub use mmd::{MEDIAN_MAX_POINTS, median_bandwidth, mmd2_rbf};
+pub(crate) use points::pairwise_sum;
 pub use sinkhorn::{Sinkhorn, SinkhornDivergence, sinkhorn_divergence};
 pub use w2::{W2, W2Settings, wasserstein2, wasserstein2_with};

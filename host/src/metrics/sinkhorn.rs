@@ -38,6 +38,7 @@ use rayon::prelude::*;
 
 use super::MetricsError;
 use super::points::{check_points, check_positive, pairwise_sum, sq_dist};
+use crate::sinkhorn::schedule;
 
 /// Settings of the reference Sinkhorn divergence. `Copy + Default`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -367,26 +368,8 @@ fn barycentres(x: &[f64], y: &[f64], d: usize, eps: f64, h: &[f64]) -> Vec<f64> 
     out
 }
 
-/// GeomLoss's ε-scaling schedule for p = 2: `[D²] + [exp(e) for e in arange(2 ln D,
-/// 2 ln blur, 2 ln scaling)] + [blur²]`, with D the diagonal of the bounding box of all the
-/// points. It ends with `blur²`.
+/// GeomLoss's ε-scaling schedule from the bounding box of both sets; it ends with `blur²`.
 fn eps_schedule(x: &[f64], y: &[f64], d: usize, blur: f64, scaling: f64) -> Vec<f64> {
-    let mut lo = vec![f64::INFINITY; d];
-    let mut hi = vec![f64::NEG_INFINITY; d];
-    for p in x.chunks_exact(d).chain(y.chunks_exact(d)) {
-        for k in 0..d {
-            lo[k] = lo[k].min(p[k]);
-            hi[k] = hi[k].max(p[k]);
-        }
-    }
-    let diameter = sq_dist(&lo, &hi).sqrt();
-    let mut schedule = Vec::new();
-    if diameter > blur {
-        schedule.push(diameter * diameter);
-        let (start, stop, step) = (2.0 * diameter.ln(), 2.0 * blur.ln(), 2.0 * scaling.ln());
-        let count = ((stop - start) / step).ceil().max(0.0) as usize;
-        schedule.extend((0..count).map(|k| (start + k as f64 * step).exp()));
-    }
-    schedule.push(blur * blur);
-    schedule
+    let (lo, hi) = schedule::bounding_box([x, y], d);
+    schedule::eps_schedule(schedule::diameter(&lo, &hi), blur, scaling)
 }

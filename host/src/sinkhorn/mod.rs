@@ -1,0 +1,204 @@
+//! The Sinkhorn engine: debiased Sinkhorn divergences, their gradients and the Sinkhorn
+//! gradient-flow velocity (NSGF) between point clouds, in f32 or f64, on rayon's threads.
+//!
+//! ```
+//! use gradflow_host::sinkhorn::{SinkhornSettings, Stopping};
+//! let x = [0.0, 0.0, 1.0, 0.0, 0.0, 1.0];
+//! let y = [0.5, 0.5, 1.5, 0.5, 0.5, 1.5];
+//! let settings = SinkhornSettings { blur: 0.1, ..SinkhornSettings::default() };
+//! let s = settings.divergence(&x, &y, 2)?;
+//! assert!(s.value > 0.0);
+//! let mut v = [0.0; 6];
+//! settings.velocity(&x, &y, 2, &mut v)?; // the NSGF velocity at the points of x
+//! // Converged instead of annealed:
+//! let exact = SinkhornSettings {
+//!     stopping: Stopping::Tolerance { tol: 1e-12, max_iter: 10_000 },
+//!     ..settings
+//! };
+//! assert!((exact.divergence(&x, &y, 2)?.value - s.value).abs() < 1e-3);
+//! # Ok::<(), gradflow_host::sinkhorn::SinkhornError>(())
+//! ```
+//!
+//! # Conventions and algorithm (GeomLoss 0.2.6's, DESIGN.md §4.3)
+//! Cost `C(x, y) = ‖x − y‖²/2`, `ε = blur²`, uniform weights. The ε-scaling schedule starts
+//! at the squared diameter of the joint bounding box and divides ε by `scaling²` per step
+//! down to `blur²` (GeomLoss's `max_diameter` and `epsilon_schedule`); each problem runs
+//! GeomLoss's symmetric averaged updates, the cross problem OT(a, b) and the self problems
+//! OT(a, a), OT(b, b) of the debiasing alike, then GeomLoss's final extrapolation (the
+//! private module `problem` follows GeomLoss's `sinkhorn_loop` line by line). [`Stopping::Annealed`] stops there, as
+//! GeomLoss does (a fixed number of updates, what NSGF uses); [`Stopping::Tolerance`]
+//! iterates at `ε = blur²` until the marginal error is below `tol` first.
+//!
+//! The converged reference solver is [`crate::metrics::Sinkhorn`] (slow, f64, simple); this
+//! engine agrees with it in Tolerance mode.
+//!
+//! # Memory and threads
+//! Every update is a soft-C-transform streamed over the points with an online
+//! log-sum-exp: memory O(n + m), never an n × m matrix. Rows are split over rayon's current
+//! pool; each row is reduced sequentially, so results are bit-identical for any number of
+//! threads.
+
+mod cloud;
+mod divergence;
+mod error;
+mod problem;
+mod report;
+mod scalar;
+pub(crate) mod schedule;
+mod softmin;
+
+pub use divergence::Divergence;
+pub use error::SinkhornError;
+pub use report::{ProblemReport, SolveReport};
+pub use scalar::SinkhornScalar;
+
+use crate::metrics::pairwise_sum;
+
+/// When the Sinkhorn loop stops. `Copy`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Stopping {
+    /// GeomLoss's fixed schedule: one update per ε of the ε-scaling schedule, then the
+    /// final extrapolation (what GeomLoss's `SamplesLoss("sinkhorn")` and NSGF run).
+    Annealed,
+    /// After the schedule, iterate at `ε = blur²` until the L2 column-marginal error is
+    /// below `tol`, at most `max_iter` iterations per problem (then
+    /// [`SinkhornError::NotConverged`]).
+    Tolerance {
+        /// Tolerance on the L2 marginal error (positive).
+        tol: f64,
+        /// Cap on the iterations at the final ε (at least 1).
+        max_iter: usize,
+    },
+}
+
+/// Settings of the engine (GeomLoss's parameters). `Copy + Default`: blur 0.05, scaling
+/// 0.5, annealed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SinkhornSettings {
+    /// `ε = blur²`; a length on the scale of the data (positive).
+    pub blur: f64,
+    /// Ratio of successive blurs of the ε-scaling schedule, in (0, 1).
+    pub scaling: f64,
+    /// When to stop.
+    pub stopping: Stopping,
+}
+
+impl Default for SinkhornSettings {
+    fn default() -> Self {
+        Self {
+            blur: 0.05,
+            scaling: 0.5,
+            stopping: Stopping::Annealed,
+        }
+    }
+}
+
+impl SinkhornSettings {
+    /// Checks the settings.
+    fn check(&self) -> Result<(), SinkhornError> {
+        let invalid = |name, value, domain| {
+            Err(SinkhornError::InvalidSetting {
+                name,
+                value,
+                domain,
+            })
+        };
+        if !(self.blur.is_finite() && self.blur > 0.0) {
+            return invalid("blur", self.blur, "finite and positive");
+        }
+        if !(self.scaling > 0.0 && self.scaling < 1.0) {
+            return invalid("scaling", self.scaling, "in (0, 1)");
+        }
+        if let Stopping::Tolerance { tol, max_iter } = self.stopping {
+            if !(tol.is_finite() && tol > 0.0) {
+                return invalid("tol", tol, "finite and positive");
+            }
+            if max_iter == 0 {
+                return invalid("max_iter", 0.0, "at least 1");
+            }
+        }
+        Ok(())
+    }
+
+    /// The debiased divergence `S_ε(x, y)` between the uniform clouds `x` (`n × d`) and `y`
+    /// (`m × d`, row-major; `n ≠ m` allowed), with its OT terms, the potentials
+    /// (`f_xy` on x, `g_xy` on y, `p_xx`, `q_yy`), the velocity and gradient at x, iteration
+    /// counts and marginal errors. Solves the three problems.
+    pub fn divergence<S: SinkhornScalar>(
+        &self,
+        x: &[S],
+        y: &[S],
+        d: usize,
+    ) -> Result<Divergence<S>, SinkhornError> {
+        self.check()?;
+        let (cx, cy, diameter) = cloud::prepare(x, y, d)?;
+        let schedule = schedule::eps_schedule(diameter, self.blur, self.scaling);
+        let xy = problem::cross(&cx, &cy, &schedule, self.stopping, true, true)?;
+        let xx = problem::symmetric(&cx, &schedule, self.stopping, true)?;
+        let yy = problem::symmetric(&cy, &schedule, self.stopping, false)?;
+        let mean = |v: &[f64]| pairwise_sum(v) / v.len() as f64;
+        let ot_xy = mean(&xy.f) + mean(&xy.g);
+        let ot_xx = 2.0 * mean(&xx.p);
+        let ot_yy = 2.0 * mean(&yy.p);
+        let narrow = |v: &[f64]| v.iter().map(|&t| S::from_f64(t)).collect::<Vec<S>>();
+        let to_y = xy.bary.as_deref().expect("asked for");
+        let to_x = xx.bary.as_deref().expect("asked for");
+        Ok(Divergence {
+            value: ot_xy - 0.5 * ot_xx - 0.5 * ot_yy,
+            ot_xy,
+            ot_xx,
+            ot_yy,
+            f_xy: narrow(&xy.f),
+            g_xy: narrow(&xy.g),
+            p_xx: narrow(&xx.p),
+            q_yy: narrow(&yy.p),
+            velocity_x: to_y
+                .iter()
+                .zip(to_x)
+                .map(|(t, s)| S::from_f64(t - s))
+                .collect(),
+            report: SolveReport {
+                eps: self.blur * self.blur,
+                schedule_len: schedule.len(),
+                xy: xy.report,
+                xx: xx.report,
+                yy: Some(yy.report),
+            },
+        })
+    }
+
+    /// The NSGF velocity `v(xᵢ) = Σⱼ W^{xy}ᵢⱼ yⱼ − Σₖ W^{xx}ᵢₖ xₖ` (barycentric projection
+    /// on y minus on x itself; DESIGN.md §4.3), written into `out` (`n × d`, row-major). It
+    /// equals [`Divergence::velocity_x`] but solves only the xy and xx problems.
+    pub fn velocity<S: SinkhornScalar>(
+        &self,
+        x: &[S],
+        y: &[S],
+        d: usize,
+        out: &mut [S],
+    ) -> Result<SolveReport, SinkhornError> {
+        self.check()?;
+        let (cx, cy, diameter) = cloud::prepare(x, y, d)?;
+        if out.len() != x.len() {
+            return Err(SinkhornError::OutputLength {
+                len: out.len(),
+                expected: x.len(),
+            });
+        }
+        let schedule = schedule::eps_schedule(diameter, self.blur, self.scaling);
+        let xy = problem::cross(&cx, &cy, &schedule, self.stopping, false, true)?;
+        let xx = problem::symmetric(&cx, &schedule, self.stopping, true)?;
+        let to_y = xy.bary.as_deref().expect("asked for");
+        let to_x = xx.bary.as_deref().expect("asked for");
+        for ((o, t), s) in out.iter_mut().zip(to_y).zip(to_x) {
+            *o = S::from_f64(t - s);
+        }
+        Ok(SolveReport {
+            eps: self.blur * self.blur,
+            schedule_len: schedule.len(),
+            xy: xy.report,
+            xx: xx.report,
+            yy: None,
+        })
+    }
+}

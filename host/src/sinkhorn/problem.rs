@@ -1,0 +1,208 @@
+//! The Sinkhorn loop of one entropic OT problem, following GeomLoss's `sinkhorn_loop`
+//! (`geomloss/sinkhorn_divergence.py`, balanced case, single scale) line by line:
+//!
+//! - start at ε₀ (the first ε of the schedule) from zero potentials:
+//!   `g = smin_ε₀(C_yx, log a)`, `f = smin_ε₀(C_xy, log b)`;
+//! - for each ε of the schedule, one symmetric averaged update from the old pair:
+//!   `f̃ = smin_ε(C_xy, log b + g/ε)`, `g̃ = smin_ε(C_yx, log a + f/ε)`,
+//!   `f ← (f + f̃)/2`, `g ← (g + g̃)/2`;
+//! - the last extrapolation at the final ε, again from the old pair:
+//!   `f ← smin_ε(C_xy, log b + g/ε)`, `g ← smin_ε(C_yx, log a + f/ε)`.
+//!
+//! A self problem (OT(a, a), debiasing) runs the same loop on one potential
+//! `p ← (p + smin_ε(C_xx, log a + p/ε))/2`.
+//!
+//! In [`Stopping::Tolerance`] mode the loop goes on at the final ε before the extrapolation
+//! until the L2 column-marginal error `‖b ⊙ (exp((g − g̃)/ε) − 1)‖₂` of the plan is below
+//! `tol`: the cross problem with alternating updates `f ← smin(g)`, `g ← smin(f)` (which
+//! make the row marginals exact and converge faster than the averaged ones), the self
+//! problems with the averaged update (the alternating one stalls on clustered points).
+//!
+//! The barycentric projections `Σⱼ Wᵢⱼ yⱼ` that GeomLoss's gradient differentiates are
+//! those of the weights of the final `f` update (`Wᵢⱼ ∝ exp((gⱼ − Cᵢⱼ)/ε)` with the `g`
+//! *before* the extrapolation); they are accumulated in that same pass.
+
+use super::cloud::Cloud;
+use super::report::ProblemReport;
+use super::softmin::softmin;
+use super::{SinkhornError, SinkhornScalar, Stopping};
+use crate::metrics::pairwise_sum;
+
+/// The potentials of a cross problem OT(a, b) after the last extrapolation.
+pub(crate) struct Cross {
+    /// `f` on the points of x.
+    pub(crate) f: Vec<f64>,
+    /// `g` on the points of y (the pre-extrapolation `g` when it was not asked for).
+    pub(crate) g: Vec<f64>,
+    /// Barycentric projections of the x points on y (`n × d`), when asked for.
+    pub(crate) bary: Option<Vec<f64>>,
+    /// Iterations and marginal error.
+    pub(crate) report: ProblemReport,
+}
+
+/// The potential of a self problem OT(a, a) after the last extrapolation.
+pub(crate) struct Symmetric {
+    /// `p` on the points.
+    pub(crate) p: Vec<f64>,
+    /// Barycentric projections of the points on themselves (`n × d`), when asked for.
+    pub(crate) bary: Option<Vec<f64>>,
+    /// Iterations and marginal error.
+    pub(crate) report: ProblemReport,
+}
+
+/// `a ← (a + b)/2`, GeomLoss's averaging.
+fn average(a: &mut [f64], b: &[f64]) {
+    a.iter_mut().zip(b).for_each(|(a, b)| *a = 0.5 * (*a + b));
+}
+
+/// The L2 marginal error on one side of the plan built from a potential `old` whose
+/// soft-C-transform is `new` (uniform weights `1/len`): `‖(exp((old − new)/ε) − 1)/len‖₂`.
+pub(crate) fn marginal_error(old: &[f64], new: &[f64], eps: f64) -> f64 {
+    let w = 1.0 / old.len() as f64;
+    let sq: Vec<f64> = old
+        .iter()
+        .zip(new)
+        .map(|(o, n)| {
+            let e = w * (((o - n) / eps).exp() - 1.0);
+            e * e
+        })
+        .collect();
+    pairwise_sum(&sq).sqrt()
+}
+
+/// Solves OT(a, b) between `x` (weights 1/n) and `y` (weights 1/m) on the schedule (its last
+/// value is the final ε). `extrapolate_g`: also run the extrapolation of `g` (the divergence
+/// needs it, the velocity does not); `want_bary`: accumulate the barycentric projections
+/// of x on y in the final `f` update. In Tolerance mode the pair is gauge-fixed so that
+/// `⟨a, f⟩ = ⟨b, g⟩`.
+pub(crate) fn cross<S: SinkhornScalar>(
+    x: &Cloud<S>,
+    y: &Cloud<S>,
+    schedule: &[f64],
+    stopping: Stopping,
+    extrapolate_g: bool,
+    want_bary: bool,
+) -> Result<Cross, SinkhornError> {
+    let (n, m) = (x.n, y.n);
+    let eps0 = schedule[0];
+    let (mut f, mut g) = (vec![0.0; n], vec![0.0; m]);
+    let (mut ft, mut gt) = (vec![0.0; n], vec![0.0; m]);
+    softmin(y, x, eps0, &vec![0.0; n], &mut g, None);
+    softmin(x, y, eps0, &vec![0.0; m], &mut f, None);
+    for &eps in schedule {
+        softmin(x, y, eps, &g, &mut ft, None);
+        softmin(y, x, eps, &f, &mut gt, None);
+        average(&mut f, &ft);
+        average(&mut g, &gt);
+    }
+    let eps = *schedule.last().expect("the schedule ends with blur²");
+    let mut bary = want_bary.then(|| vec![0.0; n * x.d]);
+    let report = match stopping {
+        Stopping::Annealed => {
+            softmin(x, y, eps, &g, &mut ft, bary.as_deref_mut());
+            let error = marginal_error(&f, &ft, eps);
+            if extrapolate_g {
+                softmin(y, x, eps, &f, &mut gt, None);
+                std::mem::swap(&mut g, &mut gt);
+            }
+            std::mem::swap(&mut f, &mut ft);
+            ProblemReport {
+                iterations: schedule.len(),
+                marginal_error: error,
+            }
+        }
+        Stopping::Tolerance { tol, max_iter } => {
+            let mut done = None;
+            for k in 1..=max_iter {
+                softmin(x, y, eps, &g, &mut f, None);
+                softmin(y, x, eps, &f, &mut gt, None);
+                let error = marginal_error(&g, &gt, eps);
+                if error < tol {
+                    done = Some((k, error));
+                    break;
+                }
+                if k == max_iter {
+                    return Err(SinkhornError::NotConverged {
+                        error,
+                        iterations: k,
+                    });
+                }
+                std::mem::swap(&mut g, &mut gt);
+            }
+            let (k, error) = done.expect("max_iter ≥ 1 is checked");
+            // The extrapolation from (f, g) with f = smin(g): f again (recomputed only for
+            // the barycentres, bit-identical) and g = smin(f), already in gt.
+            if want_bary {
+                softmin(x, y, eps, &g, &mut ft, bary.as_deref_mut());
+                std::mem::swap(&mut f, &mut ft);
+            }
+            std::mem::swap(&mut g, &mut gt);
+            gauge_fix(&mut f, &mut g);
+            ProblemReport {
+                iterations: schedule.len() + k,
+                marginal_error: error,
+            }
+        }
+    };
+    Ok(Cross { f, g, bary, report })
+}
+
+/// Solves OT(a, a) on `x` (weights 1/n) on the schedule; `want_bary`: accumulate the
+/// barycentric projections of x on itself in the final update.
+pub(crate) fn symmetric<S: SinkhornScalar>(
+    x: &Cloud<S>,
+    schedule: &[f64],
+    stopping: Stopping,
+    want_bary: bool,
+) -> Result<Symmetric, SinkhornError> {
+    let n = x.n;
+    let mut p = vec![0.0; n];
+    let mut pt = vec![0.0; n];
+    softmin(x, x, schedule[0], &vec![0.0; n], &mut p, None);
+    for &eps in schedule {
+        softmin(x, x, eps, &p, &mut pt, None);
+        average(&mut p, &pt);
+    }
+    let eps = *schedule.last().expect("the schedule ends with blur²");
+    let mut iterations = schedule.len();
+    let mut tolerance_error = None;
+    if let Stopping::Tolerance { tol, max_iter } = stopping {
+        for k in 1..=max_iter {
+            softmin(x, x, eps, &p, &mut pt, None);
+            let error = marginal_error(&p, &pt, eps);
+            if error < tol {
+                iterations += k;
+                tolerance_error = Some(error);
+                break;
+            }
+            if k == max_iter {
+                return Err(SinkhornError::NotConverged {
+                    error,
+                    iterations: k,
+                });
+            }
+            average(&mut p, &pt);
+        }
+    }
+    let mut bary = want_bary.then(|| vec![0.0; n * x.d]);
+    softmin(x, x, eps, &p, &mut pt, bary.as_deref_mut());
+    let marginal_error = tolerance_error.unwrap_or_else(|| marginal_error(&p, &pt, eps));
+    Ok(Symmetric {
+        p: pt,
+        bary,
+        report: ProblemReport {
+            iterations,
+            marginal_error,
+        },
+    })
+}
+
+/// Shifts `(f, g)` to `(f + c, g − c)` so that `⟨a, f⟩ = ⟨b, g⟩` (uniform weights): the
+/// gauge of the converged fixtures. The plan and the OT value do not change.
+fn gauge_fix(f: &mut [f64], g: &mut [f64]) {
+    let mean_f = pairwise_sum(f) / f.len() as f64;
+    let mean_g = pairwise_sum(g) / g.len() as f64;
+    let shift = 0.5 * (mean_g - mean_f);
+    f.iter_mut().for_each(|v| *v += shift);
+    g.iter_mut().for_each(|v| *v -= shift);
+}
