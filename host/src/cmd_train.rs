@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use gradflow_host::data::Samples;
 use gradflow_host::flows::{
-    Compute, Evaluation, Flow, FlowSettings, FlowTrainer, Method, Problem, REPORT_STEPS, Sampling,
-    eval_target, evaluate, flow_figure, trainer,
+    Compute, Coupling, Evaluation, Flow, FlowSettings, FlowTrainer, Method, Problem, REPORT_STEPS,
+    Sampling, eval_target, evaluate, flow_figure, iid_w2_floor, trainer,
 };
 use gradflow_host::train::{RunOptions, RunOutcome, TrainError, ctrl_c_flag, run};
 
@@ -87,6 +87,10 @@ pub struct TrainArgs {
     /// NSGF++: straight-flow Euler step ω.
     #[arg(long)]
     omega: Option<f64>,
+    /// NSGF++: coupling of the straight path of the time predictor and the straight flow
+    /// (independent or ot).
+    #[arg(long)]
+    path_coupling: Option<String>,
     /// Output prefix: writes PREFIX.*.gfm (one model per network), PREFIX.json (the
     /// manifest) and PREFIX.png [default: the method's name].
     #[arg(long, short)]
@@ -130,6 +134,16 @@ fn settings(args: &TrainArgs) -> Result<FlowSettings, String> {
     if method != Method::NsgfPp && args.omega.is_some() {
         return Err("--omega applies to nsgfpp only".into());
     }
+    if method != Method::NsgfPp && args.path_coupling.is_some() {
+        return Err("--path-coupling applies to nsgfpp only".into());
+    }
+    let path_coupling = match args.path_coupling.as_deref() {
+        None => None,
+        Some(name) => Some(
+            Coupling::from_name(name)
+                .ok_or_else(|| format!("--path-coupling {name:?}: expected independent or ot"))?,
+        ),
+    };
     let d = FlowSettings::defaults(method);
     let n = d.nsgf;
     let s = FlowSettings {
@@ -150,6 +164,7 @@ fn settings(args: &TrainArgs) -> Result<FlowSettings, String> {
             refill_every: args.refill_every.unwrap_or(n.refill_every),
         },
         omega: args.omega.unwrap_or(d.omega),
+        path_coupling: path_coupling.unwrap_or(d.path_coupling),
         ..d
     };
     s.validate().map_err(|e| e.to_string())?;
@@ -285,12 +300,17 @@ fn report(flow: &Flow, evals: &[Evaluation], s: &FlowSettings) {
             None => format!("{:.4} at NFE {:.2}", e.w2, e.sample.nfe),
         })
         .collect();
+    let n = gradflow_host::flows::EVAL_POINTS;
     println!(
-        "  exact W2, {n} generated vs {n} test points: {}; floor (two {n}-samples of {}) \
-         {floor:.4} ± {sd:.4}",
-        parts.join(", "),
-        s.problem.target,
-        n = gradflow_host::flows::EVAL_POINTS,
+        "  exact W2, {n} generated vs {n} test points: {}",
+        parts.join(", ")
+    );
+    let iid = iid_w2_floor(s.problem.target).map_or(String::new(), |(m, sd)| {
+        format!("; an i.i.d. {n}-sample of its law (a perfect model) {m:.4} ± {sd:.4}")
+    });
+    println!(
+        "  W2 floors: two {n}-samples of the {} generator {floor:.4} ± {sd:.4}{iid}",
+        s.problem.target
     );
     if let Sampling::NsgfPp { nsgf_steps, .. } = flow.manifest().sampling
         && let Some(e) = evals.last()

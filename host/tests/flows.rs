@@ -7,8 +7,9 @@ use gradflow_core::{Activation, OdeSolver, StreamRng};
 use gradflow_host::data::Dataset2d;
 use gradflow_host::engine::Network;
 use gradflow_host::flows::{
-    Compute, Flow, FlowManifest, FlowSettings, Method, ModelRole, PathBatch, Problem, Regressor,
-    Sampling, straight_steps, trainer,
+    Compute, Flow, FlowManifest, FlowSettings, Method, ModelRole, NsgfCore, NsgfSettings,
+    PathBatch, Problem, Regressor, Role, Sampling, derive_rng, derive_seed, evaluate,
+    straight_steps, trainer,
 };
 use gradflow_host::modelio::ModelBytes;
 use gradflow_host::train::{RunOptions, run};
@@ -241,17 +242,31 @@ fn flow_matching_learns_the_gaussian_marginal_velocity() {
     }
 }
 
+/// Small NSGF settings: 16 particles, 3 steps of 0.3, a trajectory every 5 steps.
+fn small_nsgf() -> NsgfSettings {
+    NsgfSettings {
+        steps: 3,
+        eta: 0.3,
+        particles: 16,
+        pool: 200,
+        refill_every: 5,
+        ..FlowSettings::defaults(Method::Nsgf).nsgf
+    }
+}
+
 /// A run stopped at a checkpoint and resumed ends with the weights, bit for bit, of the
-/// run that never stopped, for every method.
+/// run that never stopped, for every method (NSGF's with its trajectory pool, which holds
+/// 200 of the 16 × 3 × 6 records made: the oldest were dropped).
 #[test]
 fn resumed_runs_are_bit_identical() {
     let dir = std::env::temp_dir().join(format!("gradflow-flows-resume-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    for method in [Method::Fm, Method::OtCfm] {
+    for method in Method::ALL {
         let settings = FlowSettings {
             steps: 30,
             batch: 64,
             widths: vec![16, 16],
+            nsgf: small_nsgf(),
             ..FlowSettings::defaults(method)
         };
         let mut whole = trainer(&settings, 2).unwrap();
@@ -270,9 +285,113 @@ fn resumed_runs_are_bit_identical() {
         };
         run(resumed.as_mut(), &options).unwrap();
         let (a, b) = (whole.flow().unwrap(), resumed.flow().unwrap());
-        for role in ModelRole::ALL.into_iter().filter(|r| a.model(*r).is_some()) {
+        let roles: Vec<ModelRole> = ModelRole::ALL
+            .into_iter()
+            .filter(|r| a.model(*r).is_some())
+            .collect();
+        assert_eq!(roles.len(), if method == Method::NsgfPp { 3 } else { 1 });
+        for role in roles {
             assert_eq!(a.model(role), b.model(role), "{method} {}", role.name());
         }
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The pool holds, for trajectory j, the records (Xᵏ, k·η, v̂ᵏ) with v̂ᵏ the engine's
+/// Sinkhorn velocity of Xᵏ towards Y and Xᵏ⁺¹ = Xᵏ + η·v̂ᵏ, bit for bit; a training step
+/// regresses the network on a minibatch of those records.
+#[test]
+fn nsgf_pool_holds_the_sinkhorn_velocity_and_trains_on_it() {
+    let settings = FlowSettings {
+        batch: 32,
+        widths: vec![16],
+        nsgf: NsgfSettings {
+            pool: 1000,
+            ..small_nsgf()
+        },
+        ..FlowSettings::defaults(Method::Nsgf)
+    };
+    let compute = Compute::new(2);
+    let mut core = NsgfCore::new(&settings).unwrap();
+    core.add_trajectory(&compute, 4).unwrap();
+    let n = settings.nsgf.particles;
+    let p = settings.problem;
+    let mut x = p.source_batch(n, derive_seed(settings.seed, Role::PoolSource, 4));
+    let y = p.target_batch(n, derive_seed(settings.seed, Role::PoolTarget, 4));
+    let mut v = vec![0.0; 2 * n];
+    assert_eq!(core.pool().len(), n * settings.nsgf.steps);
+    for k in 0..settings.nsgf.steps {
+        core.sinkhorn().velocity(&x, &y, 2, &mut v).unwrap();
+        let t = k as f64 * settings.nsgf.eta;
+        for i in 0..n {
+            let (px, pt, pv) = core.pool().record(k * n + i).unwrap();
+            assert_eq!(
+                px,
+                [x[2 * i] as f32, x[2 * i + 1] as f32],
+                "step {k}, point {i}"
+            );
+            assert_eq!(pt, t as f32);
+            assert_eq!(
+                pv,
+                [v[2 * i] as f32, v[2 * i + 1] as f32],
+                "step {k}, point {i}"
+            );
+        }
+        // Velocities are not trivial: the flow moves the points.
+        assert!(v.iter().map(|a| a * a).sum::<f64>() > 1e-3 * n as f64);
+        for (a, b) in x.iter_mut().zip(&v) {
+            *a += settings.nsgf.eta * b;
+        }
+    }
+    // Step 1 (no refill at 1: every 5) trains on the minibatch the pool gives for the
+    // index stream of step 1: the loss it reports is the loss on that minibatch.
+    let (input, target) = core
+        .pool()
+        .batch(&mut derive_rng(settings.seed, Role::PoolIndex, 1), 32);
+    let (expected, _) = core
+        .velocity()
+        .loss_grad(&compute, &input, &target)
+        .unwrap();
+    let before = core.velocity().master().to_vec();
+    let loss = core.step(&compute, 1).unwrap();
+    assert_eq!(loss.to_bits(), expected.to_bits());
+    assert_ne!(core.velocity().master(), &before[..]);
+    assert_eq!(core.pool().len(), n * settings.nsgf.steps);
+}
+
+/// Short runs on moons: FM (400 steps) and NSGF (300 steps, 10 trajectories of 128
+/// particles × 10 Sinkhorn steps) each end well below the W2 of their untrained flow.
+#[test]
+fn short_runs_beat_the_untrained_flow() {
+    for method in [Method::Fm, Method::Nsgf] {
+        let settings = FlowSettings {
+            steps: if method == Method::Fm { 400 } else { 300 },
+            batch: 128,
+            widths: vec![64, 64],
+            lr: 3e-3,
+            nsgf: NsgfSettings {
+                steps: 10,
+                eta: 0.3,
+                particles: 128,
+                pool: 20_000,
+                refill_every: 30,
+                ..FlowSettings::defaults(Method::Nsgf).nsgf
+            },
+            ..FlowSettings::defaults(method)
+        };
+        let mut t = trainer(&settings, 2).unwrap();
+        let untrained = evaluate(&t.flow().unwrap(), t.compute(), Some(10), false)
+            .unwrap()
+            .w2;
+        run(t.as_mut(), &RunOptions::new(settings.steps)).unwrap();
+        let trained = evaluate(&t.flow().unwrap(), t.compute(), Some(10), false)
+            .unwrap()
+            .w2;
+        println!("{method}: W2 untrained {untrained:.3}, trained {trained:.3}");
+        assert!(
+            trained < 0.4 * untrained,
+            "{method}: {untrained} → {trained}"
+        );
+        assert!(trained < 1.0, "{method}: {trained}");
+    }
 }

@@ -14,6 +14,21 @@ pub enum Coupling {
 }
 
 impl Coupling {
+    /// `independent` or `ot`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Independent => "independent",
+            Self::ExactOt => "ot",
+        }
+    }
+
+    /// The coupling called `name` (`independent` or `ot`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Independent, Self::ExactOt]
+            .into_iter()
+            .find(|c| c.name() == name)
+    }
+
     /// Reorders the target batch `y` (n × d) so that row i is the partner of row i of `x0`.
     pub fn pair(self, x0: &[f64], y: &mut [f64], d: usize) -> Result<(), MetricsError> {
         if self == Self::Independent {

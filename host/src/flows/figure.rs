@@ -9,13 +9,29 @@ use crate::plot::{
 /// Side of each of the two panels, in pixels.
 pub const PANEL: u32 = 640;
 
+/// Frames drawn per trajectory at most (evenly spaced, the first and the last kept).
+pub const MAX_FRAMES: usize = 21;
+
+/// The frames of `sample` to draw: all, or [`MAX_FRAMES`] evenly spaced ones.
+fn thinned_frames(sample: &FlowSample) -> (usize, Vec<f64>) {
+    let (count, size) = (sample.frame_count(), sample.x.len());
+    if count <= MAX_FRAMES {
+        return (count, sample.frames.clone());
+    }
+    let pick = (0..MAX_FRAMES).map(|k| k * (count - 1) / (MAX_FRAMES - 1));
+    let frames = pick
+        .flat_map(|f| sample.frames[f * size..(f + 1) * size].iter().copied())
+        .collect();
+    (MAX_FRAMES, frames)
+}
+
 fn pairs(x: &[f64]) -> Vec<[f64; 2]> {
     x.chunks_exact(2).map(|p| [p[0], p[1]]).collect()
 }
 
 /// Two panels, `PANEL` pixels square each: the generated points over the test points
-/// (titled `title`), and the trajectories of the sample (its frames; at most
-/// [`crate::plot::MAX_PARTICLES`] particles drawn), on the same axis range.
+/// (titled `title`), and the trajectories of the sample (at most [`MAX_FRAMES`] of its
+/// frames and [`crate::plot::MAX_PARTICLES`] particles drawn), on the same axis range.
 pub fn flow_figure(sample: &FlowSample, test: &[f64], title: &str) -> Result<Figure, PlotError> {
     let generated = pairs(&sample.x);
     let target = pairs(test);
@@ -40,7 +56,8 @@ pub fn flow_figure(sample: &FlowSample, test: &[f64], title: &str) -> Result<Fig
         &options(title.to_owned()),
     )?;
     let n = sample.x.len() / 2;
-    let traj = Trajectories::new(sample.frame_count(), n, sample.frames.clone())?;
+    let (count, frames) = thinned_frames(sample);
+    let traj = Trajectories::new(count, n, frames)?;
     let right = trajectories(&traj, &options("trajectories".into()))?;
     Ok(side_by_side(&left, &right))
 }

@@ -63,7 +63,7 @@ impl Trainer for FmTrainer {
     }
 
     fn settings(&self) -> Value {
-        self.settings.to_json()
+        self.settings.checkpoint_json()
     }
 
     fn steps_done(&self) -> u64 {

@@ -5,6 +5,7 @@ use std::fmt;
 use gradflow_core::Activation;
 use serde_json::{Value, json};
 
+use super::coupling::Coupling;
 use super::error::FlowError;
 use super::problem::Problem;
 use crate::data::Dataset2d;
@@ -95,6 +96,9 @@ pub struct FlowSettings {
     /// NSGF++'s straight-flow step ω: a particle at predicted time τ takes ⌈(1 − τ)/ω⌉
     /// Euler steps to t = 1.
     pub omega: f64,
+    /// NSGF++: the coupling of the straight path on which the time predictor and the
+    /// straight flow are trained.
+    pub path_coupling: Coupling,
 }
 
 impl FlowSettings {
@@ -114,26 +118,27 @@ impl FlowSettings {
             activation: Activation::Silu,
             lr: 1e-3,
             nsgf: NsgfSettings {
-                steps: 100,
-                eta: 0.05,
+                steps: 40,
+                eta: 0.1,
                 blur: 0.05,
                 scaling: 0.9,
                 particles: 256,
-                pool: 1 << 20,
-                refill_every: 100,
+                pool: 1 << 18,
+                refill_every: 1000,
             },
             omega: 0.1,
+            path_coupling: Coupling::ExactOt,
         };
         match method {
             Method::Fm | Method::OtCfm | Method::Nsgf => paper,
             Method::NsgfPp => Self {
-                steps: 8000,
+                steps: 6000,
                 widths: vec![128, 128, 128],
                 nsgf: NsgfSettings {
                     steps: 5,
                     eta: 0.2,
                     pool: 1 << 16,
-                    refill_every: 20,
+                    refill_every: 200,
                     ..paper.nsgf
                 },
                 ..paper
@@ -141,8 +146,19 @@ impl FlowSettings {
         }
     }
 
-    /// The settings that matter to the method as a JSON object (a checkpoint refuses to
-    /// resume with other values).
+    /// The settings that change a run's result, as a JSON object: what a checkpoint
+    /// records, and refuses to resume with other values of. The total step count is not
+    /// among them (nothing depends on it), so a run can be continued to more steps.
+    pub fn checkpoint_json(&self) -> Value {
+        let mut v = self.to_json();
+        if let Some(map) = v.as_object_mut() {
+            map.remove("steps");
+        }
+        v
+    }
+
+    /// The settings that matter to the method as a JSON object (the manifest records
+    /// them).
     pub fn to_json(&self) -> Value {
         let mut v = json!({
             "method": self.method.name(),
@@ -167,6 +183,7 @@ impl FlowSettings {
             }
             if self.method == Method::NsgfPp {
                 map.insert("omega".into(), json!(self.omega));
+                map.insert("path_coupling".into(), json!(self.path_coupling.name()));
             }
         }
         v

@@ -5,6 +5,8 @@ use gradflow_core::model::{Architecture, ModelKind};
 use super::error::FlowError;
 use super::flow::Flow;
 use super::fm::FmTrainer;
+use super::nsgf::NsgfTrainer;
+use super::nsgfpp::NsgfPpTrainer;
 use super::problem::{Role, derive_seed};
 use super::regress::{Compute, Regressor};
 use super::settings::{FlowSettings, Method};
@@ -28,29 +30,31 @@ pub trait FlowTrainer: Trainer {
 pub fn trainer(settings: &FlowSettings, threads: usize) -> Result<Box<dyn FlowTrainer>, FlowError> {
     Ok(match settings.method {
         Method::Fm | Method::OtCfm => Box::new(FmTrainer::new(settings, threads)?),
-        Method::Nsgf | Method::NsgfPp => {
-            return Err(FlowError::Settings(format!(
-                "{} needs the Sinkhorn engine, which this build lacks",
-                settings.method
-            )));
-        }
+        Method::Nsgf => Box::new(NsgfTrainer::new(settings, threads)?),
+        Method::NsgfPp => Box::new(NsgfPpTrainer::new(settings, threads)?),
     })
 }
 
-/// A velocity network v(x, t) of the settings' widths and activation (2D, time appended),
-/// initialised from the seed's network number `which`.
-pub(crate) fn velocity_net(settings: &FlowSettings, which: u64) -> Result<Regressor, FlowError> {
-    let arch = Architecture::mlp(
-        ModelKind::Velocity,
-        settings.activation,
-        2,
-        &settings.widths,
-        2,
-    )
-    .map_err(|e| FlowError::Settings(format!("--widths: {e}")))?;
+/// A network of `kind` (a 2D velocity field v(x, t) with the time appended, or a 2D time
+/// predictor t(x)) of the settings' widths and activation, initialised from the seed's
+/// network number `which` (seed role [`Role::Init`]).
+fn network(settings: &FlowSettings, kind: ModelKind, which: u64) -> Result<Regressor, FlowError> {
+    let out = if kind == ModelKind::Velocity { 2 } else { 1 };
+    let arch = Architecture::mlp(kind, settings.activation, 2, &settings.widths, out)
+        .map_err(|e| FlowError::Settings(format!("--widths: {e}")))?;
     Ok(Regressor::new(
         arch,
         derive_seed(settings.seed, Role::Init, which),
         settings.lr,
     ))
+}
+
+/// The velocity network v(x, t) number `which` of a run.
+pub(crate) fn velocity_net(settings: &FlowSettings, which: u64) -> Result<Regressor, FlowError> {
+    network(settings, ModelKind::Velocity, which)
+}
+
+/// The time predictor t(x) number `which` of a run.
+pub(crate) fn time_net(settings: &FlowSettings, which: u64) -> Result<Regressor, FlowError> {
+    network(settings, ModelKind::TimePredictor, which)
 }
