@@ -1,9 +1,14 @@
 //! The flows against known answers: flow matching between Gaussians (closed-form marginal
-//! velocity), the samplers against a per-particle replay through the core's model view
-//! (what `gf_integrate_*` and `gf_time_predict_*` compute), bit-identical resume.
+//! velocity), the samplers against a per-particle replay through the C API
+//! (`gf_integrate_f64`, `gf_time_predict_f64`, as a C program calls them), the NSGF pool
+//! against the Sinkhorn engine, bit-identical resume, short runs against untrained flows.
 
-use gradflow_core::model::{Architecture, ModelEval, ModelKind};
-use gradflow_core::{Activation, OdeSolver, StreamRng};
+use gradflow_core::capi::{
+    GF_SOLVER_EULER, GF_SOLVER_NONE, GfModel, GfStatus, gf_flow_scratch_len, gf_integrate_f64,
+    gf_model_open, gf_time_predict_f64,
+};
+use gradflow_core::model::{Architecture, ModelKind};
+use gradflow_core::{Activation, StreamRng};
 use gradflow_host::data::Dataset2d;
 use gradflow_host::engine::Network;
 use gradflow_host::flows::{
@@ -45,22 +50,83 @@ fn normals(n: usize, seed: u64) -> Vec<f64> {
     (0..2 * n).map(|_| rng.normal::<f64>()).collect()
 }
 
-/// What a C program does with `gf_integrate_f64` on one particle: the core's Euler solver
-/// on the model view, f64.
-fn integrate(model: &ModelBytes, x: &mut [f64], t0: f64, t1: f64, steps: u32) {
-    let view = model.view();
-    let mut scratch = vec![0.0f64; view.scratch_len() + OdeSolver::Euler.scratch_len(2)];
-    let (own, rest) = scratch.split_at_mut(view.scratch_len());
-    let field = ModelEval::velocity(&view, own).unwrap();
-    OdeSolver::Euler
-        .integrate(&field, x, t0, t1, steps, rest)
-        .unwrap();
+/// A model opened as a C program opens it (the bytes must outlive the `GfModel`).
+fn open(model: &ModelBytes) -> GfModel {
+    let bytes = model.as_bytes();
+    let mut m = GfModel {
+        bytes: std::ptr::null(),
+        len: 0,
+        opened: 0,
+        kind: 0,
+        x_dim: 0,
+        z_dim: 0,
+        out_dim: 0,
+        n_params: 0,
+    };
+    // SAFETY: `bytes` is valid for its length and outlives every use of `m` in these tests
+    // (the `ModelBytes` are kept alive by the caller); `m` is writable.
+    let status = unsafe { gf_model_open(bytes.as_ptr(), bytes.len(), &mut m) };
+    assert_eq!(status, GfStatus::Ok);
+    m
 }
 
-/// An Euler flow samples as the core integrates each particle, to 1e-12 (f64; the engine
-/// sums the matrix products in another order).
+/// The scratch `gf_flow_scratch_len` asks for.
+fn scratch(model: &GfModel, solver: u32) -> Vec<f64> {
+    let mut len = 0;
+    // SAFETY: `model` is an opened model, `len` is writable.
+    assert_eq!(
+        unsafe { gf_flow_scratch_len(model, solver, &mut len) },
+        GfStatus::Ok
+    );
+    vec![0.0; len]
+}
+
+/// `gf_integrate_f64(model, GF_SOLVER_EULER, t0, t1, steps, 1, x, 2, ...)`: one particle.
+fn integrate(model: &GfModel, x: &mut [f64; 2], t0: f64, t1: f64, steps: u32) {
+    let mut s = scratch(model, GF_SOLVER_EULER);
+    // SAFETY: every pointer is valid for the length passed with it, none overlap.
+    let status = unsafe {
+        gf_integrate_f64(
+            model,
+            GF_SOLVER_EULER,
+            t0,
+            t1,
+            steps,
+            1,
+            x.as_mut_ptr(),
+            2,
+            s.as_mut_ptr(),
+            s.len(),
+        )
+    };
+    assert_eq!(status, GfStatus::Ok);
+}
+
+/// `gf_time_predict_f64(model, 1, x, 2, t, 1, ...)`: the raw prediction for one particle.
+fn predict_time(model: &GfModel, x: &[f64; 2]) -> f64 {
+    let mut s = scratch(model, GF_SOLVER_NONE);
+    let mut t = [0.0];
+    // SAFETY: every pointer is valid for the length passed with it, none overlap.
+    let status = unsafe {
+        gf_time_predict_f64(
+            model,
+            1,
+            x.as_ptr(),
+            2,
+            t.as_mut_ptr(),
+            1,
+            s.as_mut_ptr(),
+            s.len(),
+        )
+    };
+    assert_eq!(status, GfStatus::Ok);
+    t[0]
+}
+
+/// An Euler flow samples as `gf_integrate_f64` integrates each particle, to 1e-12 (the
+/// engine sums the matrix products in another order).
 #[test]
-fn euler_flow_equals_the_per_particle_core_replay() {
+fn euler_flow_equals_the_per_particle_c_api_replay() {
     let velocity = model(ModelKind::Velocity, &[32, 32], 1, 0.0);
     let m = manifest(
         Method::Nsgf,
@@ -70,6 +136,7 @@ fn euler_flow_equals_the_per_particle_core_replay() {
         },
     );
     let flow = Flow::new(m, vec![(ModelRole::Velocity, velocity.clone())]).unwrap();
+    let c_velocity = open(&velocity);
     let compute = Compute::new(2);
     let x0 = normals(300, 1);
     let s = flow.sample(compute.backend(), &x0, Some(7), true).unwrap();
@@ -78,7 +145,7 @@ fn euler_flow_equals_the_per_particle_core_replay() {
     assert_eq!(&s.frames[..600], &x0[..]);
     for i in 0..300 {
         let mut x = [x0[2 * i], x0[2 * i + 1]];
-        integrate(&velocity, &mut x, 0.0, 2.5, 7);
+        integrate(&c_velocity, &mut x, 0.0, 2.5, 7);
         assert_close(&s.x[2 * i..2 * i + 2], &x, i);
     }
 }
@@ -93,11 +160,12 @@ fn assert_close(host: &[f64], core: &[f64], particle: usize) {
     }
 }
 
-/// NSGF++: T Euler steps of the velocity on [0, Tη], τ = clamp(t(x), 0, 1) by the core's
-/// `predict_time`, ⌈(1 − τ)/ω⌉ Euler steps of the straight flow on [τ, 1] per particle
-/// (none at τ = 1); NFE = T + 1 + mean steps. The host sampler equals this replay to 1e-12.
+/// NSGF++ as a C program samples it: `gf_integrate_f64` for T Euler steps of the velocity
+/// on [0, Tη], τ = clamp(`gf_time_predict_f64`(x), 0, 1), then `gf_integrate_f64` for
+/// ⌈(1 − τ)/ω⌉ Euler steps of the straight flow on [τ, 1], per particle (none at τ = 1);
+/// NFE = T + 1 + mean steps. The host sampler equals this replay to 1e-12.
 #[test]
-fn nsgfpp_sampler_equals_the_per_particle_core_replay() {
+fn nsgfpp_sampler_equals_the_per_particle_c_api_replay() {
     let (t_steps, eta, omega) = (3u32, 0.15, 0.1);
     let velocity = model(ModelKind::Velocity, &[16, 16], 2, 0.0);
     // Raw outputs spread around 0.5: some clamp to 0 and to 1.
@@ -121,21 +189,24 @@ fn nsgfpp_sampler_equals_the_per_particle_core_replay() {
     let n = 400;
     let x0 = normals(n, 2);
     let s = flow.sample(compute.backend(), &x0, None, false).unwrap();
+    let (c_velocity, c_time, c_straight) = (open(&velocity), open(&time), open(&straight));
     let view = time.view();
-    let mut scratch = vec![0.0f64; view.scratch_len()];
+    let mut view_scratch = vec![0.0f64; view.scratch_len()];
     let mut counts = std::collections::BTreeSet::new();
     let mut total_steps = 0u64;
     for i in 0..n {
         let mut x = [x0[2 * i], x0[2 * i + 1]];
-        integrate(&velocity, &mut x, 0.0, f64::from(t_steps) * eta, t_steps);
-        let tau = view.predict_time(&x, &mut scratch).unwrap().clamp(0.0, 1.0);
+        integrate(&c_velocity, &mut x, 0.0, f64::from(t_steps) * eta, t_steps);
+        let raw = predict_time(&c_time, &x);
+        assert_eq!(raw, view.predict_time(&x, &mut view_scratch).unwrap());
+        let tau = raw.clamp(0.0, 1.0);
         let k = ((1.0 - tau) / omega).ceil() as u32;
         assert!(k <= 10);
         assert_eq!(k, straight_steps(tau, omega));
         assert!((s.tau[i] - tau).abs() < 1e-12, "{i}: τ {} {tau}", s.tau[i]);
         assert_eq!(s.straight_steps[i], k, "particle {i}");
         if k > 0 {
-            integrate(&straight, &mut x, tau, 1.0, k);
+            integrate(&c_straight, &mut x, tau, 1.0, k);
         }
         counts.insert(k);
         total_steps += u64::from(k);
