@@ -2,12 +2,23 @@
 //! OT-CFM) on 2D problems (DESIGN.md §4.3; Zhu et al., arXiv 2401.14069).
 //!
 //! Every method learns networks in the engine and writes them as ordinary model files,
-//! one per network, with a JSON [manifest](manifest) that says how to sample them; the
+//! one per network, with a JSON [`manifest`] that says how to sample them; the
 //! core's `gf_integrate_*` and `gf_time_predict_*` reproduce the host's sampling.
 //!
 //! - **FM** and **OT-CFM** ([`FmTrainer`]): `x_t = t·y + (1 − t)·x⁰`, t ~ U(0, 1), a
 //!   velocity network v(x, t) regressed on `y − x⁰`; the pairs are independent (FM) or the
 //!   exact minibatch OT assignment (OT-CFM). Sampled by Euler steps on [0, 1].
+//! - **NSGF** ([`NsgfTrainer`], [`NsgfCore`]): a velocity network regressed on the
+//!   Sinkhorn-flow velocities stored along simulated trajectories in a bounded
+//!   [`TrajectoryPool`]; its time input is the physical time k·η, so it samples with any
+//!   number of Euler steps on [0, T·η].
+//! - **NSGF++** ([`NsgfPpTrainer`]): T ≤ 5 NSGF steps, a time predictor, then a straight
+//!   flow from the predicted time to 1, per particle ([`Flow::sample`]).
+//!
+//! [`trainer`] builds the trainer of a [`FlowSettings`]; [`FlowTrainer::flow`] hands over a
+//! [`Flow`] (manifest and models) that [`Flow::write`] saves, [`Flow::load`] reads back and
+//! [`evaluate`] scores by exact W2 (next to [`crate::data::Dataset2d::w2_floor`] and the
+//! i.i.d. floor [`iid_w2_floor`]).
 //!
 //! Source law N(0, I₂), except for the pair `8gaussians-moons` ([`Problem`]).
 //! Every random draw is a function of the seed and a counter ([`derive_seed`]); the

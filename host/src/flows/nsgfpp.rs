@@ -1,9 +1,16 @@
 //! NSGF++: (1) NSGF with T ≤ 5 steps ([`NsgfCore`]); (2) a time predictor t_φ(x) regressed
-//! on `t` at straight-path points `x_t = t·y + (1 − t)·x⁰`, t ~ U(0, 1); (3) a straight
-//! flow u_δ(x, t) trained by flow matching on the same batches. One training step takes an
-//! Adam step of each of the three networks. Sampling (see [`super::manifest`]): T NSGF
-//! Euler steps, τ = clamp(t_φ(x), 0, 1) per particle, then ⌈(1 − τ)/ω⌉ Euler steps of u_δ
-//! from τ to 1.
+//! on `t` at straight-path points `x_t = t·y + (1 − t)·x⁰`, t ~ U(0, 1), its raw output
+//! (no sigmoid: the core returns the raw output, the sampler clamps it to [0, 1]); (3) a
+//! straight flow u_δ(x, t) trained by flow matching (target `y − x⁰`) on the same batches.
+//! One training step takes an Adam step of each of the three networks. Sampling (see
+//! [`super::manifest`]): T NSGF Euler steps, τ = clamp(t_φ(x), 0, 1) per particle, then
+//! ⌈(1 − τ)/ω⌉ Euler steps of u_δ from τ to 1.
+//!
+//! The pairs (x⁰, y) of the straight path are coupled by [`FlowSettings::path_coupling`]:
+//! the exact minibatch OT assignment by default (our choice, not the paper's plain FM
+//! pairing). With independent pairs, paths cross, the time predictor can only learn a
+//! blurred E[t | x], the straight flow is curved, and at the default budget the W2 on moons
+//! doubles (0.53 against 0.26, README).
 
 use serde_json::Value;
 
