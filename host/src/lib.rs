@@ -24,6 +24,7 @@ pub mod data;
 pub mod demo;
 pub mod engine;
 pub mod fit;
+pub mod flows;
 pub mod metrics;
 pub mod modelio;
 pub mod optim;

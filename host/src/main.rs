@@ -4,6 +4,7 @@ mod cmd_bench_sinkhorn;
 mod cmd_eval;
 mod cmd_plot;
 mod cmd_sample;
+mod cmd_train;
 mod commands;
 
 use std::process::ExitCode;
@@ -40,6 +41,10 @@ enum Command {
     Bench(BenchArgs),
     /// Draw PNG plots: samples, trajectories, energy landscapes, image grids.
     Plot(cmd_plot::PlotArgs),
+    /// Train a 2D flow: nsgf, nsgfpp, fm or otcfm.
+    Train(cmd_train::TrainArgs),
+    /// Sample a flow trained by `gradflow train` (from its PREFIX.json manifest).
+    FlowSample(cmd_train::FlowSampleArgs),
 }
 
 #[derive(clap::Args)]
@@ -243,6 +248,8 @@ fn main() -> ExitCode {
         Command::Plot(args) => report("plot", cmd_plot::run_plot(&args)),
         Command::Sample(args) => report("sample", cmd_sample::run(&args)),
         Command::Eval(args) => report("eval", cmd_eval::run(&args)),
+        Command::Train(args) => cmd_train::train_main(&args),
+        Command::FlowSample(args) => report("flow-sample", cmd_train::run_flow_sample(&args)),
     }
 }
 

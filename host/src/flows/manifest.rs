@@ -1,0 +1,397 @@
+//! The flow manifest: a small JSON file next to a flow's model files that says how to
+//! sample it (which files, which times, which steps), so that the CLI, a Rust program or a
+//! C program calling `gf_integrate_*` and `gf_time_predict_*` all sample it alike. The
+//! model file format itself is unchanged: one `.gfm` per network.
+//!
+//! ```json
+//! {
+//!   "format": "gradflow-flow", "version": 1,
+//!   "method": "nsgfpp", "dataset": "moons", "source": "normal", "seed": 0,
+//!   "models": {"velocity": "run.velocity.gfm", "time": "run.time.gfm",
+//!              "straight": "run.straight.gfm"},
+//!   "sampling": {"scheme": "nsgfpp", "nsgf_steps": 5, "eta": 0.2, "nsgf_t1": 1.0,
+//!                "omega": 0.1},
+//!   "description": "...", "training": {...}
+//! }
+//! ```
+//!
+//! Schemes (all Euler, x₀ drawn from the source law):
+//! - `euler` (FM, OT-CFM, NSGF): K steps of `velocity` on [`t0`, `t1`], K any step count
+//!   (`steps` lists the ones reported at training); for NSGF `t1` = T·η, the physical time
+//!   of the Sinkhorn flow the network learnt.
+//! - `nsgfpp`: `nsgf_steps` Euler steps of `velocity` on [0, `nsgf_t1`]; then for each
+//!   particle τ = clamp(`time`(x), 0, 1) (the time predictor's raw output, clamped), and
+//!   k = ⌈(1 − τ)/ω⌉ Euler steps of `straight` on [τ, 1], computed in double precision
+//!   (no step when k = 0). The mean number of network evaluations per sample (NFE) is
+//!   `nsgf_steps + 1 + mean(k)`.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value, json};
+
+use super::error::FlowError;
+use super::problem::{Problem, Source};
+use super::settings::Method;
+
+/// The `format` field of every manifest.
+pub const MANIFEST_FORMAT: &str = "gradflow-flow";
+/// The manifest version this build writes and reads.
+pub const MANIFEST_VERSION: u64 = 1;
+
+/// What a model file of a flow is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ModelRole {
+    /// The velocity field (FM, OT-CFM, NSGF; NSGF++'s Sinkhorn-flow phase).
+    Velocity,
+    /// NSGF++'s time predictor t_φ(x).
+    Time,
+    /// NSGF++'s straight flow u_δ(x, t).
+    Straight,
+}
+
+impl ModelRole {
+    /// Every role.
+    pub const ALL: [ModelRole; 3] = [Self::Velocity, Self::Time, Self::Straight];
+
+    /// `velocity`, `time` or `straight`: the key in the manifest and the file suffix.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Velocity => "velocity",
+            Self::Time => "time",
+            Self::Straight => "straight",
+        }
+    }
+}
+
+/// How a flow is sampled.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Sampling {
+    /// Euler steps of the velocity model on [0, `t1`].
+    Euler {
+        /// End time (1 for flow matching, T·η for NSGF).
+        t1: f64,
+        /// Step counts to report (10 and 100 by default); any count samples the flow.
+        steps: Vec<u32>,
+    },
+    /// NSGF++: Sinkhorn-flow phase, time prediction, straight flow (module docs).
+    NsgfPp {
+        /// NSGF Euler steps T.
+        nsgf_steps: u32,
+        /// NSGF step η (the phase ends at T·η).
+        eta: f64,
+        /// Straight-flow step ω.
+        omega: f64,
+    },
+}
+
+impl Sampling {
+    /// The end time of the NSGF++ phase, T·η (in f64, as written in the manifest).
+    pub fn nsgf_t1(nsgf_steps: u32, eta: f64) -> f64 {
+        f64::from(nsgf_steps) * eta
+    }
+
+    /// The models this scheme needs.
+    pub fn roles(&self) -> &'static [ModelRole] {
+        match self {
+            Self::Euler { .. } => &[ModelRole::Velocity],
+            Self::NsgfPp { .. } => &ModelRole::ALL,
+        }
+    }
+}
+
+/// The contents of a flow manifest.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlowManifest {
+    /// The method that trained the flow.
+    pub method: Method,
+    /// Source law and data set.
+    pub problem: Problem,
+    /// The training run's seed.
+    pub seed: u64,
+    /// How to sample.
+    pub sampling: Sampling,
+    /// Model file of each role, relative to the manifest's directory (or absolute).
+    pub models: Vec<(ModelRole, String)>,
+    /// The training settings (informative).
+    pub training: Value,
+}
+
+impl FlowManifest {
+    /// The file of `role`, if listed.
+    pub fn file(&self, role: ModelRole) -> Option<&str> {
+        self.models
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map(|(_, f)| f.as_str())
+    }
+
+    /// A one-line description of the sampling scheme.
+    pub fn description(&self) -> String {
+        match &self.sampling {
+            Sampling::Euler { t1, .. } => format!(
+                "x0 ~ {}; K Euler steps of `velocity` (time appended to the input) from t = 0 \
+                 to t = {t1}",
+                self.problem.source.name()
+            ),
+            Sampling::NsgfPp {
+                nsgf_steps,
+                eta,
+                omega,
+            } => format!(
+                "x0 ~ {}; {nsgf_steps} Euler steps of `velocity` from t = 0 to t = {}; per \
+                 particle tau = clamp(time(x), 0, 1) and k = ceil((1 - tau)/{omega}) Euler \
+                 steps of `straight` from t = tau to t = 1 (none if k = 0)",
+                self.problem.source.name(),
+                Sampling::nsgf_t1(*nsgf_steps, *eta)
+            ),
+        }
+    }
+
+    /// The JSON document.
+    pub fn to_json(&self) -> Value {
+        let models: Map<String, Value> = self
+            .models
+            .iter()
+            .map(|(r, f)| (r.name().to_owned(), json!(f)))
+            .collect();
+        let sampling = match &self.sampling {
+            Sampling::Euler { t1, steps } => {
+                json!({"scheme": "euler", "t0": 0.0, "t1": t1, "steps": steps})
+            }
+            Sampling::NsgfPp {
+                nsgf_steps,
+                eta,
+                omega,
+            } => json!({
+                "scheme": "nsgfpp",
+                "nsgf_steps": nsgf_steps,
+                "eta": eta,
+                "nsgf_t1": Sampling::nsgf_t1(*nsgf_steps, *eta),
+                "omega": omega,
+            }),
+        };
+        json!({
+            "format": MANIFEST_FORMAT,
+            "version": MANIFEST_VERSION,
+            "method": self.method.name(),
+            "dataset": self.problem.name(),
+            "source": self.problem.source.name(),
+            "seed": self.seed,
+            "models": models,
+            "sampling": sampling,
+            "description": self.description(),
+            "training": self.training,
+        })
+    }
+
+    /// Parses and checks a manifest document.
+    pub fn from_json(v: &Value) -> Result<Self, FlowError> {
+        let bad = |what: &str| FlowError::manifest(what.to_owned());
+        if v["format"] != MANIFEST_FORMAT {
+            return Err(bad(
+                "not a gradflow flow manifest (no \"format\": \"gradflow-flow\")",
+            ));
+        }
+        if v["version"].as_u64() != Some(MANIFEST_VERSION) {
+            return Err(bad(&format!(
+                "manifest version {} is not supported (this gradflow reads version \
+                 {MANIFEST_VERSION})",
+                v["version"]
+            )));
+        }
+        let text = |key: &str| {
+            v[key]
+                .as_str()
+                .ok_or_else(|| bad(&format!("missing text field \"{key}\"")))
+        };
+        let method = text("method")?;
+        let method =
+            Method::from_name(method).ok_or_else(|| bad(&format!("unknown method {method:?}")))?;
+        let problem: Problem = text("dataset")?
+            .parse()
+            .map_err(|e: super::problem::UnknownProblem| bad(&e.to_string()))?;
+        if Source::from_name(text("source")?) != Some(problem.source) {
+            return Err(bad("\"source\" does not match \"dataset\""));
+        }
+        let seed = v["seed"].as_u64().ok_or_else(|| bad("missing \"seed\""))?;
+        let sampling = parse_sampling(&v["sampling"])?;
+        let expected = if method == Method::NsgfPp {
+            "nsgfpp"
+        } else {
+            "euler"
+        };
+        if v["sampling"]["scheme"] != expected {
+            return Err(bad(&format!(
+                "method {method} samples with scheme \"{expected}\""
+            )));
+        }
+        let listed = v["models"]
+            .as_object()
+            .ok_or_else(|| bad("missing \"models\""))?;
+        let mut models = Vec::new();
+        for role in sampling.roles() {
+            let file = listed[role.name()]
+                .as_str()
+                .ok_or_else(|| bad(&format!("no model file for \"{}\"", role.name())))?;
+            models.push((*role, file.to_owned()));
+        }
+        Ok(Self {
+            method,
+            problem,
+            seed,
+            sampling,
+            models,
+            training: v["training"].clone(),
+        })
+    }
+
+    /// Reads the manifest at `path`.
+    pub fn read(path: &Path) -> Result<Self, FlowError> {
+        let in_file = |what: String| FlowError::Manifest {
+            path: Some(path.to_path_buf()),
+            what,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| in_file(e.to_string()))?;
+        let v: Value =
+            serde_json::from_str(&text).map_err(|e| in_file(format!("not JSON: {e}")))?;
+        Self::from_json(&v).map_err(|e| e.in_file(path))
+    }
+
+    /// Where the model of `role` is, for a manifest at `manifest_path`.
+    pub fn model_path(&self, manifest_path: &Path, role: ModelRole) -> Option<PathBuf> {
+        let file = Path::new(self.file(role)?);
+        if file.is_absolute() {
+            return Some(file.to_path_buf());
+        }
+        let dir = manifest_path.parent().unwrap_or(Path::new(""));
+        Some(dir.join(file))
+    }
+}
+
+fn parse_sampling(s: &Value) -> Result<Sampling, FlowError> {
+    let bad = |what: String| FlowError::manifest(format!("\"sampling\": {what}"));
+    let number = |key: &str| {
+        s[key]
+            .as_f64()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| bad(format!("missing or non-finite \"{key}\"")))
+    };
+    match s["scheme"].as_str() {
+        Some("euler") => {
+            if number("t0")? != 0.0 {
+                return Err(bad("\"t0\" must be 0".into()));
+            }
+            let t1 = number("t1")?;
+            if t1 <= 0.0 {
+                return Err(bad(format!("\"t1\" {t1} must be > 0")));
+            }
+            let steps = s["steps"]
+                .as_array()
+                .ok_or_else(|| bad("missing \"steps\"".into()))?
+                .iter()
+                .map(|k| {
+                    k.as_u64()
+                        .and_then(|k| u32::try_from(k).ok())
+                        .filter(|&k| k > 0)
+                        .ok_or_else(|| bad(format!("step count {k} is not in 1..2^32")))
+                })
+                .collect::<Result<_, _>>()?;
+            Ok(Sampling::Euler { t1, steps })
+        }
+        Some("nsgfpp") => {
+            let nsgf_steps = s["nsgf_steps"]
+                .as_u64()
+                .and_then(|k| u32::try_from(k).ok())
+                .filter(|&k| k > 0)
+                .ok_or_else(|| bad("\"nsgf_steps\" must be a positive integer".into()))?;
+            let (eta, omega) = (number("eta")?, number("omega")?);
+            if eta <= 0.0 || !(omega > 0.0 && omega <= 1.0) {
+                return Err(bad("\"eta\" must be > 0 and \"omega\" in (0, 1]".into()));
+            }
+            let t1 = number("nsgf_t1")?;
+            if t1 != Sampling::nsgf_t1(nsgf_steps, eta) {
+                return Err(bad(format!("\"nsgf_t1\" {t1} is not nsgf_steps × eta")));
+            }
+            Ok(Sampling::NsgfPp {
+                nsgf_steps,
+                eta,
+                omega,
+            })
+        }
+        other => Err(bad(format!(
+            "unknown scheme {}",
+            other.map_or("(none)".into(), |s| format!("{s:?}"))
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Dataset2d;
+
+    fn manifest() -> FlowManifest {
+        FlowManifest {
+            method: Method::NsgfPp,
+            problem: Problem::EIGHT_GAUSSIANS_TO_MOONS,
+            seed: 3,
+            sampling: Sampling::NsgfPp {
+                nsgf_steps: 5,
+                eta: 0.2,
+                omega: 0.1,
+            },
+            models: ModelRole::ALL
+                .iter()
+                .map(|r| (*r, format!("run.{}.gfm", r.name())))
+                .collect(),
+            training: json!({"lr": 0.001}),
+        }
+    }
+
+    #[test]
+    fn round_trips_and_refuses_inconsistent_documents() {
+        let m = manifest();
+        let v = m.to_json();
+        assert_eq!(FlowManifest::from_json(&v).unwrap(), m);
+        let euler = FlowManifest {
+            method: Method::Fm,
+            problem: Problem::from_normal(Dataset2d::Moons),
+            sampling: Sampling::Euler {
+                t1: 1.0,
+                steps: vec![10, 100],
+            },
+            models: vec![(ModelRole::Velocity, "a.gfm".into())],
+            ..m.clone()
+        };
+        assert_eq!(FlowManifest::from_json(&euler.to_json()).unwrap(), euler);
+        let refuse = |edit: fn(&mut Value), needle: &str| {
+            let mut w = v.clone();
+            edit(&mut w);
+            let e = FlowManifest::from_json(&w).unwrap_err().to_string();
+            assert!(e.contains(needle), "{e}");
+        };
+        refuse(|w| w["format"] = json!("x"), "not a gradflow flow manifest");
+        refuse(|w| w["version"] = json!(2), "version 2");
+        refuse(|w| w["method"] = json!("fm"), "scheme \"euler\"");
+        refuse(|w| w["source"] = json!("normal"), "does not match");
+        refuse(|w| w["sampling"]["omega"] = json!(0.0), "omega");
+        refuse(
+            |w| w["sampling"]["nsgf_t1"] = json!(2.0),
+            "nsgf_steps × eta",
+        );
+        refuse(
+            |w| w["models"]["time"] = Value::Null,
+            "no model file for \"time\"",
+        );
+        refuse(|w| w["dataset"] = json!("rings"), "unknown data set");
+    }
+
+    #[test]
+    fn model_paths_are_relative_to_the_manifest() {
+        let m = manifest();
+        let p = m.model_path(Path::new("/a/b/run.json"), ModelRole::Time);
+        assert_eq!(p.unwrap(), Path::new("/a/b/run.time.gfm"));
+        let p = m.model_path(Path::new("run.json"), ModelRole::Time);
+        assert_eq!(p.unwrap(), Path::new("run.time.gfm"));
+    }
+}

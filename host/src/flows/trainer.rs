@@ -1,0 +1,60 @@
+//! What every flow trainer provides beyond [`Trainer`], and the constructor by method.
+
+use gradflow_core::model::{Architecture, ModelKind};
+
+use super::error::FlowError;
+use super::flow::Flow;
+use super::fm::FmTrainer;
+use super::nsgf::NsgfTrainer;
+use super::nsgfpp::NsgfPpTrainer;
+use super::problem::{Role, derive_seed};
+use super::regress::{Compute, Regressor};
+use super::settings::{FlowSettings, Method};
+use crate::train::Trainer;
+
+/// Euler step counts reported for the flows sampled by Euler steps (the paper's 10 and
+/// 100).
+pub const REPORT_STEPS: [u32; 2] = [10, 100];
+
+/// A flow training run: a [`Trainer`] for [`crate::train::run`] that can hand over the
+/// flow it has learnt so far.
+pub trait FlowTrainer: Trainer {
+    /// The flow of the current weights (manifest and model files, in memory).
+    fn flow(&self) -> Result<Flow, FlowError>;
+
+    /// The threads and backend it runs on (to sample with the same).
+    fn compute(&self) -> &Compute;
+}
+
+/// The trainer of `settings.method` on `threads` threads (0: one per core).
+pub fn trainer(settings: &FlowSettings, threads: usize) -> Result<Box<dyn FlowTrainer>, FlowError> {
+    Ok(match settings.method {
+        Method::Fm | Method::OtCfm => Box::new(FmTrainer::new(settings, threads)?),
+        Method::Nsgf => Box::new(NsgfTrainer::new(settings, threads)?),
+        Method::NsgfPp => Box::new(NsgfPpTrainer::new(settings, threads)?),
+    })
+}
+
+/// A network of `kind` (a 2D velocity field v(x, t) with the time appended, or a 2D time
+/// predictor t(x)) of the settings' widths and activation, initialised from the seed's
+/// network number `which` (seed role [`Role::Init`]).
+fn network(settings: &FlowSettings, kind: ModelKind, which: u64) -> Result<Regressor, FlowError> {
+    let out = if kind == ModelKind::Velocity { 2 } else { 1 };
+    let arch = Architecture::mlp(kind, settings.activation, 2, &settings.widths, out)
+        .map_err(|e| FlowError::Settings(format!("--widths: {e}")))?;
+    Ok(Regressor::new(
+        arch,
+        derive_seed(settings.seed, Role::Init, which),
+        settings.lr,
+    ))
+}
+
+/// The velocity network v(x, t) number `which` of a run.
+pub(crate) fn velocity_net(settings: &FlowSettings, which: u64) -> Result<Regressor, FlowError> {
+    network(settings, ModelKind::Velocity, which)
+}
+
+/// The time predictor t(x) number `which` of a run.
+pub(crate) fn time_net(settings: &FlowSettings, which: u64) -> Result<Regressor, FlowError> {
+    network(settings, ModelKind::TimePredictor, which)
+}
