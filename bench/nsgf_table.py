@@ -9,8 +9,11 @@ a JSON-lines file, so an interrupted table resumes where it stopped. The Markdow
 printed at the end (and with --report-only from the JSON lines alone).
 
 Usage: python3 bench/nsgf_table.py --gradflow target/release/gradflow [--seeds 0,1,2]
-       [--methods nsgf,nsgfpp,otcfm,fm] [--datasets ...] [--out DIR] [-- EXTRA TRAIN ARGS]
+       [--methods nsgf,nsgfpp,otcfm,fm] [--datasets ...] [--out DIR]
+       [--args-nsgf "--refill-every 200" ...] [-- EXTRA TRAIN ARGS FOR EVERY METHOD]
 """
+
+import shlex
 
 import argparse
 import json
@@ -33,6 +36,7 @@ PAPER = {
 EULER = re.compile(r"(\d+) Euler steps ([0-9.]+)")
 NFE = re.compile(r"([0-9.]+) at NFE ([0-9.]+)")
 FLOOR = re.compile(r"two \d+-samples of the \S+ generator ([0-9.]+) ± ([0-9.]+)")
+IID = re.compile(r"an i\.i\.d\. \d+-sample of its law \(a perfect model\) ([0-9.]+) ± ([0-9.]+)")
 TRAINED = re.compile(r"trained .* in ([0-9.]+) s")
 
 
@@ -48,6 +52,9 @@ def parse(stdout):
     m = FLOOR.search(stdout)
     if m:
         row["floor"] = [float(m.group(1)), float(m.group(2))]
+    m = IID.search(stdout)
+    if m:
+        row["iid_floor"] = [float(m.group(1)), float(m.group(2))]
     m = TRAINED.search(stdout)
     if m:
         row["train_seconds"] = float(m.group(1))
@@ -87,11 +94,13 @@ def cell(values):
 def report(rows, methods, datasets):
     head = "| method | " + " | ".join(f"{d} (10 / 100)" for d in datasets) + " |"
     lines = [head, "|---" * (len(datasets) + 1) + "|"]
-    floors = []
-    for d in datasets:
-        f = [r["floor"] for r in rows if r["dataset"] == d and "floor" in r]
-        floors.append(f"{f[0][0]:.3f} ± {f[0][1]:.3f}" if f else "–")
-    lines.append("| two-sample floor (1024 vs 1024) | " + " | ".join(floors) + " |")
+    for key, label in [("floor", "two generator samples (floor)"),
+                       ("iid_floor", "an i.i.d. sample of the law (perfect model)")]:
+        floors = []
+        for d in datasets:
+            f = [r[key] for r in rows if r["dataset"] == d and key in r]
+            floors.append(f"{f[0][0]:.3f} ± {f[0][1]:.3f}" if f else "–")
+        lines.append(f"| {label} | " + " | ".join(floors) + " |")
     for m in methods:
         cells, seeds = [], set()
         for d in datasets:
@@ -126,6 +135,8 @@ def main():
     p.add_argument("--datasets", default=",".join(DATASETS))
     p.add_argument("--out", default="target/nsgf-table")
     p.add_argument("--report-only", action="store_true")
+    for m in METHODS:
+        p.add_argument(f"--args-{m}", default="", help=f"extra gradflow train arguments for {m}")
     args = p.parse_args(argv)
     methods = args.methods.split(",")
     datasets = args.datasets.split(",")
@@ -141,7 +152,8 @@ def main():
     if os.path.exists(log):
         with open(log) as f:
             rows = [json.loads(line) for line in f if line.strip()]
-    rows = [r for r in rows if r.get("extra", []) == extra]
+    extras = {m: extra + shlex.split(getattr(args, f"args_{m}")) for m in METHODS}
+    rows = [r for r in rows if r.get("extra", []) == extras[r["method"]]]
     if not args.report_only:
         seeds = [int(s) for s in args.seeds.split(",")]
         for d in datasets:
@@ -150,7 +162,7 @@ def main():
                     if any(r["method"] == m and r["dataset"] == d and r["seed"] == s
                            for r in rows):
                         continue
-                    row = run_one(args, m, d, s, extra)
+                    row = run_one(args, m, d, s, extras[m])
                     rows.append(row)
                     with open(log, "a") as f:
                         f.write(json.dumps(row) + "\n")
