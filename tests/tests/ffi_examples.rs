@@ -25,6 +25,9 @@ use gradflow_core::capi::{
     scratch_len,
 };
 use gradflow_host::fit::{FitSettings, fit};
+use gradflow_host::flows::manifest::Sampling;
+use gradflow_host::flows::{Compute, FlowSettings, Method, eval_source, trainer};
+use gradflow_host::train::{RunOptions, run as train};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -119,6 +122,83 @@ fn cpp17_particles_run_on_a_learned_potential() {
         "particles",
     );
     assert!(stdout.contains("PASS"));
+}
+
+/// A short NSGF++ training run (small networks, defaults otherwise: T = 5 Sinkhorn-flow
+/// steps, η = 0.2, ω = 0.1), its files written by `Flow::write`; the C99 program samples
+/// 512 source points with `gf_integrate_f64` / `gf_time_predict_f64` and must give the
+/// host sampler's points (to 1e-12, both in double precision) and its mean NFE.
+#[test]
+fn c99_nsgfpp_samples_a_trained_flow_like_the_host() {
+    let out = out_dir("c99-nsgfpp");
+    let settings = FlowSettings {
+        steps: 300,
+        widths: vec![32, 32],
+        batch: 128,
+        ..FlowSettings::defaults(Method::NsgfPp)
+    };
+    let mut t = trainer(&settings, 2).expect("NSGF++ trainer");
+    train(t.as_mut(), &RunOptions::new(settings.steps)).expect("NSGF++ training");
+    let mut flow = t.flow().expect("trained flow");
+    let manifest = flow.write(&out.join("pp")).expect("write the flow");
+    let Sampling::NsgfPp {
+        nsgf_steps,
+        eta,
+        omega,
+    } = flow.manifest().sampling
+    else {
+        panic!("an NSGF++ flow samples by the nsgfpp scheme");
+    };
+    let x0 = eval_source(&settings.problem, 7);
+    let x0 = &x0[..512 * 2];
+    let host = flow
+        .sample(Compute::new(1).backend(), x0, None, false)
+        .expect("host sampling");
+    let input = out.join("x0.f64");
+    let to_bytes = |v: &[f64]| v.iter().flat_map(|x| x.to_ne_bytes()).collect::<Vec<u8>>();
+    std::fs::write(&input, to_bytes(x0)).unwrap();
+    make(&out, &format!("{}/nsgfpp", out.display()), &[host_lib()]);
+    let output = out.join("samples.f64");
+    let dir = manifest.parent().unwrap();
+    let stdout = run(
+        Command::new(out.join("nsgfpp"))
+            .args(["velocity", "time", "straight"].map(|r| dir.join(format!("pp.{r}.gfm"))))
+            .args([
+                nsgf_steps.to_string(),
+                format!("{eta:?}"),
+                format!("{omega:?}"),
+                "512".into(),
+            ])
+            .arg(&input)
+            .arg(&output),
+        "nsgfpp",
+    );
+    let c: Vec<f64> = std::fs::read(&output)
+        .unwrap()
+        .chunks_exact(8)
+        .map(|b| f64::from_ne_bytes(b.try_into().unwrap()))
+        .collect();
+    assert_eq!(c.len(), host.x.len());
+    let worst = c
+        .iter()
+        .zip(&host.x)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    println!(
+        "C vs host: max |difference| {worst:.2e} over 512 samples, NFE {}",
+        host.nfe
+    );
+    assert!(worst < 1e-12, "C and host samples differ by {worst}");
+    let c_nfe: f64 = stdout
+        .split("mean NFE ")
+        .nth(1)
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no NFE in: {stdout}"));
+    assert!(
+        (c_nfe - host.nfe).abs() <= 5e-4,
+        "NFE: C {c_nfe}, host {}",
+        host.nfe
+    );
 }
 
 /// Sum of the sizes of the input sections from the gradflow library in output section
