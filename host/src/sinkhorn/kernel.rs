@@ -172,26 +172,21 @@ fn tiles<S: SinkhornScalar, const BARY: bool, D: Dim>(
     });
     bary.fill(0.0);
     let tile = cols.tile_blocks();
-    let mut lanes = vec![[S::ZERO; LANES]; if BARY { d } else { 0 }];
-    let mut weights = vec![[S::ZERO; LANES]; if BARY { tile } else { 0 }];
+    let mut scratch = BaryScratch {
+        lanes: vec![[S::ZERO; LANES]; if BARY { d } else { 0 }],
+        weights: vec![[S::ZERO; LANES]; if BARY { tile } else { 0 }],
+    };
     let (packed, u) = (cols.packed.as_chunks().0, cols.u.as_chunks().0);
     for (coords, u) in packed.chunks(tile * d).zip(u.chunks(tile)) {
         for (i, (o, &shift)) in out.iter_mut().zip(shifts).enumerate() {
             let xi = &rows[i * d..(i + 1) * d];
-            let (sum, top) = tile_row::<S, BARY, D>(
-                dim,
-                xi,
-                coords,
-                u,
-                shift,
-                cols.half_inv,
-                &mut lanes,
-                &mut weights,
-            );
+            let (sum, top) =
+                tile_row::<S, BARY, D>(dim, xi, coords, u, shift, cols.half_inv, &mut scratch);
             o.sum += sum.to_f64();
             o.top = o.top.max(top.to_f64());
             if BARY {
-                for (b, l) in bary[i * d..(i + 1) * d].iter_mut().zip(lanes.iter_mut()) {
+                let lanes = scratch.lanes.iter_mut();
+                for (b, l) in bary[i * d..(i + 1) * d].iter_mut().zip(lanes) {
                     *b += tree_sum(l).to_f64();
                     *l = [S::ZERO; LANES];
                 }
@@ -200,9 +195,16 @@ fn tiles<S: SinkhornScalar, const BARY: bool, D: Dim>(
     }
 }
 
+/// Per-row buffers of the barycentre sums.
+struct BaryScratch<S> {
+    /// `Σ w yₖ` per coordinate k, one lane array each.
+    lanes: Vec<[S; LANES]>,
+    /// The weights of the tile's blocks.
+    weights: Vec<[S; LANES]>,
+}
+
 /// One row against one tile: `(Σ exp(t − shift), max(t − shift))` over the tile's
-/// columns, the barycentre sums added to `lanes` (`d` lane arrays) when `BARY`, with the
-/// tile's weights kept in `weights` (one lane array per block) on the way.
+/// columns, the barycentre sums added to `bary.lanes` when `BARY`.
 #[inline(always)]
 fn tile_row<S: SinkhornScalar, const BARY: bool, D: Dim>(
     dim: D,
@@ -211,8 +213,7 @@ fn tile_row<S: SinkhornScalar, const BARY: bool, D: Dim>(
     u: &[[S; LANES]],
     shift: S,
     half_inv: S,
-    lanes: &mut [[S; LANES]],
-    weights: &mut [[S; LANES]],
+    bary: &mut BaryScratch<S>,
 ) -> (S, S) {
     let d = dim.get();
     let xi = &xi[..d];
@@ -228,16 +229,16 @@ fn tile_row<S: SinkhornScalar, const BARY: bool, D: Dim>(
             sum[l] = sum[l] + w[l];
         }
         if BARY {
-            weights[b] = w;
+            bary.weights[b] = w;
         }
     }
     if BARY {
         // Coordinate by coordinate, each a sum over the blocks: written so, the compiler
         // vectorises across the lanes (a loop over the coordinates inside the loop over
         // the blocks would be vectorised across the coordinates, with gathers).
-        for (k, acc) in lanes.iter_mut().enumerate() {
+        for (k, acc) in bary.lanes.iter_mut().enumerate() {
             let mut a = *acc;
-            for (w, yb) in weights.iter().zip(coords.chunks_exact(d)) {
+            for (w, yb) in bary.weights.iter().zip(coords.chunks_exact(d)) {
                 for l in 0..LANES {
                     a[l] = w[l].fma(yb[k][l], a[l]);
                 }
