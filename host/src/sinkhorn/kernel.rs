@@ -9,6 +9,11 @@
 //! goes to an f64 accumulator. No step depends on the thread or the instruction set, so
 //! the result is bit-identical whatever runs it.
 //!
+//! The cost is taken in the direct form `‖xᵢ − yⱼ‖²` of centred coordinates. The expanded
+//! form `‖x‖² + ‖y‖² − 2⟨x, y⟩` saves a subtraction per coordinate (measured ~10 % in 16D)
+//! but cancels: in f32 the self potentials of 4096 points in 16D at blur 0.05 lost four
+//! digits (3e-4 relative against f64, 2e-8 with the direct form), so it is not used.
+//!
 //! The code is compiled three times and chosen at run time ([`FusedIsa::detect`], which
 //! honours `GRADFLOW_FUSED=off|avx2`): for AVX-512, for AVX2 + FMA, and portable.
 
