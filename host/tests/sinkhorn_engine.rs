@@ -350,3 +350,111 @@ fn bad_input_gives_clear_errors() {
         "point set y has no points"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// The bench command's contract
+// ---------------------------------------------------------------------------------------
+
+/// `gradflow bench --workload sinkhorn --json` prints one JSON line per thread count with
+/// the fields the peer script reads, and the value of the library's divergence.
+#[test]
+fn bench_command_prints_the_agreed_json_lines() {
+    use gradflow_host::data::{NpyDtype, Samples};
+    let dir = std::env::temp_dir().join(format!("gradflow-sinkhorn-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (n, m, d) = (100, 80, 2);
+    let x = normals(9, 0, n * d);
+    let y: Vec<f64> = normals(9, 1, m * d).iter().map(|v| v + 1.0).collect();
+    let (xp, yp) = (dir.join("x.npy"), dir.join("y.npy"));
+    Samples::new(n, d, x.clone())
+        .unwrap()
+        .write_npy(&xp, NpyDtype::F32)
+        .unwrap();
+    Samples::new(m, d, y.clone())
+        .unwrap()
+        .write_npy(&yp, NpyDtype::F32)
+        .unwrap();
+    let run = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gradflow"))
+            .args(["bench", "--workload", "sinkhorn", "--x"])
+            .arg(&xp)
+            .arg("--y")
+            .arg(&yp)
+            .args([
+                "--blur",
+                "0.1",
+                "--threads",
+                "1,2",
+                "--repeats",
+                "1",
+                "--json",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let lines = run(&[]);
+    let rows: Vec<Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    let want = SinkhornSettings {
+        blur: 0.1,
+        ..SinkhornSettings::default()
+    }
+    .divergence(&narrow::<f32>(&x), &narrow::<f32>(&y), d)
+    .unwrap();
+    for (row, threads) in rows.iter().zip([1, 2]) {
+        assert_eq!(row["workload"], "sinkhorn");
+        assert_eq!(
+            (row["n"].as_u64(), row["m"].as_u64()),
+            (Some(100), Some(80))
+        );
+        assert_eq!(row["dim"], 2);
+        assert_eq!(
+            (row["blur"].as_f64(), row["scaling"].as_f64()),
+            (Some(0.1), Some(0.5))
+        );
+        assert_eq!(row["stopping"], "annealed");
+        assert!(row["tol"].is_null());
+        assert_eq!(row["precision"], "f32");
+        assert_eq!(row["threads"], threads);
+        assert!(row["seconds"].as_f64().unwrap() > 0.0);
+        assert_eq!(row["value"].as_f64().unwrap(), want.value);
+        let its: Vec<u64> = row["iterations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect();
+        assert_eq!(its.len(), 3);
+        assert!(its.iter().all(|&i| i as usize == want.report.schedule_len));
+    }
+    let tol = run(&["--tol", "1e-6", "--precision", "f64", "--threads", "1"]);
+    let row: Value = serde_json::from_str(tol.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (row["stopping"].as_str(), row["tol"].as_f64()),
+        (Some("tolerance"), Some(1e-6))
+    );
+    assert_eq!(row["precision"], "f64");
+    // Missing files and bad settings are one-line errors.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gradflow"))
+        .args(["bench", "--workload", "sinkhorn", "--x"])
+        .arg(&xp)
+        .args(["--y"])
+        .arg(&yp)
+        .args(["--blur", "0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("blur") && err.lines().count() == 1, "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
