@@ -344,6 +344,12 @@ fn bad_input_gives_clear_errors() {
         }
         other => panic!("{other}"),
     }
+    // Points too far apart for f32: an error, not NaN.
+    let far = [0.0f32, 0.0, 3e19, 0.0];
+    assert_eq!(
+        ok.divergence(&far[..2], &far[2..], 2).unwrap_err(),
+        SinkhornError::Overflow
+    );
     // Messages name the problem.
     assert_eq!(
         SinkhornError::Empty { which: "y" }.to_string(),

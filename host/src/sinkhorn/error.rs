@@ -45,6 +45,9 @@ pub enum SinkhornError {
         /// The length expected (`n × d`).
         expected: usize,
     },
+    /// A potential came out NaN or infinite: the squared distances overflowed the working
+    /// precision (coordinates beyond about 1e19 in f32, or 1e154 in f64).
+    Overflow,
     /// Tolerance mode reached `max_iter` iterations at the final ε before the marginal
     /// error fell below `tol`.
     NotConverged {
@@ -76,6 +79,11 @@ impl fmt::Display for SinkhornError {
             Self::OutputLength { len, expected } => write!(
                 f,
                 "the output buffer has {len} values, expected {expected} (n × d)"
+            ),
+            Self::Overflow => write!(
+                f,
+                "the Sinkhorn potentials overflowed: the points are too far apart for this \
+                 precision (rescale them, or use f64)"
             ),
             Self::NotConverged { error, iterations } => write!(
                 f,
