@@ -40,16 +40,22 @@ enum Precision {
     F64,
 }
 
+/// A warm-up run longer than this (seconds) is the timing itself: no repeats follow.
+pub const LONG_RUN_SECONDS: f64 = 10.0;
+
 /// One timed configuration.
 struct Timing {
     threads: usize,
     seconds: f64,
+    /// How many runs the median `seconds` was taken over (1 after a long warm-up).
+    runs: usize,
     value: f64,
     iterations: [usize; 3],
 }
 
 /// Runs the workload on each thread count (already resolved: 1, 2, ...) and prints one
-/// row (or JSON line) per count. `repeats` timed runs after one warm-up; the median.
+/// row (or JSON line) per count: the median of `repeats` timed runs after one warm-up, or
+/// the warm-up alone when it took longer than [`LONG_RUN_SECONDS`] (as the peer scripts).
 pub fn run(
     args: &SinkhornBenchArgs,
     threads: &[usize],
@@ -89,13 +95,13 @@ pub fn run(
             Precision::F32 => "f32",
             Precision::F64 => "f64",
         };
-        print(args, &x, &y, precision, &timing, repeats, json);
+        print(args, &x, &y, precision, &timing, json);
     }
     Ok(())
 }
 
 /// Times `divergence` on a pool of `threads` threads: one warm-up, then the median of
-/// `repeats` runs.
+/// `repeats` runs (or the warm-up alone when it was long).
 fn time<S: SinkhornScalar>(
     settings: &SinkhornSettings,
     x: &Samples,
@@ -110,11 +116,18 @@ fn time<S: SinkhornScalar>(
         .build()
         .map_err(|e| format!("cannot start {threads} threads: {e}"))?;
     pool.install(|| {
+        let t = Instant::now();
         let first = settings
             .divergence(&xs, &ys, x.d)
             .map_err(|e| e.to_string())?;
+        let warm_up = t.elapsed().as_secs_f64();
+        let timed_runs = if warm_up > LONG_RUN_SECONDS {
+            0
+        } else {
+            repeats
+        };
         let mut seconds = Vec::with_capacity(repeats);
-        for _ in 0..repeats {
+        for _ in 0..timed_runs {
             let t = Instant::now();
             std::hint::black_box(
                 settings
@@ -123,10 +136,14 @@ fn time<S: SinkhornScalar>(
             );
             seconds.push(t.elapsed().as_secs_f64());
         }
+        if seconds.is_empty() {
+            seconds.push(warm_up);
+        }
         seconds.sort_by(f64::total_cmp);
         Ok(Timing {
             threads: pool.current_num_threads(),
             seconds: seconds[seconds.len() / 2],
+            runs: seconds.len(),
             value: first.value,
             iterations: first.iterations(),
         })
@@ -139,7 +156,6 @@ fn print(
     y: &Samples,
     precision: &str,
     t: &Timing,
-    repeats: usize,
     json: bool,
 ) {
     let stopping = if args.tol.is_some() {
@@ -151,12 +167,12 @@ fn print(
     if json {
         let tol = args.tol.map_or("null".to_string(), |v| format!("{v:e}"));
         println!(
-            "{{\"workload\":\"sinkhorn\",\"n\":{},\"m\":{},\"dim\":{},\"blur\":{},\"scaling\":{},\"stopping\":\"{stopping}\",\"tol\":{tol},\"precision\":\"{precision}\",\"threads\":{},\"seconds\":{:.6},\"value\":{},\"iterations\":[{i0},{i1},{i2}]}}",
-            x.n, y.n, x.d, args.blur, args.scaling, t.threads, t.seconds, t.value
+            "{{\"workload\":\"sinkhorn\",\"n\":{},\"m\":{},\"dim\":{},\"blur\":{},\"scaling\":{},\"stopping\":\"{stopping}\",\"tol\":{tol},\"precision\":\"{precision}\",\"threads\":{},\"seconds\":{:.6},\"runs\":{},\"value\":{},\"iterations\":[{i0},{i1},{i2}]}}",
+            x.n, y.n, x.d, args.blur, args.scaling, t.threads, t.seconds, t.runs, t.value
         );
     } else {
         println!(
-            "gradflow sinkhorn divergence, {} × {} points in {}D, blur {}, scaling {}, {stopping}{}, {precision}: {:.4} s ({} thread{}, median of {repeats}); S_ε = {:.6e}, iterations xy/xx/yy {i0}/{i1}/{i2}",
+            "gradflow sinkhorn divergence, {} × {} points in {}D, blur {}, scaling {}, {stopping}{}, {precision}: {:.4} s ({} thread{}, median of {}); S_ε = {:.6e}, iterations xy/xx/yy {i0}/{i1}/{i2}",
             x.n,
             y.n,
             x.d,
@@ -166,6 +182,7 @@ fn print(
             t.seconds,
             t.threads,
             if t.threads == 1 { "" } else { "s" },
+            t.runs,
             t.value
         );
     }

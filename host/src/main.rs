@@ -66,7 +66,7 @@ struct BenchArgs {
     #[arg(long, default_value_t = 2048)]
     size: usize,
     /// Timed runs; the median is reported (the best for sgemm) [default: 200 per-particle,
-    /// 7 batched, 5 sgemm, 5 sinkhorn].
+    /// 7 batched, 5 sgemm, 5 sinkhorn; a sinkhorn warm-up over 10 s is the only timed run].
     #[arg(long)]
     repeats: Option<usize>,
     /// Print one JSON object per row instead of a table.

@@ -392,7 +392,7 @@ fn bench_command_prints_the_agreed_json_lines() {
                 "--threads",
                 "1,2",
                 "--repeats",
-                "1",
+                "2",
                 "--json",
             ])
             .args(extra)
@@ -433,6 +433,7 @@ fn bench_command_prints_the_agreed_json_lines() {
         assert_eq!(row["precision"], "f32");
         assert_eq!(row["threads"], threads);
         assert!(row["seconds"].as_f64().unwrap() > 0.0);
+        assert_eq!(row["runs"], 2, "a short run is timed --repeats times");
         assert_eq!(row["value"].as_f64().unwrap(), want.value);
         let its: Vec<u64> = row["iterations"]
             .as_array()
