@@ -369,8 +369,8 @@ fn resumed_runs_are_bit_identical() {
 }
 
 /// The pool holds, for trajectory j, the records (Xᵏ, k·η, v̂ᵏ) with v̂ᵏ the engine's
-/// Sinkhorn velocity of Xᵏ towards Y and Xᵏ⁺¹ = Xᵏ + η·v̂ᵏ, bit for bit; a training step
-/// regresses the network on a minibatch of those records.
+/// Sinkhorn velocity of Xᵏ towards Y (f32, within 1e-4 of f64) and Xᵏ⁺¹ = Xᵏ + η·v̂ᵏ,
+/// bit for bit; a training step regresses the network on a minibatch of those records.
 #[test]
 fn nsgf_pool_holds_the_sinkhorn_velocity_and_trains_on_it() {
     let settings = FlowSettings {
@@ -387,31 +387,34 @@ fn nsgf_pool_holds_the_sinkhorn_velocity_and_trains_on_it() {
     core.add_trajectory(&compute, 4).unwrap();
     let n = settings.nsgf.particles;
     let p = settings.problem;
-    let mut x = p.source_batch(n, derive_seed(settings.seed, Role::PoolSource, 4));
-    let y = p.target_batch(n, derive_seed(settings.seed, Role::PoolTarget, 4));
-    let mut v = vec![0.0; 2 * n];
+    let narrow = |v: Vec<f64>| v.into_iter().map(|a| a as f32).collect::<Vec<f32>>();
+    let mut x = narrow(p.source_batch(n, derive_seed(settings.seed, Role::PoolSource, 4)));
+    let y = narrow(p.target_batch(n, derive_seed(settings.seed, Role::PoolTarget, 4)));
+    let mut v = vec![0.0f32; 2 * n];
     assert_eq!(core.pool().len(), n * settings.nsgf.steps);
     for k in 0..settings.nsgf.steps {
         core.sinkhorn().velocity(&x, &y, 2, &mut v).unwrap();
+        // The f32 engine the trajectories use agrees with f64 to f32 accuracy.
+        let wide = |v: &[f32]| v.iter().map(|&a| f64::from(a)).collect::<Vec<f64>>();
+        let mut v64 = vec![0.0f64; 2 * n];
+        core.sinkhorn()
+            .velocity(&wide(&x), &wide(&y), 2, &mut v64)
+            .unwrap();
+        let scale = v64.iter().fold(0.0f64, |m, a| m.max(a.abs()));
+        for (a, b) in v.iter().zip(&v64) {
+            assert!((f64::from(*a) - b).abs() <= 1e-4 * scale, "step {k}: {a} vs {b}");
+        }
         let t = k as f64 * settings.nsgf.eta;
         for i in 0..n {
             let (px, pt, pv) = core.pool().record(k * n + i).unwrap();
-            assert_eq!(
-                px,
-                [x[2 * i] as f32, x[2 * i + 1] as f32],
-                "step {k}, point {i}"
-            );
+            assert_eq!(px, [x[2 * i], x[2 * i + 1]], "step {k}, point {i}");
             assert_eq!(pt, t as f32);
-            assert_eq!(
-                pv,
-                [v[2 * i] as f32, v[2 * i + 1] as f32],
-                "step {k}, point {i}"
-            );
+            assert_eq!(pv, [v[2 * i], v[2 * i + 1]], "step {k}, point {i}");
         }
         // Velocities are not trivial: the flow moves the points.
-        assert!(v.iter().map(|a| a * a).sum::<f64>() > 1e-3 * n as f64);
+        assert!(v.iter().map(|a| a * a).sum::<f32>() > 1e-3 * n as f32);
         for (a, b) in x.iter_mut().zip(&v) {
-            *a += settings.nsgf.eta * b;
+            *a += settings.nsgf.eta as f32 * b;
         }
     }
     // Step 1 (no refill at 1: every 5) trains on the minibatch the pool gives for the

@@ -49,18 +49,17 @@ impl TrajectoryPool {
 
     /// Adds the records `(xᵢ, t, vᵢ)` of one trajectory step (`x`, `v`: n × 2), dropping
     /// the oldest records when full.
-    pub fn push(&mut self, x: &[f64], t: f64, v: &[f64]) {
+    pub fn push(&mut self, x: &[f32], t: f64, v: &[f32]) {
         for (xi, vi) in x.chunks_exact(2).zip(v.chunks_exact(2)) {
-            let (xi, vi) = ([xi[0] as f32, xi[1] as f32], [vi[0] as f32, vi[1] as f32]);
             if self.t.len() < self.capacity {
-                self.x.extend_from_slice(&xi);
+                self.x.extend_from_slice(xi);
                 self.t.push(t as f32);
-                self.v.extend_from_slice(&vi);
+                self.v.extend_from_slice(vi);
             } else {
                 let k = self.next;
-                self.x[2 * k..2 * k + 2].copy_from_slice(&xi);
+                self.x[2 * k..2 * k + 2].copy_from_slice(xi);
                 self.t[k] = t as f32;
-                self.v[2 * k..2 * k + 2].copy_from_slice(&vi);
+                self.v[2 * k..2 * k + 2].copy_from_slice(vi);
             }
             self.next = (self.next + 1) % self.capacity;
         }
@@ -134,8 +133,8 @@ mod tests {
 
     fn step(pool: &mut TrajectoryPool, k: usize) {
         // Two records at time k: points (k, 0), (k, 1), velocities (−k, 0), (−k, 1).
-        let k = k as f64;
-        pool.push(&[k, 0.0, k, 1.0], k, &[-k, 0.0, -k, 1.0]);
+        let k = k as f32;
+        pool.push(&[k, 0.0, k, 1.0], k.into(), &[-k, 0.0, -k, 1.0]);
     }
 
     /// Bounded; once full the oldest records go first; records keep their (x, t, v).
