@@ -90,14 +90,7 @@ pub fn run(args: &EvalArgs) -> Result<(), String> {
         seed: args.seed,
     };
     let c = compare(&x, &y, &settings).map_err(|e| match e {
-        CompareError::Metric(name, cause) => format!(
-            "{name}: {cause}{}",
-            if name.starts_with("Sinkhorn") {
-                " (try a larger --blur or --tol)"
-            } else {
-                ""
-            }
-        ),
+        CompareError::Sinkhorn(_) => format!("{e} (try a larger --blur or --tol)"),
         other => other.to_string(),
     })?;
     if args.json {

@@ -111,6 +111,10 @@ pub struct TrainArgs {
     /// No progress bar (there is none anyway when stderr is not a terminal).
     #[arg(long)]
     no_progress: bool,
+    /// Evaluation draws: the printed W2 is the mean over this many independent draws of
+    /// source and test points (draw 0 is the one of a single-draw run and of the figure).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    eval_draws: u64,
 }
 
 /// The settings of `args`: the method's defaults, overridden by what was given. Method
@@ -251,11 +255,11 @@ fn run_train(args: &TrainArgs) -> Result<Option<String>, String> {
     );
     let mut flow = t.flow().map_err(|e| e.to_string())?;
     let manifest = flow.write(&prefix).map_err(|e| e.to_string())?;
-    let evals = evaluations(&flow, t.as_ref())?;
+    let evals = evaluations(&flow, t.as_ref(), args.eval_draws)?;
     report(&flow, &evals, &s);
     let last = evals.last().ok_or("no evaluation")?;
     let png = with_suffix(&prefix, ".png");
-    let test = eval_target(&s.problem, s.seed);
+    let test = eval_target(&s.problem, s.seed, 0);
     let title = format!("{} on {}, W2 {:.3}", s.method, s.problem, last.w2);
     flow_figure(&last.sample, &test, &title)
         .and_then(|f| f.write_png(&png))
@@ -276,9 +280,9 @@ fn run_train(args: &TrainArgs) -> Result<Option<String>, String> {
     Ok(None)
 }
 
-/// The evaluations to report: 10 and 100 Euler steps, or NSGF++'s own; the last one keeps
-/// its trajectories for the figure.
-fn evaluations(flow: &Flow, t: &dyn FlowTrainer) -> Result<Vec<Evaluation>, String> {
+/// The evaluations to report (each over `draws` draws): 10 and 100 Euler steps, or
+/// NSGF++'s own; the last one keeps its trajectories for the figure.
+fn evaluations(flow: &Flow, t: &dyn FlowTrainer, draws: u64) -> Result<Vec<Evaluation>, String> {
     let steps: Vec<Option<u32>> = match flow.manifest().sampling {
         Sampling::Euler { .. } => REPORT_STEPS.iter().map(|&k| Some(k)).collect(),
         Sampling::NsgfPp { .. } => vec![None],
@@ -287,7 +291,9 @@ fn evaluations(flow: &Flow, t: &dyn FlowTrainer) -> Result<Vec<Evaluation>, Stri
     steps
         .iter()
         .enumerate()
-        .map(|(k, &st)| evaluate(flow, t.compute(), st, k == last).map_err(|e| e.to_string()))
+        .map(|(k, &st)| {
+            evaluate(flow, t.compute(), st, k == last, draws).map_err(|e| e.to_string())
+        })
         .collect()
 }
 
@@ -305,6 +311,16 @@ fn report(flow: &Flow, evals: &[Evaluation], s: &FlowSettings) {
         "  exact W2, {n} generated vs {n} test points: {}",
         parts.join(", ")
     );
+    if let Some(e) = evals.first()
+        && e.w2_draws.len() > 1
+    {
+        let sds: Vec<String> = evals.iter().map(|e| format!("{:.4}", e.w2_sd())).collect();
+        println!(
+            "  (means over {} evaluation draws of source and test points; sd over the draws {})",
+            e.w2_draws.len(),
+            sds.join(", ")
+        );
+    }
     let iid = iid_w2_floor(s.problem.target).map_or(String::new(), |(m, sd)| {
         format!("; an i.i.d. {n}-sample of its law (a perfect model) {m:.4} ± {sd:.4}")
     });

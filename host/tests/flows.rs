@@ -13,9 +13,10 @@ use gradflow_host::data::Dataset2d;
 use gradflow_host::engine::Network;
 use gradflow_host::flows::{
     Compute, Flow, FlowManifest, FlowSettings, Method, ModelRole, NsgfCore, NsgfSettings,
-    PathBatch, Problem, Regressor, Role, Sampling, derive_rng, derive_seed, evaluate,
-    straight_steps, trainer,
+    PathBatch, Problem, Regressor, Role, Sampling, derive_rng, derive_seed, eval_source,
+    eval_target, evaluate, straight_steps, trainer,
 };
+use gradflow_host::metrics::wasserstein2;
 use gradflow_host::modelio::ModelBytes;
 use gradflow_host::train::{RunOptions, run};
 use serde_json::json;
@@ -402,7 +403,10 @@ fn nsgf_pool_holds_the_sinkhorn_velocity_and_trains_on_it() {
             .unwrap();
         let scale = v64.iter().fold(0.0f64, |m, a| m.max(a.abs()));
         for (a, b) in v.iter().zip(&v64) {
-            assert!((f64::from(*a) - b).abs() <= 1e-4 * scale, "step {k}: {a} vs {b}");
+            assert!(
+                (f64::from(*a) - b).abs() <= 1e-4 * scale,
+                "step {k}: {a} vs {b}"
+            );
         }
         let t = k as f64 * settings.nsgf.eta;
         for i in 0..n {
@@ -454,11 +458,11 @@ fn short_runs_beat_the_untrained_flow() {
             ..FlowSettings::defaults(method)
         };
         let mut t = trainer(&settings, 2).unwrap();
-        let untrained = evaluate(&t.flow().unwrap(), t.compute(), Some(10), false)
+        let untrained = evaluate(&t.flow().unwrap(), t.compute(), Some(10), false, 1)
             .unwrap()
             .w2;
         run(t.as_mut(), &RunOptions::new(settings.steps)).unwrap();
-        let trained = evaluate(&t.flow().unwrap(), t.compute(), Some(10), false)
+        let trained = evaluate(&t.flow().unwrap(), t.compute(), Some(10), false, 1)
             .unwrap()
             .w2;
         println!("{method}: W2 untrained {untrained:.3}, trained {trained:.3}");
@@ -468,4 +472,42 @@ fn short_runs_beat_the_untrained_flow() {
         );
         assert!(trained < 1.0, "{method}: {trained}");
     }
+}
+
+/// An evaluation over K draws: draw k samples from `eval_source(.., k)` and measures the
+/// exact W2 to `eval_target(.., k)`; draw 0 is the single-draw evaluation; the W2 is the
+/// mean of the draws and its sd their sample sd.
+#[test]
+fn evaluation_over_draws_is_the_mean_of_independent_draws() {
+    let settings = FlowSettings {
+        widths: vec![16],
+        ..FlowSettings::defaults(Method::Fm)
+    };
+    let t = trainer(&settings, 2).unwrap();
+    let flow = t.flow().unwrap();
+    let one = evaluate(&flow, t.compute(), Some(5), false, 1).unwrap();
+    let four = evaluate(&flow, t.compute(), Some(5), false, 4).unwrap();
+    assert_eq!(four.w2_draws.len(), 4);
+    assert_eq!(four.w2_draws[0], one.w2);
+    assert_eq!(one.w2_sd(), 0.0);
+    let p = settings.problem;
+    let x0 = eval_source(&p, settings.seed, 2);
+    let sample = flow
+        .sample(t.compute().backend(), &x0, Some(5), false)
+        .unwrap();
+    let w2 = wasserstein2(&sample.x, &eval_target(&p, settings.seed, 2), 2)
+        .unwrap()
+        .w2;
+    assert_eq!(four.w2_draws[2], w2);
+    let mean = four.w2_draws.iter().sum::<f64>() / 4.0;
+    assert!((four.w2 - mean).abs() <= 1e-15 * mean);
+    let var = four
+        .w2_draws
+        .iter()
+        .map(|w| (w - mean).powi(2))
+        .sum::<f64>()
+        / 3.0;
+    assert!((four.w2_sd() - var.sqrt()).abs() <= 1e-12 * mean);
+    // Independent draws: not all the same.
+    assert!(four.w2_sd() > 1e-6 * mean, "{:?}", four.w2_draws);
 }

@@ -149,7 +149,7 @@ fn c99_nsgfpp_samples_a_trained_flow_like_the_host() {
     else {
         panic!("an NSGF++ flow samples by the nsgfpp scheme");
     };
-    let x0 = eval_source(&settings.problem, 7);
+    let x0 = eval_source(&settings.problem, 7, 0);
     let x0 = &x0[..512 * 2];
     let host = flow
         .sample(Compute::new(1).backend(), x0, None, false)

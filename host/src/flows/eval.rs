@@ -10,42 +10,70 @@ use crate::metrics::wasserstein2;
 /// Points of each sample of an evaluation (the paper's 1024).
 pub const EVAL_POINTS: usize = 1024;
 
-/// One evaluation of a flow.
+/// One evaluation of a flow: the mean over one or more evaluation draws.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Evaluation {
-    /// Exact W2 between [`EVAL_POINTS`] generated points and as many test points.
+    /// Exact W2 between [`EVAL_POINTS`] generated points and as many test points, the mean
+    /// over the draws.
     pub w2: f64,
+    /// The W2 of each draw (draw k: source and test points from counter k).
+    pub w2_draws: Vec<f64>,
     /// Euler steps (None for NSGF++, which sets its own).
     pub steps: Option<u32>,
-    /// The generated points, their cost (NFE) and trajectories.
+    /// The generated points of draw 0, their cost (NFE) and trajectories.
     pub sample: FlowSample,
 }
 
-/// The source points an evaluation starts from: [`EVAL_POINTS`] of the source law, seed
-/// role [`Role::EvalSource`] (never used in training).
-pub fn eval_source(problem: &Problem, seed: u64) -> Vec<f64> {
-    problem.source_batch(EVAL_POINTS, derive_seed(seed, Role::EvalSource, 0))
+impl Evaluation {
+    /// Sample standard deviation of the W2 over the draws (0 for one draw).
+    pub fn w2_sd(&self) -> f64 {
+        let k = self.w2_draws.len();
+        if k < 2 {
+            return 0.0;
+        }
+        let ss: f64 = self.w2_draws.iter().map(|w| (w - self.w2).powi(2)).sum();
+        (ss / (k - 1) as f64).sqrt()
+    }
 }
 
-/// The test points of an evaluation: [`EVAL_POINTS`] fresh target points, seed role
-/// [`Role::EvalTarget`] (never used in training).
-pub fn eval_target(problem: &Problem, seed: u64) -> Vec<f64> {
-    problem.target_batch(EVAL_POINTS, derive_seed(seed, Role::EvalTarget, 0))
+/// The source points of evaluation draw `draw`: [`EVAL_POINTS`] of the source law, seed
+/// role [`Role::EvalSource`] (never used in training), counter `draw`.
+pub fn eval_source(problem: &Problem, seed: u64, draw: u64) -> Vec<f64> {
+    problem.source_batch(EVAL_POINTS, derive_seed(seed, Role::EvalSource, draw))
+}
+
+/// The test points of evaluation draw `draw`: [`EVAL_POINTS`] fresh target points, seed
+/// role [`Role::EvalTarget`] (never used in training), counter `draw`.
+pub fn eval_target(problem: &Problem, seed: u64, draw: u64) -> Vec<f64> {
+    problem.target_batch(EVAL_POINTS, derive_seed(seed, Role::EvalTarget, draw))
 }
 
 /// Samples the flow from [`eval_source`] (`steps` Euler steps, or NSGF++'s own with
-/// `None`) and measures the exact W2 to [`eval_target`]. With `frames`, keeps the
-/// trajectories.
+/// `None`) and measures the exact W2 to [`eval_target`], for draws `0..draws` (at least
+/// one); the W2 is their mean. With `frames`, keeps the trajectories of draw 0.
 pub fn evaluate(
     flow: &Flow,
     compute: &Compute,
     steps: Option<u32>,
     frames: bool,
+    draws: u64,
 ) -> Result<Evaluation, FlowError> {
     let m = flow.manifest();
-    let x0 = eval_source(&m.problem, m.seed);
-    let sample = compute.install(|| flow.sample(compute.backend(), &x0, steps, frames))?;
-    let test = eval_target(&m.problem, m.seed);
-    let w2 = compute.install(|| wasserstein2(&sample.x, &test, 2))?.w2;
-    Ok(Evaluation { w2, steps, sample })
+    let mut first = None;
+    let mut w2_draws = Vec::new();
+    for draw in 0..draws.max(1) {
+        let x0 = eval_source(&m.problem, m.seed, draw);
+        let keep = frames && draw == 0;
+        let sample = compute.install(|| flow.sample(compute.backend(), &x0, steps, keep))?;
+        let test = eval_target(&m.problem, m.seed, draw);
+        w2_draws.push(compute.install(|| wasserstein2(&sample.x, &test, 2))?.w2);
+        first.get_or_insert(sample);
+    }
+    let w2 = w2_draws.iter().sum::<f64>() / w2_draws.len() as f64;
+    Ok(Evaluation {
+        w2,
+        w2_draws,
+        steps,
+        sample: first.expect("at least one draw"),
+    })
 }

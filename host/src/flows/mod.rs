@@ -39,7 +39,7 @@
 //! let mut t = trainer(&settings, 1)?;
 //! run(t.as_mut(), &RunOptions::new(settings.steps))?;
 //! let flow = t.flow()?;
-//! let e = evaluate(&flow, t.compute(), Some(10), false)?;
+//! let e = evaluate(&flow, t.compute(), Some(10), false, 1)?;
 //! assert!(e.w2.is_finite() && e.sample.nfe == 10.0);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
