@@ -8,6 +8,11 @@ the paper's settings unless --steps etc. are given); its printed W2 figures are 
 a JSON-lines file, so an interrupted table resumes where it stopped. The Markdown table is
 printed at the end (and with --report-only from the JSON lines alone).
 
+NSGF is a discrete scheme: its inference repeats the training step, X <- X + eta v(X, k eta)
+for k < T (DESIGN.md 4.3). So its 10-step column comes from a model trained with T = 10,
+eta = 0.4 (`nsgf10`) and its 100-step column from one with T = 100, eta = 0.04 (`nsgf100`),
+both over the flow time T eta = 4; the table also shows each model at the other step count.
+
 Usage: python3 bench/nsgf_table.py --gradflow target/release/gradflow [--seeds 0,1,2]
        [--methods nsgf,nsgfpp,otcfm,fm] [--datasets ...] [--out DIR]
        [--args-nsgf "--refill-every 200" ...] [-- EXTRA TRAIN ARGS FOR EVERY METHOD]
@@ -25,7 +30,15 @@ import sys
 import time
 
 DATASETS = ["8gaussians", "8gaussians-moons", "moons", "scurve", "checkerboard"]
-METHODS = ["nsgf", "nsgfpp", "otcfm", "fm"]
+# Table key -> (gradflow train METHOD, its built-in arguments).
+VARIANTS = {
+    "nsgf10": ("nsgf", ["--nsgf-steps", "10", "--eta", "0.4"]),
+    "nsgf100": ("nsgf", ["--nsgf-steps", "100", "--eta", "0.04"]),
+    "nsgfpp": ("nsgfpp", []),
+    "otcfm": ("otcfm", []),
+    "fm": ("fm", []),
+}
+METHODS = list(VARIANTS)
 LABELS = {"nsgf": "NSGF", "nsgfpp": "NSGF++", "otcfm": "OT-CFM", "fm": "FM"}
 # DESIGN.md §4.3: the paper's Table 1 (10 / 100 Euler steps).
 PAPER = {
@@ -66,7 +79,7 @@ def parse(stdout):
 def run_one(args, method, dataset, seed, extra):
     prefix = os.path.join(args.out, dataset, f"{method}-{seed}")
     os.makedirs(os.path.dirname(prefix), exist_ok=True)
-    cmd = [args.gradflow, "train", method, "--dataset", dataset, "--seed", str(seed),
+    cmd = [args.gradflow, "train", VARIANTS[method][0], "--dataset", dataset, "--seed", str(seed),
            "--out", prefix, "--no-progress", "--checkpoint-every", "0"] + extra
     start = time.time()
     done = subprocess.run(cmd, capture_output=True, text=True)
@@ -91,6 +104,16 @@ def cell(values):
     return "–" if ms is None else f"{ms[0]:.3f} ± {ms[1]:.3f}"
 
 
+def column(rows, method, dataset, steps):
+    """The W2 figures after `steps` Euler steps of `method`'s runs on `dataset`."""
+    return [r["w2"][steps] for r in rows
+            if r["method"] == method and r["dataset"] == dataset and steps in r["w2"]]
+
+
+def seed_count(rows, methods):
+    return len({r["seed"] for r in rows if r["method"] in methods})
+
+
 def report(rows, methods, datasets):
     head = "| method | " + " | ".join(f"{d} (10 / 100)" for d in datasets) + " |"
     lines = [head, "|---" * (len(datasets) + 1) + "|"]
@@ -101,7 +124,19 @@ def report(rows, methods, datasets):
             f = [r[key] for r in rows if r["dataset"] == d and key in r]
             floors.append(f"{f[0][0]:.3f} ± {f[0][1]:.3f}" if f else "–")
         lines.append(f"| {label} | " + " | ".join(floors) + " |")
+    if "nsgf10" in methods or "nsgf100" in methods:
+        nsgf = ("nsgf10", "nsgf100")
+        cells = [cell(column(rows, "nsgf10", d, "10")) + " / " + cell(column(rows, "nsgf100", d, "100"))
+                 for d in datasets]
+        lines.append(f"| NSGF, T = 10 / T = 100 model ({seed_count(rows, nsgf)} seeds) | "
+                     + " | ".join(cells) + " |")
+        cells = [cell(column(rows, "nsgf100", d, "10")) + " / " + cell(column(rows, "nsgf10", d, "100"))
+                 for d in datasets]
+        lines.append("| NSGF off-design: T = 100 model in 10 steps / T = 10 model in 100 steps | "
+                     + " | ".join(cells) + " |")
     for m in methods:
+        if m not in LABELS:  # the NSGF models, above
+            continue
         cells, seeds = [], set()
         for d in datasets:
             rs = [r for r in rows if r["method"] == m and r["dataset"] == d]
@@ -114,8 +149,8 @@ def report(rows, methods, datasets):
                 cells.append(cell([r["w2"]["10"] for r in rs if "10" in r["w2"]]) + " / " +
                              cell([r["w2"]["100"] for r in rs if "100" in r["w2"]]))
         lines.append(f"| {LABELS[m]} ({len(seeds)} seeds) | " + " | ".join(cells) + " |")
-    for m in methods:
-        if m in PAPER:
+    for m in ["nsgf"] + methods:
+        if m in PAPER and (m != "nsgf" or "nsgf10" in methods or "nsgf100" in methods):
             paper = [PAPER[m][DATASETS.index(d)] for d in datasets]
             lines.append(f"| {LABELS[m]}, paper | " +
                          " | ".join(f"{a:.3f} / {b:.3f}" for a, b in paper) + " |")
@@ -135,8 +170,10 @@ def main():
     p.add_argument("--datasets", default=",".join(DATASETS))
     p.add_argument("--out", default="target/nsgf-table")
     p.add_argument("--report-only", action="store_true")
-    for m in METHODS:
-        p.add_argument(f"--args-{m}", default="", help=f"extra gradflow train arguments for {m}")
+    for m in ["nsgf", "nsgfpp", "otcfm", "fm"]:
+        p.add_argument(f"--args-{m}", default="",
+                       help=f"extra gradflow train arguments for {m}" +
+                       (" (both NSGF models)" if m == "nsgf" else ""))
     args = p.parse_args(argv)
     methods = args.methods.split(",")
     datasets = args.datasets.split(",")
@@ -152,8 +189,9 @@ def main():
     if os.path.exists(log):
         with open(log) as f:
             rows = [json.loads(line) for line in f if line.strip()]
-    extras = {m: extra + shlex.split(getattr(args, f"args_{m}")) for m in METHODS}
-    rows = [r for r in rows if r.get("extra", []) == extras[r["method"]]]
+    extras = {m: VARIANTS[m][1] + extra + shlex.split(getattr(args, f"args_{VARIANTS[m][0]}"))
+              for m in METHODS}
+    rows = [r for r in rows if r["method"] in extras and r.get("extra", []) == extras[r["method"]]]
     if not args.report_only:
         seeds = [int(s) for s in args.seeds.split(",")]
         for d in datasets:

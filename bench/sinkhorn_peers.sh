@@ -33,6 +33,7 @@
 # tolerance, default 4096), SINKHORN_DIMS ("2 16"), SINKHORN_BLURS
 # ("0.05 0.3"), SINKHORN_TOL (1e-5), SINKHORN_REPEATS (3), SINKHORN_CAP (600),
 # SINKHORN_GRADFLOW_CAP (1800), SINKHORN_POT_THREADS ("1"), SINKHORN_ROUNDS (1),
+# SINKHORN_STOPPINGS ("annealed tolerance": which of the two tables to run),
 # SINKHORN_GRADFLOW (a gradflow binary to time instead of building one; without a sinkhorn
 # workload in the binary, only the peers are timed). Quick run:
 #   SINKHORN_SIZES="1024 4096" bench/sinkhorn_peers.sh
@@ -64,6 +65,14 @@ cap=${SINKHORN_CAP:-600}
 gradflow_cap=${SINKHORN_GRADFLOW_CAP:-1800}
 pot_threads=${SINKHORN_POT_THREADS:-1}
 rounds=${SINKHORN_ROUNDS:-1}
+stoppings=" ${SINKHORN_STOPPINGS:-annealed tolerance} "
+annealed=0 tolerance=0
+if [[ "$stoppings" == *" annealed "* ]]; then annealed=1; fi
+if [[ "$stoppings" == *" tolerance "* ]]; then tolerance=1; fi
+if [ $((annealed + tolerance)) -eq 0 ]; then
+  echo "bench/sinkhorn_peers.sh: SINKHORN_STOPPINGS names neither annealed nor tolerance" >&2
+  exit 2
+fi
 
 pinned="import torch, geomloss, ot; assert (torch.__version__[:6], geomloss.__version__, \
 ot.__version__) == ('2.15.0', '0.2.6', '0.9.7.post1')"
@@ -144,9 +153,9 @@ for round in $(seq "$rounds"); do
       for d in $dims; do
         for blur in $blurs; do
           for n in $sizes; do
-            gradflow_run "$t" "$n" "$d" "$blur"
+            if [ "$annealed" = 1 ]; then gradflow_run "$t" "$n" "$d" "$blur"; fi
             # To tolerance only at the sizes POT runs: its rows are the comparison.
-            if [ "$n" -le "$tol_max" ]; then
+            if [ "$tolerance" = 1 ] && [ "$n" -le "$tol_max" ]; then
               gradflow_run "$t" "$n" "$d" "$blur" --tol "$tol"
             fi
           done
@@ -154,10 +163,12 @@ for round in $(seq "$rounds"); do
       done
     fi
     if [ -n "$peer_sizes" ]; then
-      # shellcheck disable=SC2086
-      pin "$t" "$py" bench/peers/sinkhorn_geomloss.py "$t" "$data" --sizes $peer_sizes \
-        --dims $dims --blurs $blurs --scaling "$scaling" --repeats "$repeats" --cap "$cap" >>"$out"
-      if [ -n "$pot_sizes" ] && [[ " $pot_threads " == *" $t "* ]]; then
+      if [ "$annealed" = 1 ]; then
+        # shellcheck disable=SC2086
+        pin "$t" "$py" bench/peers/sinkhorn_geomloss.py "$t" "$data" --sizes $peer_sizes \
+          --dims $dims --blurs $blurs --scaling "$scaling" --repeats "$repeats" --cap "$cap" >>"$out"
+      fi
+      if [ "$tolerance" = 1 ] && [ -n "$pot_sizes" ] && [[ " $pot_threads " == *" $t "* ]]; then
         # shellcheck disable=SC2086
         pin "$t" "$py" bench/peers/sinkhorn_pot.py "$t" "$data" --tol "$tol" --sizes $pot_sizes \
           --dims $dims --blurs $blurs --repeats "$repeats" --cap "$cap" >>"$out"

@@ -47,6 +47,7 @@ mod cloud;
 mod divergence;
 mod error;
 mod kernel;
+mod overrelax;
 mod problem;
 mod report;
 mod scalar;
@@ -69,7 +70,8 @@ pub enum Stopping {
     /// final extrapolation (what GeomLoss's `SamplesLoss("sinkhorn")` and NSGF run).
     Annealed,
     /// After the schedule, iterate at `ε = blur²` until the L2 column-marginal error is
-    /// below `tol`, at most `max_iter` iterations per problem (then
+    /// below `tol` (the cross problem with over-relaxed alternating updates, the error
+    /// measured on a plain update as POT does), at most `max_iter` iterations per problem (then
     /// [`SinkhornError::NotConverged`]). In f32 the error stalls around 1e-7 to 1e-6 (the
     /// rounding of the sums), so a smaller `tol` runs to `max_iter`.
     Tolerance {

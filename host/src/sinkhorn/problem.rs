@@ -15,14 +15,17 @@
 //! In [`Stopping::Tolerance`] mode the loop goes on at the final ε before the extrapolation
 //! until the L2 column-marginal error `‖b ⊙ (exp((g − g̃)/ε) − 1)‖₂` of the plan is below
 //! `tol`: the cross problem with alternating updates `f ← smin(g)`, `g ← smin(f)` (which
-//! make the row marginals exact and converge faster than the averaged ones), the self
-//! problems with the averaged update (the alternating one stalls on clustered points).
+//! make the row marginals exact and converge faster than the averaged ones), over-relaxed
+//! by an adaptive factor ω ∈ [1, 2) (module `overrelax`: about 10× fewer iterations at
+//! small ε, the same fixed point), the self problems with the averaged update (the
+//! alternating one stalls on clustered points).
 //!
 //! The barycentric projections `Σⱼ Wᵢⱼ yⱼ` that GeomLoss's gradient differentiates are
 //! those of the weights of the final `f` update (`Wᵢⱼ ∝ exp((gⱼ − Cᵢⱼ)/ε)` with the `g`
 //! *before* the extrapolation); they are accumulated in that same pass.
 
 use super::cloud::Cloud;
+use super::overrelax::{Relaxation, relax};
 use super::report::ProblemReport;
 use super::softmin::softmin;
 use super::{SinkhornError, SinkhornScalar, Stopping};
@@ -113,22 +116,27 @@ pub(crate) fn cross<S: SinkhornScalar>(
         }
         Stopping::Tolerance { tol, max_iter } => {
             let mut done = None;
+            let mut relaxation = Relaxation::new();
             for k in 1..=max_iter {
+                let check = relaxation.checks_at(k) || k == max_iter;
                 softmin(x, y, eps, &g, Some(&f), &mut ft, None);
-                std::mem::swap(&mut f, &mut ft);
+                relax(&mut f, &ft, if check { 1.0 } else { relaxation.omega() });
                 softmin(y, x, eps, &f, Some(&g), &mut gt, None);
-                let error = marginal_error(&g, &gt, eps);
-                if error < tol {
-                    done = Some((k, error));
-                    break;
+                if check {
+                    let error = marginal_error(&g, &gt, eps);
+                    if error < tol {
+                        done = Some((k, error));
+                        break;
+                    }
+                    if k == max_iter {
+                        return Err(SinkhornError::NotConverged {
+                            error,
+                            iterations: k,
+                        });
+                    }
+                    relaxation.observe(k, error);
                 }
-                if k == max_iter {
-                    return Err(SinkhornError::NotConverged {
-                        error,
-                        iterations: k,
-                    });
-                }
-                std::mem::swap(&mut g, &mut gt);
+                relax(&mut g, &gt, relaxation.omega());
             }
             let (k, error) = done.expect("max_iter ≥ 1 is checked");
             // The extrapolation from (f, g) with f = smin(g): f again (recomputed only for
@@ -206,4 +214,78 @@ fn gauge_fix(f: &mut [f64], g: &mut [f64]) {
     let shift = 0.5 * (mean_g - mean_f);
     f.iter_mut().for_each(|v| *v += shift);
     g.iter_mut().for_each(|v| *v -= shift);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{cloud, schedule};
+    use super::*;
+
+    /// The over-relaxed tolerance phase reaches the fixed point of plain alternating
+    /// Sinkhorn (potentials to 1e-6 ε after gauge fixing) in under a third of its
+    /// iterations: 256 + 256 points in 2D at blur 0.05, f64, tolerance 1e-11.
+    #[test]
+    fn over_relaxation_converges_to_the_plain_fixed_point_in_fewer_iterations() {
+        let n = 256;
+        let point = |i: usize, shift: f64| {
+            let a = i as f64 * 2.399_963;
+            let r = (i as f64 / n as f64).sqrt();
+            [r * a.cos() + shift, r * a.sin()]
+        };
+        let x: Vec<f64> = (0..n).flat_map(|i| point(i, 0.0)).collect();
+        let y: Vec<f64> = (0..n).flat_map(|i| point(i, 0.7)).collect();
+        let (cx, cy, diameter) = cloud::prepare(&x, &y, 2).expect("valid clouds");
+        let schedule = schedule::eps_schedule(diameter, 0.05, 0.5);
+        let eps = *schedule.last().expect("non-empty");
+        let tol = 1e-11;
+        let fast = cross(
+            &cx,
+            &cy,
+            &schedule,
+            Stopping::Tolerance {
+                tol,
+                max_iter: 100_000,
+            },
+            true,
+            false,
+        )
+        .expect("converges");
+
+        // Plain alternating Sinkhorn from the same warm start (the annealed schedule).
+        let (mut f, mut g) = (vec![0.0; n], vec![0.0; n]);
+        let (mut ft, mut gt) = (vec![0.0; n], vec![0.0; n]);
+        softmin(&cy, &cx, schedule[0], &vec![0.0; n], None, &mut g, None);
+        softmin(&cx, &cy, schedule[0], &vec![0.0; n], None, &mut f, None);
+        for &e in &schedule {
+            softmin(&cx, &cy, e, &g, Some(&f), &mut ft, None);
+            softmin(&cy, &cx, e, &f, Some(&g), &mut gt, None);
+            average(&mut f, &ft);
+            average(&mut g, &gt);
+        }
+        let mut plain_iterations = 0;
+        loop {
+            plain_iterations += 1;
+            softmin(&cx, &cy, eps, &g, Some(&f), &mut ft, None);
+            std::mem::swap(&mut f, &mut ft);
+            softmin(&cy, &cx, eps, &f, Some(&g), &mut gt, None);
+            std::mem::swap(&mut g, &mut gt);
+            if marginal_error(&gt, &g, eps) < tol {
+                break;
+            }
+            assert!(
+                plain_iterations < 100_000,
+                "plain Sinkhorn did not converge"
+            );
+        }
+        gauge_fix(&mut f, &mut g);
+
+        let relaxed_iterations = fast.report.iterations - schedule.len();
+        assert!(
+            3 * relaxed_iterations < plain_iterations,
+            "over-relaxed {relaxed_iterations} against plain {plain_iterations} iterations"
+        );
+        for (a, b) in fast.f.iter().zip(&f).chain(fast.g.iter().zip(&g)) {
+            assert!((a - b).abs() < 1e-6 * eps, "{a} against {b}");
+        }
+    }
 }
