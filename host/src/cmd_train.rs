@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use gradflow_host::data::Samples;
 use gradflow_host::flows::{
-    Compute, Coupling, Evaluation, Flow, FlowSettings, FlowTrainer, Method, Problem, REPORT_STEPS,
-    Sampling, eval_target, evaluate, flow_figure, iid_w2_floor, trainer,
+    Compute, Coupling, Evaluation, Flow, FlowSettings, FlowTrainer, Method, Problem, Sampling,
+    eval_target, evaluate, flow_figure, iid_w2_floor, trainer,
 };
 use gradflow_host::train::{RunOptions, RunOutcome, TrainError, ctrl_c_flag, run};
 
@@ -280,11 +280,12 @@ fn run_train(args: &TrainArgs) -> Result<Option<String>, String> {
     Ok(None)
 }
 
-/// The evaluations to report (each over `draws` draws): 10 and 100 Euler steps, or
-/// NSGF++'s own; the last one keeps its trajectories for the figure.
+/// The evaluations to report (each over `draws` draws): the manifest's Euler step counts
+/// (10 and 100; NSGF also its own T), or NSGF++'s own; the last one keeps its
+/// trajectories for the figure.
 fn evaluations(flow: &Flow, t: &dyn FlowTrainer, draws: u64) -> Result<Vec<Evaluation>, String> {
-    let steps: Vec<Option<u32>> = match flow.manifest().sampling {
-        Sampling::Euler { .. } => REPORT_STEPS.iter().map(|&k| Some(k)).collect(),
+    let steps: Vec<Option<u32>> = match &flow.manifest().sampling {
+        Sampling::Euler { steps, .. } => steps.iter().map(|&k| Some(k)).collect(),
         Sampling::NsgfPp { .. } => vec![None],
     };
     let last = steps.len() - 1;
@@ -311,6 +312,13 @@ fn report(flow: &Flow, evals: &[Evaluation], s: &FlowSettings) {
         "  exact W2, {n} generated vs {n} test points: {}",
         parts.join(", ")
     );
+    if s.method == Method::Nsgf {
+        println!(
+            "  (NSGF's own inference is {} steps: the training step η = {} repeated; other \
+             step counts query the network between the times it was trained at)",
+            s.nsgf.steps, s.nsgf.eta
+        );
+    }
     if let Some(e) = evals.first()
         && e.w2_draws.len() > 1
     {

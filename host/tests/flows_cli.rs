@@ -160,3 +160,35 @@ fn bad_input_gives_one_line() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// NSGF reports its own inference (T Euler steps of η, the training discretisation) besides
+/// 10 and 100 steps, and its manifest lists the three counts.
+#[test]
+fn nsgf_reports_its_own_step_count() {
+    let dir = scratch("nsgf-own");
+    let mut args = TINY.to_vec();
+    args[1] = "nsgf";
+    args.extend([
+        "--nsgf-steps",
+        "7",
+        "--eta",
+        "0.5",
+        "--out",
+        "n",
+        "--no-progress",
+    ]);
+    let (code, out, err) = gradflow(&dir, &args);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        out.contains("7 Euler steps") && out.contains("NSGF's own inference is 7 steps"),
+        "{out}"
+    );
+    let m = FlowManifest::read(&dir.join("n.json")).unwrap();
+    match m.sampling {
+        Sampling::Euler { t1, steps } => {
+            assert_eq!(steps, vec![7, 10, 100]);
+            assert_eq!(t1, 3.5);
+        }
+        other => panic!("NSGF sampled by {other:?}"),
+    }
+}

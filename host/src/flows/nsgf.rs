@@ -118,6 +118,19 @@ impl NsgfCore {
         self.pool.restore(c, "pool")
     }
 
+    /// The step counts reported at training: 10, 100 and T, NSGF's own inference (the
+    /// training step η repeated T times; other counts query the network at times between
+    /// those it was trained on).
+    pub fn report_steps(&self) -> Vec<u32> {
+        let own = u32::try_from(self.nsgf.steps).unwrap_or(u32::MAX);
+        let mut steps = REPORT_STEPS.to_vec();
+        if !steps.contains(&own) {
+            steps.push(own);
+            steps.sort_unstable();
+        }
+        steps
+    }
+
     /// The end time of the flow the network learnt, T·η.
     pub fn end_time(&self) -> f64 {
         Sampling::nsgf_t1(self.nsgf.steps as u32, self.nsgf.eta)
@@ -200,7 +213,7 @@ impl FlowTrainer for NsgfTrainer {
             seed: s.seed,
             sampling: Sampling::Euler {
                 t1: self.core.end_time(),
-                steps: REPORT_STEPS.to_vec(),
+                steps: self.core.report_steps(),
             },
             models: Vec::new(),
             training: s.to_json(),
