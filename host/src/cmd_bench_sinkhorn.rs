@@ -51,6 +51,8 @@ struct Timing {
     runs: usize,
     value: f64,
     iterations: [usize; 3],
+    /// The solve's floating-point operations ([`gradflow_host::sinkhorn::Divergence::flops`]).
+    flops: f64,
 }
 
 /// Runs the workload on each thread count (already resolved: 1, 2, ...) and prints one
@@ -146,6 +148,7 @@ fn time<S: SinkhornScalar>(
             runs: seconds.len(),
             value: first.value,
             iterations: first.iterations(),
+            flops: first.flops(),
         })
     })
 }
@@ -164,15 +167,16 @@ fn print(
         "annealed"
     };
     let [i0, i1, i2] = t.iterations;
+    let gflops = t.flops / t.seconds / 1e9;
     if json {
         let tol = args.tol.map_or("null".to_string(), |v| format!("{v:e}"));
         println!(
-            "{{\"workload\":\"sinkhorn\",\"n\":{},\"m\":{},\"dim\":{},\"blur\":{},\"scaling\":{},\"stopping\":\"{stopping}\",\"tol\":{tol},\"precision\":\"{precision}\",\"threads\":{},\"seconds\":{:.6},\"runs\":{},\"value\":{},\"iterations\":[{i0},{i1},{i2}]}}",
+            "{{\"workload\":\"sinkhorn\",\"n\":{},\"m\":{},\"dim\":{},\"blur\":{},\"scaling\":{},\"stopping\":\"{stopping}\",\"tol\":{tol},\"precision\":\"{precision}\",\"threads\":{},\"seconds\":{:.6},\"runs\":{},\"value\":{},\"iterations\":[{i0},{i1},{i2}],\"gflops\":{gflops:.2}}}",
             x.n, y.n, x.d, args.blur, args.scaling, t.threads, t.seconds, t.runs, t.value
         );
     } else {
         println!(
-            "gradflow sinkhorn divergence, {} × {} points in {}D, blur {}, scaling {}, {stopping}{}, {precision}: {:.4} s ({} thread{}, median of {}); S_ε = {:.6e}, iterations xy/xx/yy {i0}/{i1}/{i2}",
+            "gradflow sinkhorn divergence, {} × {} points in {}D, blur {}, scaling {}, {stopping}{}, {precision}: {:.4} s ({} thread{}, median of {}); S_ε = {:.6e}, iterations xy/xx/yy {i0}/{i1}/{i2}, {gflops:.1} GFLOP/s",
             x.n,
             y.n,
             x.d,

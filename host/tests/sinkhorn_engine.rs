@@ -178,7 +178,22 @@ fn check_geomloss_fixture<S: SinkhornScalar>(tol_rel: f64) {
             vel, s.velocity_x,
             "{what}: velocity() and divergence() agree"
         );
-        assert_eq!((report.xy, report.xx), (s.report.xy, s.report.xx));
+        assert_eq!(report.xx, s.report.xx);
+        // The velocity skips the extrapolation of g: one pass fewer, the rest the same.
+        let (v, dv) = (report.xy, s.report.xy);
+        assert_eq!(
+            (v.iterations, v.marginal_error, v.passes + 1),
+            (dv.iterations, dv.marginal_error, dv.passes)
+        );
+        // Annealed passes: xy the start (2), two per update, the extrapolation (2); a self
+        // problem the start, one per update, the last (1 + updates + 1).
+        assert_eq!(dv.passes, 2 * updates + 4, "{what}");
+        assert_eq!(s.report.xx.passes, updates + 2, "{what}");
+        // The FLOP count: 3d + 26 per pair of each pass, 2d more in the barycentre passes.
+        let (n, m, u) = ((x.len() / d) as f64, (y.len() / d) as f64, updates as f64);
+        let pairs = n * m * (2.0 * u + 4.0) + (n * n + m * m) * (u + 2.0);
+        let expected = pairs * (3 * d + 26) as f64 + (n * m + n * n) * (2 * d) as f64;
+        assert_eq!(s.flops(), expected, "{what}");
     }
 }
 

@@ -2,6 +2,7 @@
 //! terms, potentials and gradient.
 
 use super::SinkhornScalar;
+use super::kernel::{bary_flops, pair_flops};
 use super::report::SolveReport;
 
 /// The debiased Sinkhorn divergence `S_ε(a, b) = OT_ε(a, b) − ½ OT_ε(a, a) − ½ OT_ε(b, b)`
@@ -44,6 +45,20 @@ impl<S: SinkhornScalar> Divergence<S> {
             .iter()
             .map(|v| S::from_f64(-a * v.to_f64()))
             .collect()
+    }
+
+    /// Floating-point operations of the solve by the kernel's count: each pair of each
+    /// pass ([`ProblemReport::passes`](super::ProblemReport::passes)) at
+    /// `3d + 26`, plus `2d` per pair for the barycentre sums of the final xy and xx
+    /// passes. What a benchmark divides by its time.
+    pub fn flops(&self) -> f64 {
+        let (n, m) = (self.f_xy.len() as f64, self.g_xy.len() as f64);
+        let d = self.velocity_x.len() / self.f_xy.len().max(1);
+        let r = &self.report;
+        let pairs = n * m * r.xy.passes as f64
+            + n * n * r.xx.passes as f64
+            + m * m * r.yy.map_or(0, |p| p.passes) as f64;
+        pairs * pair_flops(d) as f64 + (n * m + n * n) * bary_flops(d) as f64
     }
 
     /// Sinkhorn updates of the xy, xx and yy problems (see

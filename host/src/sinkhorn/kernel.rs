@@ -28,6 +28,20 @@ pub(crate) const LANES: usize = 16;
 /// Working-precision values per column tile (coordinates and `u`): 16 KiB of f32.
 const TILE_VALUES: usize = 4096;
 
+/// Floating-point operations per pair of one pass, counted from [`tile_row`]: the
+/// distance (d subtractions and d FMAs), the exponent (a subtraction and an FMA), `exp`
+/// (22: three FMAs and a subtraction in the range reduction, five FMAs of the polynomial,
+/// then a multiplication, an FMA, an addition and a multiplication) and the sum (an
+/// addition); an FMA counts 2. Comparisons, clamps and integer operations are not counted.
+pub(crate) const fn pair_flops(d: usize) -> usize {
+    3 * d + 26
+}
+
+/// The extra operations per pair of a pass that also sums the barycentres (d FMAs).
+pub(crate) const fn bary_flops(d: usize) -> usize {
+    2 * d
+}
+
 /// The columns of one pass.
 pub(crate) struct Columns<'a, S> {
     /// Dimension.

@@ -24,6 +24,8 @@
 //! those of the weights of the final `f` update (`Wᵢⱼ ∝ exp((gⱼ − Cᵢⱼ)/ε)` with the `g`
 //! *before* the extrapolation); they are accumulated in that same pass.
 
+use std::cell::Cell;
+
 use super::cloud::Cloud;
 use super::overrelax::{Relaxation, relax};
 use super::report::ProblemReport;
@@ -73,6 +75,17 @@ pub(crate) fn marginal_error(old: &[f64], new: &[f64], eps: f64) -> f64 {
     pairwise_sum(&sq).sqrt()
 }
 
+/// [`softmin`], counting its calls in `passes` (the report's pass count).
+fn counted<S: SinkhornScalar>(
+    passes: &Cell<usize>,
+) -> impl Fn(&Cloud<S>, &Cloud<S>, f64, &[f64], Option<&[f64]>, &mut [f64], Option<&mut [f64]>) + '_
+{
+    move |rows, cols, eps, pot, guess, out, bary| {
+        passes.set(passes.get() + 1);
+        softmin(rows, cols, eps, pot, guess, out, bary);
+    }
+}
+
 /// Solves OT(a, b) between `x` (weights 1/n) and `y` (weights 1/m) on the schedule (its last
 /// value is the final ε). `extrapolate_g`: also run the extrapolation of `g` (the divergence
 /// needs it, the velocity does not); `want_bary`: accumulate the barycentric projections
@@ -86,15 +99,17 @@ pub(crate) fn cross<S: SinkhornScalar>(
     extrapolate_g: bool,
     want_bary: bool,
 ) -> Result<Cross, SinkhornError> {
+    let passes = Cell::new(0);
+    let transform = counted::<S>(&passes);
     let (n, m) = (x.n, y.n);
     let eps0 = schedule[0];
     let (mut f, mut g) = (vec![0.0; n], vec![0.0; m]);
     let (mut ft, mut gt) = (vec![0.0; n], vec![0.0; m]);
-    softmin(y, x, eps0, &vec![0.0; n], None, &mut g, None);
-    softmin(x, y, eps0, &vec![0.0; m], None, &mut f, None);
+    transform(y, x, eps0, &vec![0.0; n], None, &mut g, None);
+    transform(x, y, eps0, &vec![0.0; m], None, &mut f, None);
     for &eps in schedule {
-        softmin(x, y, eps, &g, Some(&f), &mut ft, None);
-        softmin(y, x, eps, &f, Some(&g), &mut gt, None);
+        transform(x, y, eps, &g, Some(&f), &mut ft, None);
+        transform(y, x, eps, &f, Some(&g), &mut gt, None);
         average(&mut f, &ft);
         average(&mut g, &gt);
     }
@@ -102,16 +117,17 @@ pub(crate) fn cross<S: SinkhornScalar>(
     let mut bary = want_bary.then(|| vec![0.0; n * x.d]);
     let report = match stopping {
         Stopping::Annealed => {
-            softmin(x, y, eps, &g, Some(&f), &mut ft, bary.as_deref_mut());
+            transform(x, y, eps, &g, Some(&f), &mut ft, bary.as_deref_mut());
             let error = marginal_error(&f, &ft, eps);
             if extrapolate_g {
-                softmin(y, x, eps, &f, Some(&g), &mut gt, None);
+                transform(y, x, eps, &f, Some(&g), &mut gt, None);
                 std::mem::swap(&mut g, &mut gt);
             }
             std::mem::swap(&mut f, &mut ft);
             ProblemReport {
                 iterations: schedule.len(),
                 marginal_error: error,
+                passes: passes.get(),
             }
         }
         Stopping::Tolerance { tol, max_iter } => {
@@ -119,9 +135,9 @@ pub(crate) fn cross<S: SinkhornScalar>(
             let mut relaxation = Relaxation::new();
             for k in 1..=max_iter {
                 let check = relaxation.checks_at(k) || k == max_iter;
-                softmin(x, y, eps, &g, Some(&f), &mut ft, None);
+                transform(x, y, eps, &g, Some(&f), &mut ft, None);
                 relax(&mut f, &ft, if check { 1.0 } else { relaxation.omega() });
-                softmin(y, x, eps, &f, Some(&g), &mut gt, None);
+                transform(y, x, eps, &f, Some(&g), &mut gt, None);
                 if check {
                     let error = marginal_error(&g, &gt, eps);
                     if error < tol {
@@ -142,7 +158,7 @@ pub(crate) fn cross<S: SinkhornScalar>(
             // The extrapolation from (f, g) with f = smin(g): f again (recomputed only for
             // the barycentres; equal up to rounding) and g = smin(f), already in gt.
             if want_bary {
-                softmin(x, y, eps, &g, Some(&f), &mut ft, bary.as_deref_mut());
+                transform(x, y, eps, &g, Some(&f), &mut ft, bary.as_deref_mut());
                 std::mem::swap(&mut f, &mut ft);
             }
             std::mem::swap(&mut g, &mut gt);
@@ -150,6 +166,7 @@ pub(crate) fn cross<S: SinkhornScalar>(
             ProblemReport {
                 iterations: schedule.len() + k,
                 marginal_error: error,
+                passes: passes.get(),
             }
         }
     };
@@ -164,12 +181,14 @@ pub(crate) fn symmetric<S: SinkhornScalar>(
     stopping: Stopping,
     want_bary: bool,
 ) -> Result<Symmetric, SinkhornError> {
+    let passes = Cell::new(0);
+    let transform = counted::<S>(&passes);
     let n = x.n;
     let mut p = vec![0.0; n];
     let mut pt = vec![0.0; n];
-    softmin(x, x, schedule[0], &vec![0.0; n], None, &mut p, None);
+    transform(x, x, schedule[0], &vec![0.0; n], None, &mut p, None);
     for &eps in schedule {
-        softmin(x, x, eps, &p, Some(&p), &mut pt, None);
+        transform(x, x, eps, &p, Some(&p), &mut pt, None);
         average(&mut p, &pt);
     }
     let eps = *schedule.last().expect("the schedule ends with blur²");
@@ -177,7 +196,7 @@ pub(crate) fn symmetric<S: SinkhornScalar>(
     let mut tolerance_error = None;
     if let Stopping::Tolerance { tol, max_iter } = stopping {
         for k in 1..=max_iter {
-            softmin(x, x, eps, &p, Some(&p), &mut pt, None);
+            transform(x, x, eps, &p, Some(&p), &mut pt, None);
             let error = marginal_error(&p, &pt, eps);
             if error < tol {
                 iterations += k;
@@ -194,7 +213,7 @@ pub(crate) fn symmetric<S: SinkhornScalar>(
         }
     }
     let mut bary = want_bary.then(|| vec![0.0; n * x.d]);
-    softmin(x, x, eps, &p, Some(&p), &mut pt, bary.as_deref_mut());
+    transform(x, x, eps, &p, Some(&p), &mut pt, bary.as_deref_mut());
     let marginal_error = tolerance_error.unwrap_or_else(|| marginal_error(&p, &pt, eps));
     Ok(Symmetric {
         p: pt,
@@ -202,6 +221,7 @@ pub(crate) fn symmetric<S: SinkhornScalar>(
         report: ProblemReport {
             iterations,
             marginal_error,
+            passes: passes.get(),
         },
     })
 }

@@ -12,6 +12,9 @@ pub struct ProblemReport {
     /// `‖P1 − a‖₂` of the plan before the final extrapolation (free: it compares `f` with
     /// the extrapolated `f`).
     pub marginal_error: f64,
+    /// Soft-C-transforms run (each a pass over all the problem's point pairs: the start,
+    /// every update, the extrapolation): what the work is proportional to.
+    pub passes: usize,
 }
 
 /// What one call of the engine did.
