@@ -76,6 +76,10 @@ pub(crate) fn marginal_error(old: &[f64], new: &[f64], eps: f64) -> f64 {
 }
 
 /// [`softmin`], counting its calls in `passes` (the report's pass count).
+#[allow(
+    clippy::type_complexity,
+    reason = "softmin's own signature, spelled out once"
+)]
 fn counted<S: SinkhornScalar>(
     passes: &Cell<usize>,
 ) -> impl Fn(&Cloud<S>, &Cloud<S>, f64, &[f64], Option<&[f64]>, &mut [f64], Option<&mut [f64]>) + '_
