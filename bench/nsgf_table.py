@@ -111,6 +111,7 @@ def column(rows, method, dataset, steps):
 
 
 def seed_count(rows, methods):
+    """How many distinct seeds the runs of `methods` cover."""
     return len({r["seed"] for r in rows if r["method"] in methods})
 
 

@@ -107,9 +107,10 @@ impl FlowSettings {
     /// FM, OT-CFM and NSGF: the paper's 2D settings (MLP 3×256 SiLU, batch 256, 20 000
     /// steps, Adam 1e-3; NSGF's Sinkhorn flow with blur 0.05 and scaling 0.9, T = 40 steps
     /// of η = 0.1, where the flow of 256 particles has come to rest on moons, a trajectory
-    /// every 200 steps: 100 trajectories). NSGF++: sized to train and evaluate in under two minutes on two
-    /// cores: MLP 3×128, 6000 steps, T = 5, η = 0.2, a trajectory every 200 steps, ω = 0.1
-    /// (see the README for the figures).
+    /// every 200 steps: 100 trajectories; NSGF's own inference is then 40 Euler steps, see
+    /// the README's Table 1 for models trained for 10 or 100). NSGF++: sized to train and
+    /// evaluate in under two minutes on two cores: MLP 3×128, 6000 steps, T = 5, η = 0.2, a
+    /// trajectory every 200 steps, ω = 0.1 (see the README for the figures).
     pub fn defaults(method: Method) -> Self {
         let paper = Self {
             method,

@@ -24,7 +24,7 @@
 const WARM_UP: usize = 16;
 
 /// Iterations between two error checks after the warm-up.
-pub(crate) const CHECK_EVERY: usize = 10;
+const CHECK_EVERY: usize = 10;
 
 /// Largest factor used: close to 2 the iteration is fragile to errors of the estimate.
 const OMEGA_MAX: f64 = 1.95;
