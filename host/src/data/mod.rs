@@ -16,7 +16,7 @@ pub mod digits;
 mod error;
 mod npy;
 mod samples;
-mod shuffle;
+pub(crate) mod shuffle;
 pub mod split;
 pub mod toy2d;
 mod trajectory;

@@ -1,0 +1,231 @@
+//! The energy families E_θ(x) that EBM training learns: an MLP in the engine, or a
+//! quadratic form (the exponential family with a closed-form MLE, for tests).
+
+use gradflow_core::Scalar;
+
+use super::EbmError;
+use crate::engine::{Backend, CpuBackend, EngineError, GemmScalar, Network};
+use crate::modelio::ModelBytes;
+
+/// A parametric energy evaluated on batches of particles (n × d, row-major), with f64
+/// master parameters that the optimiser updates.
+pub trait EnergyModel<S>: Send + Sync {
+    /// Dimension d of a particle.
+    fn dim(&self) -> usize;
+
+    /// The master parameters θ.
+    fn params(&self) -> &[f64];
+
+    /// Replaces the parameters (same length as [`EnergyModel::params`]).
+    fn set_params(&mut self, params: &[f64]);
+
+    /// `e[i] = E_θ(x_i)`.
+    fn energies(&self, x: &[S], e: &mut [S]) -> Result<(), EngineError>;
+
+    /// Energies and their input gradients `g[i] = ∇ₓE_θ(x_i)`.
+    fn energy_grad(&self, x: &[S], e: &mut [S], g: &mut [S]) -> Result<(), EngineError>;
+
+    /// `grad = ∇θ Σᵢ cot[i]·E_θ(x_i)` (length of [`EnergyModel::params`]).
+    fn param_grad(&self, x: &[S], cot: &[S], grad: &mut [f64]) -> Result<(), EngineError>;
+
+    /// The model file of the energy as it stands (f32 weights), if the family has one.
+    fn model_bytes(&self) -> Result<ModelBytes, EbmError>;
+}
+
+/// An MLP energy in the engine: evaluated in `S` on the CPU backend, with f64 master
+/// weights of which the network is the rounding.
+#[derive(Debug)]
+pub struct MlpEnergy<S> {
+    net: Network<S>,
+    master: Vec<f64>,
+    backend: CpuBackend,
+}
+
+impl<S: GemmScalar> MlpEnergy<S> {
+    /// The energy of `net` evaluated on `threads` threads (0: one per core).
+    pub fn new(net: Network<f64>, threads: usize) -> Self {
+        let master = net.params().to_vec();
+        let cast = master.iter().map(|&p| S::from_f64(p)).collect();
+        let net = Network::new(*net.architecture(), cast)
+            .expect("the parameters come from a network of the same architecture");
+        Self {
+            net,
+            master,
+            backend: CpuBackend::new(threads),
+        }
+    }
+
+    /// The network in `S`.
+    pub fn network(&self) -> &Network<S> {
+        &self.net
+    }
+
+    /// Threads of the backend.
+    pub fn threads(&self) -> usize {
+        self.backend.threads()
+    }
+}
+
+impl<S: GemmScalar> EnergyModel<S> for MlpEnergy<S> {
+    fn dim(&self) -> usize {
+        self.net.architecture().in_dim()
+    }
+
+    fn params(&self) -> &[f64] {
+        &self.master
+    }
+
+    fn set_params(&mut self, params: &[f64]) {
+        self.master.copy_from_slice(params);
+        for (p, &m) in self.net.params_mut().iter_mut().zip(params) {
+            *p = S::from_f64(m);
+        }
+    }
+
+    fn energies(&self, x: &[S], e: &mut [S]) -> Result<(), EngineError> {
+        self.backend.forward(&self.net, x, e)
+    }
+
+    fn energy_grad(&self, x: &[S], e: &mut [S], g: &mut [S]) -> Result<(), EngineError> {
+        self.backend.value_grad(&self.net, x, e, g)
+    }
+
+    fn param_grad(&self, x: &[S], cot: &[S], grad: &mut [f64]) -> Result<(), EngineError> {
+        let mut g = vec![S::ZERO; grad.len()];
+        self.backend.param_grad(&self.net, x, cot, &mut g)?;
+        for (o, v) in grad.iter_mut().zip(g) {
+            *o = v.to_f64();
+        }
+        Ok(())
+    }
+
+    fn model_bytes(&self) -> Result<ModelBytes, EbmError> {
+        ModelBytes::encode(self.net.architecture(), &self.net.to_f32_params())
+            .map_err(EbmError::Model)
+    }
+}
+
+/// The quadratic energy `E(x) = ½xᵀAx − bᵀx` with A symmetric, parameterised by
+/// θ = (A's upper triangle row by row, b). Linear in θ, so its maximum-likelihood fit to
+/// data with mean m and covariance C (1/n normalisation) is A = C⁻¹, b = C⁻¹m: the sample
+/// precision. Not storable as a model file (it is a test family).
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuadraticEnergy {
+    d: usize,
+    theta: Vec<f64>,
+}
+
+impl QuadraticEnergy {
+    /// A = `precision` (d × d, row-major, symmetrised), b = A·`mean`.
+    pub fn new(precision: &[f64], mean: &[f64]) -> Self {
+        let d = mean.len();
+        let mut theta = Vec::with_capacity(d * (d + 1) / 2 + d);
+        for i in 0..d {
+            for j in i..d {
+                theta.push(0.5 * (precision[i * d + j] + precision[j * d + i]));
+            }
+        }
+        for i in 0..d {
+            theta.push((0..d).map(|j| precision[i * d + j] * mean[j]).sum());
+        }
+        Self { d, theta }
+    }
+
+    /// A (d × d, row-major).
+    pub fn precision(&self) -> Vec<f64> {
+        let d = self.d;
+        let mut a = vec![0.0; d * d];
+        let mut k = 0;
+        for i in 0..d {
+            for j in i..d {
+                a[i * d + j] = self.theta[k];
+                a[j * d + i] = self.theta[k];
+                k += 1;
+            }
+        }
+        a
+    }
+
+    /// b.
+    pub fn linear(&self) -> &[f64] {
+        &self.theta[self.d * (self.d + 1) / 2..]
+    }
+
+    fn value_grad(&self, x: &[f64], g: &mut [f64]) -> f64 {
+        let a = self.precision();
+        let b = self.linear();
+        let mut e = 0.0;
+        for i in 0..self.d {
+            let ax: f64 = (0..self.d).map(|j| a[i * self.d + j] * x[j]).sum();
+            g[i] = ax - b[i];
+            e += 0.5 * x[i] * ax - b[i] * x[i];
+        }
+        e
+    }
+}
+
+impl<S: Scalar> EnergyModel<S> for QuadraticEnergy {
+    fn dim(&self) -> usize {
+        self.d
+    }
+
+    fn params(&self) -> &[f64] {
+        &self.theta
+    }
+
+    fn set_params(&mut self, params: &[f64]) {
+        self.theta.copy_from_slice(params);
+    }
+
+    fn energies(&self, x: &[S], e: &mut [S]) -> Result<(), EngineError> {
+        let mut g = vec![S::ZERO; x.len()];
+        self.energy_grad(x, e, &mut g)
+    }
+
+    fn energy_grad(&self, x: &[S], e: &mut [S], g: &mut [S]) -> Result<(), EngineError> {
+        let d = self.d;
+        let (mut xi, mut gi) = (vec![0.0; d], vec![0.0; d]);
+        for ((xr, er), gr) in x
+            .chunks_exact(d)
+            .zip(e.iter_mut())
+            .zip(g.chunks_exact_mut(d))
+        {
+            for (o, v) in xi.iter_mut().zip(xr) {
+                *o = v.to_f64();
+            }
+            *er = S::from_f64(self.value_grad(&xi, &mut gi));
+            for (o, &v) in gr.iter_mut().zip(&gi) {
+                *o = S::from_f64(v);
+            }
+        }
+        Ok(())
+    }
+
+    fn param_grad(&self, x: &[S], cot: &[S], grad: &mut [f64]) -> Result<(), EngineError> {
+        let d = self.d;
+        let tri = d * (d + 1) / 2;
+        grad.fill(0.0);
+        for (xr, &c) in x.chunks_exact(d).zip(cot) {
+            let c = c.to_f64();
+            let mut k = 0;
+            for i in 0..d {
+                for j in i..d {
+                    // ∂E/∂A_ij: ½x_i² on the diagonal, x_i·x_j off it (A_ij = A_ji).
+                    let w = if i == j { 0.5 } else { 1.0 };
+                    grad[k] += c * w * xr[i].to_f64() * xr[j].to_f64();
+                    k += 1;
+                }
+            }
+            for i in 0..d {
+                grad[tri + i] -= c * xr[i].to_f64();
+            }
+        }
+        Ok(())
+    }
+
+    fn model_bytes(&self) -> Result<ModelBytes, EbmError> {
+        Err(EbmError::Settings(
+            "a quadratic test energy has no model file".into(),
+        ))
+    }
+}
