@@ -1,5 +1,6 @@
 //! The `train` and `flow-sample` subcommands: learn a flow (NSGF, NSGF++, FM, OT-CFM) on a
-//! 2D data set, and sample a trained flow from its manifest.
+//! 2D data set, and sample a trained flow from its manifest. `train ebm` is in
+//! `cmd_train_ebm`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,6 +24,9 @@ pub enum TrainMethod {
     Fm,
     /// Flow matching, exact minibatch OT coupling.
     Otcfm,
+    /// An energy-based model by maximum likelihood, particles moved by ula, jko, jko2 or
+    /// mala (see the EBM options).
+    Ebm,
 }
 
 impl TrainMethod {
@@ -32,6 +36,7 @@ impl TrainMethod {
             Self::Nsgfpp => Method::NsgfPp,
             Self::Fm => Method::Fm,
             Self::Otcfm => Method::OtCfm,
+            Self::Ebm => unreachable!("train ebm is dispatched before the flow settings"),
         }
     }
 }
@@ -43,84 +48,93 @@ impl TrainMethod {
 pub struct TrainArgs {
     /// The method.
     #[arg(value_enum)]
-    method: TrainMethod,
-    /// The data set: 8gaussians, moons, scurve, checkerboard (from N(0, I)), or
-    /// 8gaussians-moons (from 8gaussians).
-    #[arg(long, default_value = "moons")]
-    dataset: Problem,
+    pub(crate) method: TrainMethod,
+    /// The data set. Flows: 8gaussians, moons, scurve, checkerboard (from N(0, I)), or
+    /// 8gaussians-moons (from 8gaussians) [default: moons]. ebm: 8gaussians, rings, gmm,
+    /// checkerboard or digits [default: 8gaussians].
+    #[arg(long)]
+    pub(crate) dataset: Option<String>,
     /// Seed of every random draw (weights, batches, evaluation).
     #[arg(long, default_value_t = 0)]
-    seed: u64,
+    pub(crate) seed: u64,
     /// Training steps (one Adam step of each network per step).
     #[arg(long)]
-    steps: Option<u64>,
-    /// Training points per network per step.
+    pub(crate) steps: Option<u64>,
+    /// Training points per network per step (ebm: data points and particles per update).
     #[arg(long)]
-    batch: Option<usize>,
+    pub(crate) batch: Option<usize>,
     /// Hidden widths of every network, comma-separated (e.g. 256,256,256).
     #[arg(long, value_delimiter = ',')]
-    widths: Option<Vec<usize>>,
+    pub(crate) widths: Option<Vec<usize>>,
     /// Adam learning rate.
     #[arg(long)]
-    lr: Option<f64>,
+    pub(crate) lr: Option<f64>,
     /// NSGF / NSGF++: Sinkhorn-flow steps T per trajectory (NSGF++: at most 5).
     #[arg(long)]
-    nsgf_steps: Option<usize>,
+    pub(crate) nsgf_steps: Option<usize>,
     /// NSGF / NSGF++: Sinkhorn-flow step η (the flow runs over [0, T·η]).
     #[arg(long)]
-    eta: Option<f64>,
+    pub(crate) eta: Option<f64>,
     /// NSGF / NSGF++: Sinkhorn blur (ε = blur²).
     #[arg(long)]
-    blur: Option<f64>,
+    pub(crate) blur: Option<f64>,
     /// NSGF / NSGF++: ε-scaling ratio in (0, 1).
     #[arg(long)]
-    scaling: Option<f64>,
+    pub(crate) scaling: Option<f64>,
     /// NSGF / NSGF++: trajectory-pool capacity in records (oldest dropped).
     #[arg(long)]
-    pool: Option<usize>,
+    pub(crate) pool: Option<usize>,
     /// NSGF / NSGF++: particles per Sinkhorn-flow trajectory.
     #[arg(long)]
-    particles: Option<usize>,
+    pub(crate) particles: Option<usize>,
     /// NSGF / NSGF++: training steps between two new trajectories.
     #[arg(long)]
-    refill_every: Option<u64>,
+    pub(crate) refill_every: Option<u64>,
     /// NSGF++: straight-flow Euler step ω.
     #[arg(long)]
-    omega: Option<f64>,
+    pub(crate) omega: Option<f64>,
     /// NSGF++: coupling of the straight path of the time predictor and the straight flow
     /// (independent or ot).
     #[arg(long)]
-    path_coupling: Option<String>,
+    pub(crate) path_coupling: Option<String>,
     /// Output prefix: writes PREFIX.*.gfm (one model per network), PREFIX.json (the
     /// manifest) and PREFIX.png [default: the method's name].
     #[arg(long, short)]
-    out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     /// Training checkpoint [default: PREFIX.ckpt].
     #[arg(long)]
-    checkpoint: Option<PathBuf>,
+    pub(crate) checkpoint: Option<PathBuf>,
     /// Write the checkpoint every this many steps (0: only at the start, the end and on
     /// Ctrl-C).
     #[arg(long, default_value_t = 1000)]
-    checkpoint_every: u64,
+    pub(crate) checkpoint_every: u64,
     /// Continue from the checkpoint (same settings required) instead of starting afresh.
     #[arg(long)]
-    resume: bool,
+    pub(crate) resume: bool,
     /// Worker threads (0: one per core). Results do not depend on it.
     #[arg(long, default_value_t = 0)]
-    threads: usize,
+    pub(crate) threads: usize,
     /// No progress bar (there is none anyway when stderr is not a terminal).
     #[arg(long)]
-    no_progress: bool,
+    pub(crate) no_progress: bool,
     /// Evaluation draws: the printed W2 is the mean over this many independent draws of
     /// source and test points (draw 0 is the one of a single-draw run and of the figure).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
-    eval_draws: u64,
+    pub(crate) eval_draws: u64,
 }
 
 /// The settings of `args`: the method's defaults, overridden by what was given. Method
 /// options given to a method that does not use them are refused.
 fn settings(args: &TrainArgs) -> Result<FlowSettings, String> {
     let method = args.method.method();
+    if let Some(flag) = args.ebm.given() {
+        return Err(format!("{flag} applies to ebm only"));
+    }
+    let problem: Problem = match args.dataset.as_deref() {
+        None => "moons".parse(),
+        Some(name) => name.parse(),
+    }
+    .map_err(|e| format!("--dataset: {e}"))?;
     let nsgf_options = [
         ("--nsgf-steps", args.nsgf_steps.is_some()),
         ("--eta", args.eta.is_some()),
@@ -152,7 +166,7 @@ fn settings(args: &TrainArgs) -> Result<FlowSettings, String> {
     let n = d.nsgf;
     let s = FlowSettings {
         method,
-        problem: args.dataset,
+        problem,
         seed: args.seed,
         steps: args.steps.unwrap_or(d.steps),
         batch: args.batch.unwrap_or(d.batch),
@@ -176,7 +190,7 @@ fn settings(args: &TrainArgs) -> Result<FlowSettings, String> {
 }
 
 /// `PREFIX` with `.suffix` appended to its file name.
-fn with_suffix(prefix: &Path, suffix: &str) -> PathBuf {
+pub(crate) fn with_suffix(prefix: &Path, suffix: &str) -> PathBuf {
     let mut p = prefix.as_os_str().to_owned();
     p.push(suffix);
     PathBuf::from(p)
@@ -185,7 +199,11 @@ fn with_suffix(prefix: &Path, suffix: &str) -> PathBuf {
 /// `gradflow train`, with its exit code: 0 done, 1 failed, 130 interrupted (after writing
 /// a checkpoint).
 pub fn train_main(args: &TrainArgs) -> ExitCode {
-    match run_train(args) {
+    let result = match args.method {
+        TrainMethod::Ebm => crate::cmd_train_ebm::run(args),
+        _ => run_train(args),
+    };
+    match result {
         Ok(None) => ExitCode::SUCCESS,
         Ok(Some(message)) => {
             eprintln!("gradflow train: {message}");

@@ -5,6 +5,7 @@ mod cmd_eval;
 mod cmd_plot;
 mod cmd_sample;
 mod cmd_train;
+mod cmd_train_ebm;
 mod commands;
 
 use std::process::ExitCode;
@@ -41,7 +42,7 @@ enum Command {
     Bench(BenchArgs),
     /// Draw PNG plots: samples, trajectories, energy landscapes, image grids.
     Plot(cmd_plot::PlotArgs),
-    /// Train a 2D flow: nsgf, nsgfpp, fm or otcfm.
+    /// Train a 2D flow (nsgf, nsgfpp, fm, otcfm) or an energy-based model (ebm).
     Train(cmd_train::TrainArgs),
     /// Sample a flow trained by `gradflow train` (from its PREFIX.json manifest).
     FlowSample(cmd_train::FlowSampleArgs),

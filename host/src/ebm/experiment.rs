@@ -1,0 +1,166 @@
+//! The data sets of the EBM experiments, their train/test draws, and the evaluation of a
+//! trained energy: long-run samples, W2 and MMD to held-out data, and for the 2D sets the
+//! KL to the closed-form density on a grid.
+
+use std::fmt;
+use std::str::FromStr;
+
+use gradflow_core::{Scalar, StreamRng};
+
+use super::{
+    EbmError, EbmSet2d, EnergyModel, GridKl, InitBox, ParticleStep, SampleMetrics, grid_kl,
+    move_particles, sample_metrics,
+};
+use crate::data::{digits, split};
+
+/// Training points drawn from a 2D set.
+pub const TRAIN_POINTS_2D: usize = 10_000;
+/// Held-out points of a 2D set (and long-run model samples compared with them).
+pub const TEST_POINTS_2D: usize = 1024;
+/// Fraction of the digits held out.
+pub const DIGITS_TEST_FRACTION: f64 = 0.2;
+/// Cells per axis of the KL grid.
+pub const KL_CELLS: usize = 200;
+/// Seed offset of the held-out draw of a 2D set (independent of the training draw).
+const TEST_SEED_OFFSET: u64 = 0x7e57_0000_0000;
+/// First stream of the long-run chains: chain k draws from `(seed, 2⁶¹ + k)`.
+pub const LONG_RUN_STREAM0: u64 = 1 << 61;
+
+/// What an EBM is trained on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EbmData {
+    /// A 2D set with a closed-form density.
+    Set2d(EbmSet2d),
+    /// scikit-learn's 8×8 digits (64-D, pixels in [0, 1]), 20 % held out.
+    Digits,
+}
+
+impl EbmData {
+    /// Every data set: the 2D ones, then digits.
+    pub fn all() -> Vec<EbmData> {
+        let mut v: Vec<_> = EbmSet2d::ALL.iter().map(|&s| Self::Set2d(s)).collect();
+        v.push(Self::Digits);
+        v
+    }
+
+    /// Dimension of a point.
+    pub fn dim(self) -> usize {
+        match self {
+            Self::Set2d(_) => 2,
+            Self::Digits => crate::data::DIGITS_DIM,
+        }
+    }
+
+    /// `(train, test)`, n × d row-major: for a 2D set [`TRAIN_POINTS_2D`] and
+    /// [`TEST_POINTS_2D`] independent points (seeds `seed` and `seed + 0x7e57·2³²`); for
+    /// digits the seeded 80/20 shuffle split.
+    pub fn train_test(self, seed: u64) -> Result<(Vec<f64>, Vec<f64>), EbmError> {
+        match self {
+            Self::Set2d(set) => Ok((
+                set.sample(TRAIN_POINTS_2D, seed),
+                set.sample(TEST_POINTS_2D, seed.wrapping_add(TEST_SEED_OFFSET)),
+            )),
+            Self::Digits => {
+                let all = digits().samples();
+                let (train, test) = split(&all, DIGITS_TEST_FRACTION, seed)
+                    .map_err(|e| EbmError::Data(e.to_string()))?;
+                Ok((train.data, test.data))
+            }
+        }
+    }
+}
+
+impl fmt::Display for EbmData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Set2d(s) => write!(f, "{s}"),
+            Self::Digits => f.write_str("digits"),
+        }
+    }
+}
+
+impl FromStr for EbmData {
+    type Err = String;
+
+    /// `digits` or a 2D set's name.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "digits" {
+            return Ok(Self::Digits);
+        }
+        s.parse::<EbmSet2d>()
+            .map(Self::Set2d)
+            .map_err(|e| format!("{e}, or digits"))
+    }
+}
+
+/// Long-run samples of a trained energy: `n` chains started uniformly in `init` (chain k
+/// from stream `(seed, 2⁶¹ + k)`) and moved `steps` steps of `step`.
+pub fn long_run<S: Scalar, M: EnergyModel<S> + ?Sized>(
+    model: &M,
+    step: &ParticleStep,
+    init: &InitBox,
+    n: usize,
+    steps: usize,
+    seed: u64,
+) -> Result<Vec<f64>, EbmError> {
+    let d = model.dim();
+    let mut rngs: Vec<StreamRng> = StreamRng::streams(seed, LONG_RUN_STREAM0, n).collect();
+    let mut x = vec![S::ZERO; n * d];
+    for (xi, rng) in x.chunks_exact_mut(d).zip(&mut rngs) {
+        init.draw(rng, xi);
+    }
+    move_particles(model, step, &mut x, &mut rngs, steps)?;
+    Ok(x.iter().map(|v| v.to_f64()).collect())
+}
+
+/// How close a trained energy is to the data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EbmEvaluation {
+    /// KL(data ‖ model) on the grid (2D sets only).
+    pub kl: Option<GridKl>,
+    /// W2 and MMD² between the long-run samples and the held-out data.
+    pub metrics: SampleMetrics,
+    /// The long-run samples (as many as held-out points), n × d.
+    pub samples: Vec<f64>,
+    /// Steps of each long-run chain.
+    pub long_run_steps: usize,
+}
+
+/// Evaluates `model`: long-run samples of its own scheme (`steps` steps from the uniform
+/// box, as many chains as `test` has points) against `test`, and for a 2D set the grid KL
+/// ([`KL_CELLS`] cells per axis).
+pub fn evaluate<S: Scalar, M: EnergyModel<S> + ?Sized>(
+    model: &M,
+    data: EbmData,
+    test: &[f64],
+    step: &ParticleStep,
+    init: &InitBox,
+    steps: usize,
+    seed: u64,
+) -> Result<EbmEvaluation, EbmError> {
+    let d = model.dim();
+    let samples = long_run(model, step, init, test.len() / d, steps, seed)?;
+    let metrics = sample_metrics(&samples, test, d, None)
+        .map_err(|e| EbmError::Data(format!("metrics of the long-run samples: {e}")))?;
+    let kl = match data {
+        EbmData::Set2d(set) => {
+            let energy = |x: &[f64], e: &mut [f64]| -> Result<(), EbmError> {
+                let xs: Vec<S> = x.iter().map(|&v| S::from_f64(v)).collect();
+                let mut es = vec![S::ZERO; e.len()];
+                model.energies(&xs, &mut es)?;
+                for (o, v) in e.iter_mut().zip(es) {
+                    *o = v.to_f64();
+                }
+                Ok(())
+            };
+            Some(grid_kl(set, energy, KL_CELLS).map_err(|e| EbmError::Data(e.to_string()))?)
+        }
+        EbmData::Digits => None,
+    };
+    Ok(EbmEvaluation {
+        kl,
+        metrics,
+        samples,
+        long_run_steps: steps,
+    })
+}
