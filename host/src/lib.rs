@@ -22,6 +22,7 @@ pub mod capi;
 pub mod compare;
 pub mod data;
 pub mod demo;
+pub mod ebm;
 pub mod engine;
 pub mod fit;
 pub mod flows;
