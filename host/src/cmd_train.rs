@@ -121,6 +121,8 @@ pub struct TrainArgs {
     /// source and test points (draw 0 is the one of a single-draw run and of the figure).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub(crate) eval_draws: u64,
+    #[command(flatten)]
+    pub(crate) ebm: crate::cmd_train_ebm::EbmOptions,
 }
 
 /// The settings of `args`: the method's defaults, overridden by what was given. Method

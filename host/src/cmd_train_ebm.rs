@@ -7,13 +7,12 @@ use std::time::Instant;
 use gradflow_core::Activation;
 use gradflow_host::data::Samples;
 use gradflow_host::ebm::{
-    EbmData, EbmEvaluation, EbmSettings, EbmTrainer, EnergyModel, InitBox,
-    MlpEnergy, ParticleStep, Scheme, TEST_POINTS_2D, energy_contours, evaluate,
-    sample_metrics,
+    EbmData, EbmEvaluation, EbmSettings, EbmTrainer, EnergyModel, InitBox, MMD_BANDWIDTH_2D,
+    MlpEnergy, ParticleStep, Scheme, TEST_POINTS_2D, energy_contours, evaluate, sample_metrics,
 };
 use gradflow_host::engine::Network;
 use gradflow_host::plot::{PlotOptions, TileOptions, image_grid};
-use gradflow_host::train::{RunOptions, RunOutcome, TrainError, ctrl_c_flag, run};
+use gradflow_host::train::{RunOptions, RunOutcome, TrainError, ctrl_c_flag};
 use serde_json::json;
 
 use crate::cmd_train::{TrainArgs, with_suffix};
@@ -122,7 +121,9 @@ fn plan(args: &TrainArgs) -> Result<Plan, String> {
     let scheme = o.scheme.unwrap_or(d.particles.scheme);
     let scheme = scheme.with_inner(o.inner_iters.unwrap_or(4));
     if o.inner_iters.is_some() && scheme.inner() == 0 {
-        return Err(format!("--inner-iters applies to jko and jko2, not {scheme}"));
+        return Err(format!(
+            "--inner-iters applies to jko and jko2, not {scheme}"
+        ));
     }
     let particle_steps = match o.particle_steps {
         Some(k) => k,
@@ -204,7 +205,7 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
             ctrl_c_flag().map_err(|e| format!("cannot install the Ctrl-C handler: {e}"))?,
         ),
     };
-    let started_at = match run(&mut t, &options) {
+    let started_at = match gradflow_host::train::run(&mut t, &options) {
         Ok(RunOutcome::Finished { started_at, .. }) => started_at,
         Ok(RunOutcome::Interrupted { step, .. }) => {
             return Ok(Some(format!(
@@ -215,7 +216,9 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
             )));
         }
         Err(e @ TrainError::Diverged { .. }) => {
-            return Err(format!("{e}; try a lower --tau or --lr, or a larger --penalty"));
+            return Err(format!(
+                "{e}; try a lower --tau or --lr, or a larger --penalty"
+            ));
         }
         Err(e) => return Err(e.to_string()),
     };
@@ -239,8 +242,16 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
         if threads == 1 { "" } else { "s" },
     );
     let init = InitBox::around(&train, data.dim(), s.init_margin).map_err(|e| e.to_string())?;
-    let eval = evaluate(t.model(), data, &test, &s.particles, &init, eval_steps, s.seed)
-        .map_err(|e| e.to_string())?;
+    let eval = evaluate(
+        t.model(),
+        data,
+        &test,
+        &s.particles,
+        &init,
+        eval_steps,
+        s.seed,
+    )
+    .map_err(|e| e.to_string())?;
     let floor = data_floor(data, &test, s.seed)?;
     report(data, &s, &eval, floor, test.len() / data.dim());
 
@@ -288,7 +299,7 @@ fn data_floor(data: EbmData, test: &[f64], seed: u64) -> Result<Option<(f64, f64
         return Ok(None);
     };
     let other = set.sample(TEST_POINTS_2D, seed.wrapping_add(0xf100_0000_0000));
-    let m = sample_metrics(&other, test, 2, None).map_err(|e| e.to_string())?;
+    let m = sample_metrics(&other, test, 2, Some(MMD_BANDWIDTH_2D)).map_err(|e| e.to_string())?;
     Ok(Some((m.w2, m.mmd2)))
 }
 
@@ -308,11 +319,13 @@ fn report(
     let m = &eval.metrics;
     println!(
         "  long-run samples ({} steps of {} from the uniform box) vs {n_test} held-out points: \
-         W2 {:.4}, MMD² {:.3e} (RBF bandwidth {:.3}, median heuristic on the held-out set)",
+         W2 {:.4}, MMD² {:.3e} (RBF bandwidth {:.3})",
         eval.long_run_steps, s.particles.scheme, m.w2, m.mmd2, m.bandwidth
     );
     if let Some((w2, mmd2)) = floor {
-        println!("  floors (another draw of {data} vs the held-out points): W2 {w2:.4}, MMD² {mmd2:.3e}");
+        println!(
+            "  floors (another draw of {data} vs the held-out points): W2 {w2:.4}, MMD² {mmd2:.3e}"
+        );
     }
 }
 
@@ -338,8 +351,8 @@ fn figure(
         }
         EbmData::Digits => {
             let n = eval.samples.len() / data.dim();
-            let samples = Samples::new(n, data.dim(), eval.samples.clone())
-                .map_err(|e| e.to_string())?;
+            let samples =
+                Samples::new(n, data.dim(), eval.samples.clone()).map_err(|e| e.to_string())?;
             let tiles = TileOptions {
                 range: Some([0.0, 1.0]),
                 ..TileOptions::default()

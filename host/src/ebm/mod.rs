@@ -8,6 +8,10 @@
 //! replay buffer of particles ([`EbmTrainer`], driven by [`crate::train::run`] for
 //! progress, checkpoints and resume).
 //!
+//! Evaluation: the 2D sets with closed-form densities ([`EbmSet2d`]), the KL divergence on
+//! a grid ([`grid_kl`]), W2 and MMD² of long-run samples against held-out data
+//! ([`evaluate`], [`sample_metrics`]) and energy contour plots ([`energy_contours`]).
+//!
 //! # Example
 //!
 //! Gaussian data; the quadratic family `E = ½xᵀAx − bᵀx` has the sample precision as its
@@ -38,18 +42,34 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod bessel;
 mod buffer;
+mod contour;
+mod density;
 mod error;
+mod experiment;
+mod gmm;
+mod grid_kl;
 mod model;
 mod particles;
+mod sample_metrics;
 mod scheme;
 mod settings;
 mod trainer;
 
 pub use buffer::{Drawn, InitBox, PARTICLE_STREAM0, PICK_STREAM, ReplayBuffer};
+pub use contour::{energy_contours, true_density_map};
+pub use density::{EbmSet2d, UnknownEbmSet};
 pub use error::EbmError;
+pub use experiment::{
+    DIGITS_TEST_FRACTION, EbmData, EbmEvaluation, KL_CELLS, LONG_RUN_STREAM0, MMD_BANDWIDTH_2D,
+    TEST_POINTS_2D, TRAIN_POINTS_2D, evaluate, long_run,
+};
+pub use gmm::{GMM, GmmComponent};
+pub use grid_kl::{GRID_KL_BATCH, GridKl, GridKlError, grid_kl};
 pub use model::{EnergyModel, MlpEnergy, QuadraticEnergy};
 pub use particles::{MoveReport, ParticleStep, move_particles};
+pub use sample_metrics::{SampleMetrics, sample_metrics};
 pub use scheme::{Scheme, UnknownScheme};
 pub use settings::EbmSettings;
 pub use trainer::EbmTrainer;

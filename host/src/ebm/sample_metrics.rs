@@ -1,0 +1,143 @@
+//! Sample-based distances between a model's samples and a held-out test sample: exact W2
+//! and MMD² with an RBF kernel.
+
+use crate::metrics::{MetricsError, median_bandwidth, mmd2_rbf, wasserstein2};
+
+/// The distances [`sample_metrics`] returns.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SampleMetrics {
+    /// Exact W2 (cost ‖x − y‖², so W2 is in the data's units; [`wasserstein2`]'s `w2`).
+    pub w2: f64,
+    /// Unbiased MMD² (U-statistic, can be slightly negative) with the RBF kernel
+    /// exp(−‖x − y‖²/(2σ²)).
+    pub mmd2: f64,
+    /// The bandwidth σ used.
+    pub bandwidth: f64,
+}
+
+/// W2 and MMD² between `model_samples` and `test` (row-major `n × d` each, the same n ≥ 2).
+///
+/// The MMD bandwidth is `bandwidth`, or if `None` the median heuristic
+/// ([`median_bandwidth`]) on the test set alone (its pairwise distances; at most
+/// [`MEDIAN_MAX_POINTS`](crate::metrics::MEDIAN_MAX_POINTS) strided points), so that the
+/// kernel does not depend on the model and numbers of different models are comparable.
+/// Errors (from [`crate::metrics`]; `x` names the model samples, `y` the test set): a zero
+/// dimension, a length not a multiple of `d`, fewer than 2 points, different sizes, a
+/// NaN or infinite coordinate, a non-positive or non-finite bandwidth, a zero median.
+///
+/// Two `rings` samples share their (equally spaced) angles, so they are closer than two
+/// independent samples: MMD² ≈ −8e-4 ± 1e-5 between two samples of 1000 (measured over
+/// 20 seed pairs), against ±5e-4 for the i.i.d. sets.
+pub fn sample_metrics(
+    model_samples: &[f64],
+    test: &[f64],
+    d: usize,
+    bandwidth: Option<f64>,
+) -> Result<SampleMetrics, MetricsError> {
+    let w2 = wasserstein2(model_samples, test, d)?.w2;
+    let n = test.len() / d; // d > 0 and the length a multiple of it: checked by W2.
+    if n < 2 {
+        return Err(MetricsError::TooFewPoints {
+            which: "y",
+            n,
+            needed: 2,
+        });
+    }
+    let bandwidth = match bandwidth {
+        Some(b) => b,
+        None => {
+            // Split at a row boundary: the pooled pair is exactly the test set.
+            let half = test.len() / d / 2 * d;
+            median_bandwidth(&test[..half], &test[half..], d)?
+        }
+    };
+    let mmd2 = mmd2_rbf(model_samples, test, d, bandwidth)?;
+    Ok(SampleMetrics {
+        w2,
+        mmd2,
+        bandwidth,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sample_metrics;
+    use crate::ebm::EbmSet2d;
+    use crate::metrics::{MetricsError, median_bandwidth};
+
+    #[test]
+    fn a_translated_copy_has_w2_equal_to_the_shift() {
+        let x = EbmSet2d::Gmm.sample(500, 1);
+        let y: Vec<f64> = x
+            .chunks_exact(2)
+            .flat_map(|p| [p[0] + 0.3, p[1] - 0.4])
+            .collect();
+        let m = sample_metrics(&x, &y, 2, Some(1.0)).unwrap();
+        assert!((m.w2 - 0.5).abs() < 1e-12, "{}", m.w2);
+        assert_eq!(m.bandwidth, 1.0);
+    }
+
+    #[test]
+    fn same_law_has_mmd_near_zero_and_a_shift_does_not() {
+        // Under the null, Var(MMD²ᵤ) = 2 E[h²]/(n(n − 1)) with |h| ≤ 2 (kernel in [0, 1]),
+        // so |MMD²ᵤ| < 5 sd ≤ 5·√8/n.
+        let n = 2000;
+        let tol = 5.0 * 8f64.sqrt() / n as f64;
+        let set = EbmSet2d::EightGaussians;
+        let (x, test) = (set.sample(n, 1), set.sample(n, 2));
+        let same = sample_metrics(&x, &test, 2, None).unwrap();
+        assert!(same.mmd2.abs() < tol, "{} (tol {tol})", same.mmd2);
+        // A shift by (2, 2), against the modes' spacing of 3.8.
+        let shifted: Vec<f64> = x.iter().map(|v| v + 2.0).collect();
+        let moved = sample_metrics(&shifted, &test, 2, None).unwrap();
+        assert!(moved.mmd2 > 3.0 * tol, "{} (tol {tol})", moved.mmd2);
+        assert_eq!(moved.bandwidth, same.bandwidth);
+        assert!(moved.w2 > same.w2);
+    }
+
+    #[test]
+    fn the_default_bandwidth_is_the_test_sets_median_alone() {
+        let test = EbmSet2d::Rings.sample(301, 4);
+        let a = sample_metrics(&EbmSet2d::Gmm.sample(301, 1), &test, 2, None).unwrap();
+        let b = sample_metrics(&EbmSet2d::Checkerboard.sample(301, 1), &test, 2, None).unwrap();
+        assert_eq!(a.bandwidth, b.bandwidth);
+        // The pooled sample of median_bandwidth is the test set: split anywhere, same σ.
+        assert_eq!(
+            a.bandwidth,
+            median_bandwidth(&test[..2], &test[2..], 2).unwrap()
+        );
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        let x = [0.0, 0.0, 1.0, 1.0];
+        assert_eq!(
+            sample_metrics(&x[..2], &x[2..], 2, None),
+            Err(MetricsError::TooFewPoints {
+                which: "y",
+                n: 1,
+                needed: 2
+            })
+        );
+        assert_eq!(
+            sample_metrics(&x, &[0.0, 0.0, 1.0, 1.0, 2.0, 2.0], 2, None),
+            Err(MetricsError::SizeMismatch { n: 2, m: 3 })
+        );
+        assert!(sample_metrics(&x, &x, 0, None).is_err());
+        assert!(sample_metrics(&x, &x[..3], 2, None).is_err());
+        assert!(sample_metrics(&[f64::NAN, 0.0, 1.0, 1.0], &x, 2, None).is_err());
+        for bad in [0.0, -1.0, f64::NAN] {
+            assert!(matches!(
+                sample_metrics(&x, &x, 2, Some(bad)),
+                Err(MetricsError::InvalidParameter { name: "sigma", .. })
+            ));
+        }
+        assert!(matches!(
+            sample_metrics(&[0.0; 4], &[0.0; 4], 2, None),
+            Err(MetricsError::InvalidParameter {
+                name: "median distance",
+                ..
+            })
+        ));
+    }
+}
