@@ -4,6 +4,7 @@
 #define GRADFLOW_HPP
 
 #include <cstddef>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -28,6 +29,20 @@ inline void check(GfStatus status, const char *what) {
     if (status != GF_STATUS_OK) {
         throw Error(status, what);
     }
+}
+
+/// The library's default settings of sampler `code` (GF_SAMPLER_*).
+inline GfSamplerParams sampler_params(std::uint32_t code) {
+    GfSamplerParams params;
+    check(gf_sampler_params_default(code, &params), "gf_sampler_params_default");
+    return params;
+}
+
+/// One random stream per particle: streams first, first + 1, ..., first + n − 1 of `seed`.
+inline std::vector<GfRng> rng_streams(std::uint64_t seed, std::uint64_t first, std::size_t n) {
+    std::vector<GfRng> rngs(n);
+    check(gf_rng_init_streams(seed, first, rngs.data(), rngs.size()), "gf_rng_init_streams");
+    return rngs;
 }
 
 /// A model file loaded from disk; owns its bytes, frees them on destruction.
@@ -87,6 +102,25 @@ class Potential {
         check(gf_host_energy_force_f64(&pot_, n, x.data(), x.size(), energy.data(),
                                        energy.size(), force.data(), force.size(), threads),
               "gf_host_energy_force_f64");
+    }
+
+    /// Advances rngs.size() particles (state: n·d positions; n·2d for BAOAB, positions
+    /// then velocities per particle) by `steps` steps of `sampler` (GF_SAMPLER_*), on this
+    /// thread. Each particle draws from its own stream in `rngs`, advanced in place.
+    GfSampleReport sample(std::uint32_t sampler, const GfSamplerParams &params,
+                          std::vector<double> &state, std::vector<GfRng> &rngs,
+                          std::uint64_t steps) {
+        std::size_t len = 0;
+        check(gf_scratch_len(&pot_, sampler, &len), "gf_scratch_len");
+        if (scratch_.size() < len) {
+            scratch_.resize(len);
+        }
+        GfSampleReport report{};
+        check(gf_sample_f64(&pot_, sampler, &params, rngs.size(), state.data(), state.size(),
+                            rngs.data(), rngs.size(), steps, scratch_.data(), scratch_.size(),
+                            &report),
+              "gf_sample_f64");
+        return report;
     }
 
   private:

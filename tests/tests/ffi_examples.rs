@@ -6,6 +6,10 @@
 //! - C++17 `particles`: velocity-Verlet dynamics on an MLP fitted here to Müller–Brown
 //!   (the same fit as `gradflow fit`); learned forces must match the analytic ones and
 //!   energy must be conserved.
+//! - C++17 `ebm_langevin`: an EBM trained here by maximum likelihood, its forces driving
+//!   the program's own Langevin loop (checked against finite differences of its energies)
+//!   and the C API samplers run on it; their samples must be the host sampler's for the
+//!   same seed.
 //! - embedded `embedded`: the no_std library, static buffers, the model as a C array, a
 //!   malloc that aborts; its samples must equal the Rust core's bit for bit. Built twice:
 //!   the firmware build (MALA on a model energy only) must fit 2 KiB of RAM and 16 KiB of
@@ -19,14 +23,20 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use gradflow_core::Activation;
 use gradflow_core::capi::{
     GF_SAMPLER_MALA, GfModel, GfPotential, GfRng, GfSamplerParams, GfStatus, energy_force,
     gf_model_open, gf_potential_model, gf_rng_init_streams, gf_sampler_params_default, sample,
     scratch_len,
 };
+use gradflow_host::data::{Dataset2d, Samples};
+use gradflow_host::demo::Sampler;
+use gradflow_host::ebm::{EbmSettings, EbmTrainer, EnergyModel, MlpEnergy};
+use gradflow_host::engine::Network;
 use gradflow_host::fit::{FitSettings, fit};
 use gradflow_host::flows::manifest::Sampling;
 use gradflow_host::flows::{Compute, FlowSettings, Method, eval_source, trainer};
+use gradflow_host::sampling::{EnergySource, SamplerSpec, Schedule, sample as host_sample};
 use gradflow_host::train::{RunOptions, run as train};
 
 fn repo() -> PathBuf {
@@ -199,6 +209,108 @@ fn c99_nsgfpp_samples_a_trained_flow_like_the_host() {
         "NFE: C {c_nfe}, host {}",
         host.nfe
     );
+}
+
+/// An EBM trained here (2→32→32→1 SiLU energy on 8gaussians, 300 updates of the default
+/// settings: jko2 with M = 4 at τ = 0.01) is written as a model file. The C++ program
+/// moves 256 particles from a 16×16 grid over [−6, 6]² with its own Langevin loop on the
+/// model's forces (its checks: forces = −∇E by finite differences, mean energy falls),
+/// then runs the C API sampler from the same grid; its final states must be the host
+/// sampler's (`sampling::sample`, same seed) to 1e-12, both in double precision on the same
+/// f32 weights, for ula, mala, jko and jko2 (M = 4, τ = 0.01, 200 steps).
+#[test]
+fn cpp17_ebm_langevin_samples_a_trained_ebm_like_the_host() {
+    let out = out_dir("cpp17-ebm");
+    let settings = EbmSettings {
+        updates: 300,
+        ..EbmSettings::default()
+    };
+    let data = Dataset2d::EightGaussians.sample(2000, 1);
+    let net = Network::<f64>::energy(2, &[32, 32], Activation::Silu, 3).expect("network");
+    let mut t =
+        EbmTrainer::<f32, _>::new(&settings, MlpEnergy::<f32>::new(net, 2), &data).expect("EBM");
+    train(&mut t, &RunOptions::new(settings.updates)).expect("EBM training");
+    let bytes = t.model().model_bytes().expect("model bytes");
+    let model = out.join("ebm.gfm");
+    bytes.write(&model).unwrap();
+    let source = EnergySource::model(bytes).expect("an energy model");
+
+    let (n, side, steps, seed) = (256, 16, 200, 11);
+    let grid = |i: usize| -6.0 + 12.0 * i as f64 / (side - 1) as f64;
+    let init = Samples {
+        n,
+        d: 2,
+        data: (0..n)
+            .flat_map(|k| [grid(k % side), grid(k / side)])
+            .collect(),
+    };
+    let input = out.join("init.f64");
+    let bytes: Vec<u8> = init.data.iter().flat_map(|x| x.to_ne_bytes()).collect();
+    std::fs::write(&input, bytes).unwrap();
+    make(
+        &out,
+        &format!("{}/ebm_langevin", out.display()),
+        &[host_lib()],
+    );
+
+    let (tau, inner) = (settings.particles.tau, settings.particles.scheme.inner());
+    let schemes = [
+        ("ula", Sampler::Ula),
+        ("mala", Sampler::Mala),
+        ("jko", Sampler::Jko),
+        ("jko2", Sampler::Jko2),
+    ];
+    for (name, sampler) in schemes {
+        let output = out.join(format!("{name}.f64"));
+        let stdout = run(
+            Command::new(out.join("ebm_langevin"))
+                .arg(&model)
+                .arg(name)
+                .arg(format!("{tau:?}"))
+                .args([inner.into(), seed, n as u64, steps].map(|v: u64| v.to_string()))
+                .arg(&input)
+                .arg(&output),
+            &format!("ebm_langevin {name}"),
+        );
+        assert!(stdout.contains("PASS"), "{name}: the C++ checks failed");
+        let spec = SamplerSpec {
+            sampler,
+            step: tau,
+            inner_iters: inner,
+            ..SamplerSpec::default()
+        };
+        let schedule = Schedule {
+            steps,
+            ..Schedule::default()
+        };
+        let host = host_sample(&source, &spec, &init, &schedule, seed, 2).expect("host sampling");
+        let c: Vec<f64> = std::fs::read(&output)
+            .unwrap()
+            .chunks_exact(8)
+            .map(|b| f64::from_ne_bytes(b.try_into().unwrap()))
+            .collect();
+        assert_eq!(c.len(), host.samples.data.len(), "{name}: sample count");
+        let worst = c
+            .iter()
+            .zip(&host.samples.data)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        let moved = c
+            .iter()
+            .zip(&init.data)
+            .map(|(a, b)| (a - b).abs())
+            .sum::<f64>()
+            / c.len() as f64;
+        println!(
+            "{name}: C vs host max |difference| {worst:.2e} over {n} samples; mean |move| \
+             {moved:.3}"
+        );
+        assert!(
+            worst < 1e-12,
+            "{name}: C and host samples differ by {worst}"
+        );
+        assert!(moved > 0.05, "{name}: the samples hardly moved ({moved})");
+    }
 }
 
 /// Sum of the sizes of the input sections from the gradflow library in output section
