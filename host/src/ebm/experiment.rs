@@ -97,12 +97,21 @@ impl FromStr for EbmData {
     }
 }
 
-/// Long-run samples of a trained energy: `n` chains started uniformly in `init` (chain k
-/// from stream `(seed, 2⁶¹ + k)`) and moved `steps` steps of `step`.
+/// Where the long-run chains start.
+#[derive(Clone, Copy, Debug)]
+pub enum LongRunStart<'a> {
+    /// Uniformly in the box (chain k draws its start from its own stream).
+    Uniform(&'a InitBox),
+    /// At these points (n × d; chain k at row k mod n).
+    Points(&'a [f64]),
+}
+
+/// Long-run samples of a trained energy: `n` chains (chain k on stream `(seed, 2⁶¹ + k)`)
+/// started at `start` and moved `steps` steps of `step`.
 pub fn long_run<S: Scalar, M: EnergyModel<S> + ?Sized>(
     model: &M,
     step: &ParticleStep,
-    init: &InitBox,
+    start: LongRunStart<'_>,
     n: usize,
     steps: usize,
     seed: u64,
@@ -110,8 +119,25 @@ pub fn long_run<S: Scalar, M: EnergyModel<S> + ?Sized>(
     let d = model.dim();
     let mut rngs: Vec<StreamRng> = StreamRng::streams(seed, LONG_RUN_STREAM0, n).collect();
     let mut x = vec![S::ZERO; n * d];
-    for (xi, rng) in x.chunks_exact_mut(d).zip(&mut rngs) {
-        init.draw(rng, xi);
+    match start {
+        LongRunStart::Uniform(init) => {
+            for (xi, rng) in x.chunks_exact_mut(d).zip(&mut rngs) {
+                init.draw(rng, xi);
+            }
+        }
+        LongRunStart::Points(points) => {
+            if points.is_empty() || !points.len().is_multiple_of(d) {
+                return Err(EbmError::Data(format!(
+                    "{} start values do not make rows of dimension {d}",
+                    points.len()
+                )));
+            }
+            for (xi, p) in x.chunks_exact_mut(d).zip(points.chunks_exact(d).cycle()) {
+                for (o, &v) in xi.iter_mut().zip(p) {
+                    *o = S::from_f64(v);
+                }
+            }
+        }
     }
     move_particles(model, step, &mut x, &mut rngs, steps)?;
     Ok(x.iter().map(|v| v.to_f64()).collect())
@@ -130,8 +156,8 @@ pub struct EbmEvaluation {
     pub long_run_steps: usize,
 }
 
-/// Evaluates `model`: long-run samples of its own scheme (`steps` steps from the uniform
-/// box, as many chains as `test` has points) against `test` (MMD bandwidth
+/// Evaluates `model`: long-run samples of its own scheme (`steps` steps from `start`, as
+/// many chains as `test` has points) against `test` (MMD bandwidth
 /// [`MMD_BANDWIDTH_2D`] in 2D), and for a 2D set the grid KL
 /// ([`KL_CELLS`] cells per axis).
 pub fn evaluate<S: Scalar, M: EnergyModel<S> + ?Sized>(
@@ -139,12 +165,12 @@ pub fn evaluate<S: Scalar, M: EnergyModel<S> + ?Sized>(
     data: EbmData,
     test: &[f64],
     step: &ParticleStep,
-    init: &InitBox,
+    start: LongRunStart<'_>,
     steps: usize,
     seed: u64,
 ) -> Result<EbmEvaluation, EbmError> {
     let d = model.dim();
-    let samples = long_run(model, step, init, test.len() / d, steps, seed)?;
+    let samples = long_run(model, step, start, test.len() / d, steps, seed)?;
     let bandwidth = match data {
         EbmData::Set2d(_) => Some(MMD_BANDWIDTH_2D),
         EbmData::Digits => None,
