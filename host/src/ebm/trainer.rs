@@ -148,6 +148,8 @@ impl<S: Scalar, M: EnergyModel<S>> Trainer for EbmTrainer<S, M> {
     fn settings(&self) -> Value {
         let mut v = self.settings.to_json();
         if let Some(o) = v.as_object_mut() {
+            // The learning rate is constant: a run may be resumed to more updates.
+            o.remove("updates");
             o.insert("params".into(), json!(self.model.params().len()));
             o.insert("dim".into(), json!(self.d));
             o.insert("data_rows".into(), json!(self.data.len() / self.d));
