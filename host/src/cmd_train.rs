@@ -11,7 +11,7 @@ use gradflow_host::flows::{
     Compute, Coupling, Evaluation, Flow, FlowSettings, FlowTrainer, Method, Problem, Sampling,
     eval_target, evaluate, flow_figure, iid_w2_floor, trainer,
 };
-use gradflow_host::train::{RunOptions, RunOutcome, TrainError, ctrl_c_flag, run};
+use gradflow_host::train::{RunOptions, RunOutcome, TrainError, Trainer, ctrl_c_flag, run};
 
 /// The methods, as `gradflow train` names them.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -198,6 +198,49 @@ pub(crate) fn with_suffix(prefix: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(p)
 }
 
+/// How a driven run ended.
+pub(crate) enum Driven {
+    /// All steps done; the run started at this step (0, or a resumed checkpoint's).
+    Finished {
+        /// The step the run started from.
+        started_at: u64,
+    },
+    /// Ctrl-C: the checkpoint was written; the line to print.
+    Interrupted(String),
+}
+
+/// Runs `t` to `total` steps ("`unit`s" in messages) with the checkpoint, progress and
+/// Ctrl-C options of `args`; a divergence error suggests `hint`.
+pub(crate) fn drive<T: Trainer + ?Sized>(
+    t: &mut T,
+    args: &TrainArgs,
+    total: u64,
+    checkpoint: &Path,
+    unit: &str,
+    hint: &str,
+) -> Result<Driven, String> {
+    let options = RunOptions {
+        total_steps: total,
+        checkpoint: Some(checkpoint.to_path_buf()),
+        checkpoint_every: args.checkpoint_every,
+        resume: args.resume,
+        progress: !args.no_progress,
+        interrupt: Some(
+            ctrl_c_flag().map_err(|e| format!("cannot install the Ctrl-C handler: {e}"))?,
+        ),
+    };
+    match run(t, &options) {
+        Ok(RunOutcome::Finished { started_at, .. }) => Ok(Driven::Finished { started_at }),
+        Ok(RunOutcome::Interrupted { step, .. }) => Ok(Driven::Interrupted(format!(
+            "interrupted at {unit} {step} of {total}; checkpoint written to {} (continue with \
+             --resume and the same settings)",
+            checkpoint.display()
+        ))),
+        Err(e @ TrainError::Diverged { .. }) => Err(format!("{e}; try {hint}")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// `gradflow train`, with its exit code: 0 done, 1 failed, 130 interrupted (after writing
 /// a checkpoint).
 pub fn train_main(args: &TrainArgs) -> ExitCode {
@@ -233,28 +276,16 @@ fn run_train(args: &TrainArgs) -> Result<Option<String>, String> {
         .clone()
         .unwrap_or_else(|| with_suffix(&prefix, ".ckpt"));
     let mut t = trainer(&s, args.threads).map_err(|e| e.to_string())?;
-    let options = RunOptions {
-        total_steps: s.steps,
-        checkpoint: Some(checkpoint.clone()),
-        checkpoint_every: args.checkpoint_every,
-        resume: args.resume,
-        progress: !args.no_progress,
-        interrupt: Some(
-            ctrl_c_flag().map_err(|e| format!("cannot install the Ctrl-C handler: {e}"))?,
-        ),
-    };
-    let started_at = match run(t.as_mut(), &options) {
-        Ok(RunOutcome::Finished { started_at, .. }) => started_at,
-        Ok(RunOutcome::Interrupted { step, .. }) => {
-            return Ok(Some(format!(
-                "interrupted at step {step} of {}; checkpoint written to {} (continue with \
-                 --resume and the same settings)",
-                s.steps,
-                checkpoint.display()
-            )));
-        }
-        Err(e @ TrainError::Diverged { .. }) => return Err(format!("{e}; try a lower --lr")),
-        Err(e) => return Err(e.to_string()),
+    let started_at = match drive(
+        t.as_mut(),
+        args,
+        s.steps,
+        &checkpoint,
+        "step",
+        "a lower --lr",
+    )? {
+        Driven::Finished { started_at } => started_at,
+        Driven::Interrupted(message) => return Ok(Some(message)),
     };
     let trained = start.elapsed().as_secs_f64();
     let resumed = if started_at > 0 {

@@ -13,10 +13,9 @@ use gradflow_host::ebm::{
 };
 use gradflow_host::engine::Network;
 use gradflow_host::plot::{PlotOptions, TileOptions, image_grid};
-use gradflow_host::train::{RunOptions, RunOutcome, TrainError, ctrl_c_flag};
 use serde_json::json;
 
-use crate::cmd_train::{TrainArgs, with_suffix};
+use crate::cmd_train::{Driven, TrainArgs, drive, with_suffix};
 
 /// Options of `gradflow train ebm` (refused by the flow methods).
 #[derive(clap::Args)]
@@ -199,32 +198,10 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
     let model = MlpEnergy::<f32>::new(net, args.threads);
     let threads = model.threads();
     let mut t = EbmTrainer::new(&s, model, &train).map_err(|e| e.to_string())?;
-    let options = RunOptions {
-        total_steps: s.updates,
-        checkpoint: Some(checkpoint.clone()),
-        checkpoint_every: args.checkpoint_every,
-        resume: args.resume,
-        progress: !args.no_progress,
-        interrupt: Some(
-            ctrl_c_flag().map_err(|e| format!("cannot install the Ctrl-C handler: {e}"))?,
-        ),
-    };
-    let started_at = match gradflow_host::train::run(&mut t, &options) {
-        Ok(RunOutcome::Finished { started_at, .. }) => started_at,
-        Ok(RunOutcome::Interrupted { step, .. }) => {
-            return Ok(Some(format!(
-                "interrupted at update {step} of {}; checkpoint written to {} (continue with \
-                 --resume and the same settings)",
-                s.updates,
-                checkpoint.display()
-            )));
-        }
-        Err(e @ TrainError::Diverged { .. }) => {
-            return Err(format!(
-                "{e}; try a lower --tau or --lr, or a larger --penalty"
-            ));
-        }
-        Err(e) => return Err(e.to_string()),
+    let hint = "a lower --tau or --lr, or a larger --penalty";
+    let started_at = match drive(&mut t, args, s.updates, &checkpoint, "update", hint)? {
+        Driven::Finished { started_at } => started_at,
+        Driven::Interrupted(message) => return Ok(Some(message)),
     };
     let trained = start.elapsed().as_secs_f64();
     let resumed = if started_at > 0 {

@@ -3,8 +3,7 @@
 //! line), and the training loop on an MLP energy: it learns 8gaussians (grid KL falls far
 //! below the untrained model's) and resumes bit for bit.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use gradflow_core::Activation;
 use gradflow_host::ebm::{
@@ -13,25 +12,12 @@ use gradflow_host::ebm::{
 use gradflow_host::engine::Network;
 use gradflow_host::train::{RunOptions, Trainer, run};
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gradflow-ebm-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod common;
 
-/// Runs `gradflow ARGS` in `dir`: (exit code, stdout, stderr).
-fn gradflow(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_gradflow"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("failed to start gradflow");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+use common::gradflow;
+
+fn scratch(name: &str) -> PathBuf {
+    common::scratch("ebm-cli", name)
 }
 
 /// A tiny run: 8-wide network, 40 updates, short evaluation chains.

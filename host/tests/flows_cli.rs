@@ -2,32 +2,17 @@
 //! writes its models, manifest and figure, the manifest samples, a resumed run continues,
 //! and bad input gives one line.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use gradflow_host::data::Samples;
 use gradflow_host::flows::{Flow, FlowManifest, Method, Sampling};
 
-fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("gradflow-flows-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod common;
 
-/// Runs `gradflow ARGS` in `dir`: (exit code, stdout, stderr).
-fn gradflow(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_gradflow"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("failed to start gradflow");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+use common::gradflow;
+
+fn scratch(name: &str) -> PathBuf {
+    common::scratch("flows-cli", name)
 }
 
 /// A tiny NSGF++ run: 20 steps of 8-wide networks.
