@@ -200,10 +200,10 @@ pub(crate) fn with_suffix(prefix: &Path, suffix: &str) -> PathBuf {
 
 /// How a driven run ended.
 pub(crate) enum Driven {
-    /// All steps done; the run started at this step (0, or a resumed checkpoint's).
+    /// All steps done.
     Finished {
-        /// The step the run started from.
-        started_at: u64,
+        /// `", resumed at UNIT N"` for a resumed run, else empty.
+        resumed: String,
     },
     /// Ctrl-C: the checkpoint was written; the line to print.
     Interrupted(String),
@@ -230,7 +230,13 @@ pub(crate) fn drive<T: Trainer + ?Sized>(
         ),
     };
     match run(t, &options) {
-        Ok(RunOutcome::Finished { started_at, .. }) => Ok(Driven::Finished { started_at }),
+        Ok(RunOutcome::Finished { started_at, .. }) => Ok(Driven::Finished {
+            resumed: if started_at > 0 {
+                format!(", resumed at {unit} {started_at}")
+            } else {
+                String::new()
+            },
+        }),
         Ok(RunOutcome::Interrupted { step, .. }) => Ok(Driven::Interrupted(format!(
             "interrupted at {unit} {step} of {total}; checkpoint written to {} (continue with \
              --resume and the same settings)",
@@ -276,7 +282,7 @@ fn run_train(args: &TrainArgs) -> Result<Option<String>, String> {
         .clone()
         .unwrap_or_else(|| with_suffix(&prefix, ".ckpt"));
     let mut t = trainer(&s, args.threads).map_err(|e| e.to_string())?;
-    let started_at = match drive(
+    let resumed = match drive(
         t.as_mut(),
         args,
         s.steps,
@@ -284,15 +290,10 @@ fn run_train(args: &TrainArgs) -> Result<Option<String>, String> {
         "step",
         "a lower --lr",
     )? {
-        Driven::Finished { started_at } => started_at,
+        Driven::Finished { resumed } => resumed,
         Driven::Interrupted(message) => return Ok(Some(message)),
     };
     let trained = start.elapsed().as_secs_f64();
-    let resumed = if started_at > 0 {
-        format!(", resumed at step {started_at}")
-    } else {
-        String::new()
-    };
     let widths: Vec<String> = s.widths.iter().map(|w| w.to_string()).collect();
     println!(
         "trained {} on {} in {trained:.1} s ({} steps × batch {}, MLP {} SiLU, {} thread{}{resumed})",

@@ -199,16 +199,11 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
     let threads = model.threads();
     let mut t = EbmTrainer::new(&s, model, &train).map_err(|e| e.to_string())?;
     let hint = "a lower --tau or --lr, or a larger --penalty";
-    let started_at = match drive(&mut t, args, s.updates, &checkpoint, "update", hint)? {
-        Driven::Finished { started_at } => started_at,
+    let resumed = match drive(&mut t, args, s.updates, &checkpoint, "update", hint)? {
+        Driven::Finished { resumed } => resumed,
         Driven::Interrupted(message) => return Ok(Some(message)),
     };
     let trained = start.elapsed().as_secs_f64();
-    let resumed = if started_at > 0 {
-        format!(", resumed at update {started_at}")
-    } else {
-        String::new()
-    };
     let w: Vec<String> = widths.iter().map(|w| w.to_string()).collect();
     println!(
         "trained ebm on {data} in {trained:.1} s ({} updates × batch {}, {} ({} particle steps of τ = {} \
