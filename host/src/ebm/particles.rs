@@ -302,7 +302,7 @@ mod tests {
             (Scheme::Ula, 0.05),
             (Scheme::Jko { inner: 3 }, 0.05),
             (Scheme::Jko2 { inner: 2 }, 0.05),
-            (Scheme::Mala, 0.2),
+            (Scheme::Mala, 6.0),
         ] {
             let step = ParticleStep {
                 scheme,
