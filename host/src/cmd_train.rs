@@ -127,6 +127,19 @@ pub struct TrainArgs {
 
 /// The settings of `args`: the method's defaults, overridden by what was given. Method
 /// options given to a method that does not use them are refused.
+/// The NSGF / NSGF++ options, by flag, and whether each was given.
+pub(crate) fn nsgf_options(args: &TrainArgs) -> [(&'static str, bool); 7] {
+    [
+        ("--nsgf-steps", args.nsgf_steps.is_some()),
+        ("--eta", args.eta.is_some()),
+        ("--blur", args.blur.is_some()),
+        ("--scaling", args.scaling.is_some()),
+        ("--pool", args.pool.is_some()),
+        ("--particles", args.particles.is_some()),
+        ("--refill-every", args.refill_every.is_some()),
+    ]
+}
+
 fn settings(args: &TrainArgs) -> Result<FlowSettings, String> {
     let method = args.method.method();
     if let Some(flag) = args.ebm.given() {
@@ -137,15 +150,7 @@ fn settings(args: &TrainArgs) -> Result<FlowSettings, String> {
         Some(name) => name.parse(),
     }
     .map_err(|e| format!("--dataset: {e}"))?;
-    let nsgf_options = [
-        ("--nsgf-steps", args.nsgf_steps.is_some()),
-        ("--eta", args.eta.is_some()),
-        ("--blur", args.blur.is_some()),
-        ("--scaling", args.scaling.is_some()),
-        ("--pool", args.pool.is_some()),
-        ("--particles", args.particles.is_some()),
-        ("--refill-every", args.refill_every.is_some()),
-    ];
+    let nsgf_options = nsgf_options(args);
     if matches!(method, Method::Fm | Method::OtCfm)
         && let Some((flag, _)) = nsgf_options.iter().find(|(_, given)| *given)
     {

@@ -15,7 +15,7 @@ use gradflow_host::engine::Network;
 use gradflow_host::plot::{PlotOptions, TileOptions, image_grid};
 use serde_json::json;
 
-use crate::cmd_train::{Driven, TrainArgs, drive, with_suffix};
+use crate::cmd_train::{Driven, TrainArgs, drive, nsgf_options, with_suffix};
 
 /// Options of `gradflow train ebm` (refused by the flow methods).
 #[derive(clap::Args)]
@@ -82,20 +82,15 @@ impl EbmOptions {
 
 /// The flow options that `train ebm` refuses, by flag.
 fn flow_option_given(args: &TrainArgs) -> Option<&'static str> {
-    [
-        ("--nsgf-steps", args.nsgf_steps.is_some()),
-        ("--eta", args.eta.is_some()),
-        ("--blur", args.blur.is_some()),
-        ("--scaling", args.scaling.is_some()),
-        ("--pool", args.pool.is_some()),
-        ("--particles", args.particles.is_some()),
-        ("--refill-every", args.refill_every.is_some()),
+    let others = [
         ("--omega", args.omega.is_some()),
         ("--path-coupling", args.path_coupling.is_some()),
         ("--eval-draws", args.eval_draws != 1),
-    ]
-    .into_iter()
-    .find_map(|(flag, given)| given.then_some(flag))
+    ];
+    nsgf_options(args)
+        .into_iter()
+        .chain(others)
+        .find_map(|(flag, given)| given.then_some(flag))
 }
 
 /// The run's data, settings and network widths.

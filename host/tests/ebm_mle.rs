@@ -113,6 +113,7 @@ fn check(scheme: Scheme, tau: f64, steps: usize, f: impl Fn(f64) -> f64) {
     for k in 0..2 {
         let rel = (got[k] / want[k] - 1.0).abs();
         assert!(rel < 0.025, "{scheme}: eigenvalue {k} off by {rel:.4}");
+        // The mean's sd: √(c_max · 20 / (P·W)) = √(2·20/10⁶) = 0.0063; 0.02 is about 3 sd.
         assert!(
             (mean[k] - m[k]).abs() < 0.02,
             "{scheme}: mean {mean:?} vs {m:?}"

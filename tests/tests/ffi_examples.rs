@@ -87,6 +87,21 @@ fn make(out: &Path, target: &str, extra: &[String]) {
 
 /// The newest `libgradflow_host-*.a` in `deps/`: the one this `cargo test` built (or found
 /// up to date).
+/// Writes raw native-endian doubles, the examples' input format.
+fn write_f64s(path: &Path, values: &[f64]) {
+    let bytes: Vec<u8> = values.iter().flat_map(|x| x.to_ne_bytes()).collect();
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// Reads the raw native-endian doubles an example wrote.
+fn read_f64s(path: &Path) -> Vec<f64> {
+    std::fs::read(path)
+        .unwrap()
+        .chunks_exact(8)
+        .map(|b| f64::from_ne_bytes(b.try_into().unwrap()))
+        .collect()
+}
+
 fn host_lib() -> String {
     let deps = profile_dir().join("deps");
     let newest = std::fs::read_dir(&deps)
@@ -165,8 +180,7 @@ fn c99_nsgfpp_samples_a_trained_flow_like_the_host() {
         .sample(Compute::new(1).backend(), x0, None, false)
         .expect("host sampling");
     let input = out.join("x0.f64");
-    let to_bytes = |v: &[f64]| v.iter().flat_map(|x| x.to_ne_bytes()).collect::<Vec<u8>>();
-    std::fs::write(&input, to_bytes(x0)).unwrap();
+    write_f64s(&input, x0);
     make(&out, &format!("{}/nsgfpp", out.display()), &[host_lib()]);
     let output = out.join("samples.f64");
     let dir = manifest.parent().unwrap();
@@ -183,11 +197,7 @@ fn c99_nsgfpp_samples_a_trained_flow_like_the_host() {
             .arg(&output),
         "nsgfpp",
     );
-    let c: Vec<f64> = std::fs::read(&output)
-        .unwrap()
-        .chunks_exact(8)
-        .map(|b| f64::from_ne_bytes(b.try_into().unwrap()))
-        .collect();
+    let c = read_f64s(&output);
     assert_eq!(c.len(), host.x.len());
     let worst = c
         .iter()
@@ -245,8 +255,7 @@ fn cpp17_ebm_langevin_samples_a_trained_ebm_like_the_host() {
             .collect(),
     };
     let input = out.join("init.f64");
-    let bytes: Vec<u8> = init.data.iter().flat_map(|x| x.to_ne_bytes()).collect();
-    std::fs::write(&input, bytes).unwrap();
+    write_f64s(&input, &init.data);
     make(
         &out,
         &format!("{}/ebm_langevin", out.display()),
@@ -284,11 +293,7 @@ fn cpp17_ebm_langevin_samples_a_trained_ebm_like_the_host() {
             ..Schedule::default()
         };
         let host = host_sample(&source, &spec, &init, &schedule, seed, 2).expect("host sampling");
-        let c: Vec<f64> = std::fs::read(&output)
-            .unwrap()
-            .chunks_exact(8)
-            .map(|b| f64::from_ne_bytes(b.try_into().unwrap()))
-            .collect();
+        let c = read_f64s(&output);
         assert_eq!(c.len(), host.samples.data.len(), "{name}: sample count");
         let worst = c
             .iter()

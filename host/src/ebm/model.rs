@@ -151,8 +151,8 @@ impl QuadraticEnergy {
         &self.theta[self.d * (self.d + 1) / 2..]
     }
 
-    fn value_grad(&self, x: &[f64], g: &mut [f64]) -> f64 {
-        let a = self.precision();
+    /// E(x) and ∇E(x) = Ax − b, given A = [`QuadraticEnergy::precision`].
+    fn value_grad(&self, a: &[f64], x: &[f64], g: &mut [f64]) -> f64 {
         let b = self.linear();
         let mut e = 0.0;
         for i in 0..self.d {
@@ -184,6 +184,7 @@ impl<S: Scalar> EnergyModel<S> for QuadraticEnergy {
 
     fn energy_grad(&self, x: &[S], e: &mut [S], g: &mut [S]) -> Result<(), EngineError> {
         let d = self.d;
+        let a = self.precision();
         let (mut xi, mut gi) = (vec![0.0; d], vec![0.0; d]);
         for ((xr, er), gr) in x
             .chunks_exact(d)
@@ -193,7 +194,7 @@ impl<S: Scalar> EnergyModel<S> for QuadraticEnergy {
             for (o, v) in xi.iter_mut().zip(xr) {
                 *o = v.to_f64();
             }
-            *er = S::from_f64(self.value_grad(&xi, &mut gi));
+            *er = S::from_f64(self.value_grad(&a, &xi, &mut gi));
             for (o, &v) in gr.iter_mut().zip(&gi) {
                 *o = S::from_f64(v);
             }
