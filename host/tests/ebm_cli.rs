@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use gradflow_core::Activation;
 use gradflow_host::ebm::{
-    EbmData, EbmSet2d, EbmSettings, EbmTrainer, EnergyModel, KL_CELLS, MlpEnergy, grid_kl,
+    BatchEnergy, EbmData, EbmSet2d, EbmSettings, EbmTrainer, EnergyModel, KL_CELLS, MlpEnergy,
+    grid_kl,
 };
 use gradflow_host::engine::Network;
 use gradflow_host::train::{RunOptions, Trainer, run};

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use gradflow_core::{Scalar, StreamRng};
 
 use super::{
-    EbmError, EbmSet2d, EnergyModel, GridKl, InitBox, ParticleStep, SampleMetrics, grid_kl,
+    BatchEnergy, EbmError, EbmSet2d, GridKl, InitBox, ParticleStep, SampleMetrics, grid_kl,
     move_particles, sample_metrics,
 };
 use crate::data::{digits, split};
@@ -108,7 +108,7 @@ pub enum LongRunStart<'a> {
 
 /// Long-run samples of a trained energy: `n` chains (chain k on stream `(seed, 2⁶¹ + k)`)
 /// started at `start` and moved `steps` steps of `step`.
-pub fn long_run<S: Scalar, M: EnergyModel<S> + ?Sized>(
+pub fn long_run<S: Scalar, M: BatchEnergy<S> + ?Sized>(
     model: &M,
     step: &ParticleStep,
     start: LongRunStart<'_>,
@@ -160,7 +160,7 @@ pub struct EbmEvaluation {
 /// many chains as `test` has points) against `test` (MMD bandwidth
 /// [`MMD_BANDWIDTH_2D`] in 2D), and for a 2D set the grid KL
 /// ([`KL_CELLS`] cells per axis).
-pub fn evaluate<S: Scalar, M: EnergyModel<S> + ?Sized>(
+pub fn evaluate<S: Scalar, M: BatchEnergy<S> + ?Sized>(
     model: &M,
     data: EbmData,
     test: &[f64],

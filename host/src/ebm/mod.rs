@@ -67,7 +67,7 @@ pub use experiment::{
 };
 pub use gmm::{GMM, GmmComponent};
 pub use grid_kl::{GRID_KL_BATCH, GridKl, GridKlError, grid_kl};
-pub use model::{EnergyModel, MlpEnergy, QuadraticEnergy};
+pub use model::{BatchEnergy, EnergyModel, MlpEnergy, QuadraticEnergy};
 pub use particles::{MoveReport, ParticleStep, move_particles};
 pub use sample_metrics::{SampleMetrics, sample_metrics};
 pub use scheme::{Scheme, UnknownScheme};

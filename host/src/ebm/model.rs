@@ -7,23 +7,26 @@ use super::EbmError;
 use crate::engine::{Backend, CpuBackend, EngineError, GemmScalar, Network};
 use crate::modelio::ModelBytes;
 
-/// A parametric energy evaluated on batches of particles (n × d, row-major), with f64
-/// master parameters that the optimiser updates.
-pub trait EnergyModel<S>: Send + Sync {
+/// An energy evaluated on batches of particles (n × d, row-major): what the particle
+/// schemes ([`super::move_particles`]) need.
+pub trait BatchEnergy<S>: Send + Sync {
     /// Dimension d of a particle.
     fn dim(&self) -> usize;
 
+    /// `e[i] = E(x_i)`.
+    fn energies(&self, x: &[S], e: &mut [S]) -> Result<(), EngineError>;
+
+    /// Energies and their input gradients `g[i] = ∇ₓE(x_i)`.
+    fn energy_grad(&self, x: &[S], e: &mut [S], g: &mut [S]) -> Result<(), EngineError>;
+}
+
+/// A parametric [`BatchEnergy`] E_θ with f64 master parameters that the optimiser updates.
+pub trait EnergyModel<S>: BatchEnergy<S> {
     /// The master parameters θ.
     fn params(&self) -> &[f64];
 
     /// Replaces the parameters (same length as [`EnergyModel::params`]).
     fn set_params(&mut self, params: &[f64]);
-
-    /// `e[i] = E_θ(x_i)`.
-    fn energies(&self, x: &[S], e: &mut [S]) -> Result<(), EngineError>;
-
-    /// Energies and their input gradients `g[i] = ∇ₓE_θ(x_i)`.
-    fn energy_grad(&self, x: &[S], e: &mut [S], g: &mut [S]) -> Result<(), EngineError>;
 
     /// `grad = ∇θ Σᵢ cot[i]·E_θ(x_i)` (length of [`EnergyModel::params`]).
     fn param_grad(&self, x: &[S], cot: &[S], grad: &mut [f64]) -> Result<(), EngineError>;
@@ -66,11 +69,21 @@ impl<S: GemmScalar> MlpEnergy<S> {
     }
 }
 
-impl<S: GemmScalar> EnergyModel<S> for MlpEnergy<S> {
+impl<S: GemmScalar> BatchEnergy<S> for MlpEnergy<S> {
     fn dim(&self) -> usize {
         self.net.architecture().in_dim()
     }
 
+    fn energies(&self, x: &[S], e: &mut [S]) -> Result<(), EngineError> {
+        self.backend.forward(&self.net, x, e)
+    }
+
+    fn energy_grad(&self, x: &[S], e: &mut [S], g: &mut [S]) -> Result<(), EngineError> {
+        self.backend.value_grad(&self.net, x, e, g)
+    }
+}
+
+impl<S: GemmScalar> EnergyModel<S> for MlpEnergy<S> {
     fn params(&self) -> &[f64] {
         &self.master
     }
@@ -80,14 +93,6 @@ impl<S: GemmScalar> EnergyModel<S> for MlpEnergy<S> {
         for (p, &m) in self.net.params_mut().iter_mut().zip(params) {
             *p = S::from_f64(m);
         }
-    }
-
-    fn energies(&self, x: &[S], e: &mut [S]) -> Result<(), EngineError> {
-        self.backend.forward(&self.net, x, e)
-    }
-
-    fn energy_grad(&self, x: &[S], e: &mut [S], g: &mut [S]) -> Result<(), EngineError> {
-        self.backend.value_grad(&self.net, x, e, g)
     }
 
     fn param_grad(&self, x: &[S], cot: &[S], grad: &mut [f64]) -> Result<(), EngineError> {
@@ -164,17 +169,9 @@ impl QuadraticEnergy {
     }
 }
 
-impl<S: Scalar> EnergyModel<S> for QuadraticEnergy {
+impl<S: Scalar> BatchEnergy<S> for QuadraticEnergy {
     fn dim(&self) -> usize {
         self.d
-    }
-
-    fn params(&self) -> &[f64] {
-        &self.theta
-    }
-
-    fn set_params(&mut self, params: &[f64]) {
-        self.theta.copy_from_slice(params);
     }
 
     fn energies(&self, x: &[S], e: &mut [S]) -> Result<(), EngineError> {
@@ -200,6 +197,16 @@ impl<S: Scalar> EnergyModel<S> for QuadraticEnergy {
             }
         }
         Ok(())
+    }
+}
+
+impl<S: Scalar> EnergyModel<S> for QuadraticEnergy {
+    fn params(&self) -> &[f64] {
+        &self.theta
+    }
+
+    fn set_params(&mut self, params: &[f64]) {
+        self.theta.copy_from_slice(params);
     }
 
     fn param_grad(&self, x: &[S], cot: &[S], grad: &mut [f64]) -> Result<(), EngineError> {

@@ -5,7 +5,7 @@
 
 use gradflow_core::{Scalar, StreamRng};
 
-use super::{EbmError, EnergyModel, Scheme};
+use super::{BatchEnergy, EbmError, Scheme};
 
 /// What one [`move_particles`] call did, summed over the particles.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -77,7 +77,7 @@ impl<S: Scalar> Work<S> {
 /// Moves every particle of `x` (n × d) by `steps` steps of `step`, particle i drawing from
 /// `rngs[i]`. On error (a NaN or infinite energy, gradient or state: τ too large, or a
 /// model that blew up), `x` may hold a partly moved batch.
-pub fn move_particles<S: Scalar, M: EnergyModel<S> + ?Sized>(
+pub fn move_particles<S: Scalar, M: BatchEnergy<S> + ?Sized>(
     model: &M,
     step: &ParticleStep,
     x: &mut [S],
@@ -162,7 +162,7 @@ pub fn move_particles<S: Scalar, M: EnergyModel<S> + ?Sized>(
 
 /// `w.y ≈ prox_{hE}(w.centre)` by `iters` relaxed fixed-point iterations from the centre,
 /// as [`gradflow_core::prox`] does per particle.
-fn prox<S: Scalar, M: EnergyModel<S> + ?Sized>(
+fn prox<S: Scalar, M: BatchEnergy<S> + ?Sized>(
     model: &M,
     w: &mut Work<S>,
     h: S,
@@ -181,7 +181,7 @@ fn prox<S: Scalar, M: EnergyModel<S> + ?Sized>(
 }
 
 /// MALA steps, caching the energy and gradient at the current state.
-fn mala<S: Scalar, M: EnergyModel<S> + ?Sized>(
+fn mala<S: Scalar, M: BatchEnergy<S> + ?Sized>(
     model: &M,
     w: &mut Work<S>,
     tau: S,
@@ -243,7 +243,7 @@ fn mala<S: Scalar, M: EnergyModel<S> + ?Sized>(
 }
 
 /// Energies and gradients at `x`, failing on a non-finite one.
-fn finite_grad<S: Scalar, M: EnergyModel<S> + ?Sized>(
+fn finite_grad<S: Scalar, M: BatchEnergy<S> + ?Sized>(
     model: &M,
     x: &[S],
     e: &mut [S],
@@ -274,7 +274,7 @@ mod tests {
     use gradflow_core::{Activation, Jko, Jko2, Kernel, Mala, StreamRng, Ula};
 
     use super::*;
-    use crate::ebm::MlpEnergy;
+    use crate::ebm::{EnergyModel, MlpEnergy};
     use crate::engine::Network;
 
     /// The batched schemes against the core's per-particle kernels on the same f64 network:
