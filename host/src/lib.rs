@@ -23,6 +23,7 @@ pub mod compare;
 pub mod data;
 pub mod demo;
 pub mod ebm;
+pub mod lvebm;
 pub mod engine;
 pub mod fit;
 pub mod flows;
