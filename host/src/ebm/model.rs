@@ -33,6 +33,17 @@ pub trait EnergyModel<S>: BatchEnergy<S> {
 
     /// The model file of the energy as it stands (f32 weights), if the family has one.
     fn model_bytes(&self) -> Result<ModelBytes, EbmError>;
+
+    /// log Z(θ) = log ∫exp(−E_θ) in closed form, for the families that have one (the
+    /// known-answer families; `None` for networks).
+    fn log_partition(&self) -> Option<f64> {
+        None
+    }
+
+    /// ∇θ log Z(θ) in closed form, where [`EnergyModel::log_partition`] has one.
+    fn log_partition_grad(&self) -> Option<Vec<f64>> {
+        None
+    }
 }
 
 /// An MLP energy in the engine: evaluated in `S` on the CPU backend, with f64 master

@@ -3,7 +3,17 @@
 //! abstract, its full text was not at hand): persistent conditional latent particles per
 //! datum sample p_θ(z | xᵢ), a persistent joint negative pool samples p_θ(x, z), and θ
 //! takes stochastic ascent steps on the log-likelihood whose gradient they estimate.
+//!
+//! Rows are `(x, z)`: the observed coordinates first, the latent ones after.
 
+mod closed_form;
 mod conditional;
+mod gaussian_latent;
+mod linalg;
+mod ppca;
 
+pub use closed_form::ClosedForm;
 pub use conditional::Conditional;
+pub use gaussian_latent::{LatentMean, LatentPrecision};
+pub use linalg::{cholesky, cholesky_log_det, cholesky_solve, symmetric_eigen};
+pub use ppca::{Ppca, PpcaMle};
