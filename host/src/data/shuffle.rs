@@ -16,3 +16,24 @@ pub(crate) fn permutation(n: usize, seed: u64, stream: u64) -> Vec<usize> {
     }
     p
 }
+
+/// `k` distinct indices of `0..n` (`k ≤ n`), uniformly, by a partial Fisher–Yates shuffle.
+pub(crate) fn distinct_below(rng: &mut StreamRng, n: usize, k: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    for i in 0..k {
+        let j = i + index_below(rng, n - i);
+        order.swap(i, j);
+    }
+    order.truncate(k);
+    order
+}
+
+/// FNV-1a over the bits of `data`: checkpoints store it, so that a run resumed on other
+/// data is refused.
+pub(crate) fn fingerprint(data: &[f64]) -> u64 {
+    data.iter()
+        .flat_map(|v| v.to_bits().to_le_bytes())
+        .fold(0xcbf2_9ce4_8422_2325, |h, byte| {
+            (h ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        })
+}

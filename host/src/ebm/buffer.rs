@@ -3,7 +3,7 @@
 use gradflow_core::{Scalar, StreamRng};
 
 use super::EbmError;
-use crate::data::shuffle::index_below;
+use crate::data::shuffle::distinct_below;
 use crate::train::{Checkpoint, CheckpointError};
 
 /// First stream of the per-slot particle noise: slot k draws from `(seed, 2⁶² + k)`.
@@ -126,13 +126,7 @@ impl<S: Scalar> ReplayBuffer<S> {
     pub fn draw(&mut self, batch: usize, reinit: f64) -> Drawn<S> {
         let (cap, d) = (self.capacity(), self.init.dim());
         let batch = batch.min(cap);
-        // Partial Fisher–Yates over the slot indices.
-        let mut order: Vec<usize> = (0..cap).collect();
-        for i in 0..batch {
-            let j = i + index_below(&mut self.pick, cap - i);
-            order.swap(i, j);
-        }
-        let slots = order[..batch].to_vec();
+        let slots = distinct_below(&mut self.pick, cap, batch);
         let mut x = vec![S::ZERO; batch * d];
         let mut reinitialised = 0;
         for (xi, &s) in x.chunks_exact_mut(d).zip(&slots) {

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::buffer::{InitBox, ReplayBuffer};
 use super::{EbmError, EbmSettings, EnergyModel, move_particles};
-use crate::data::shuffle::index_below;
+use crate::data::shuffle::{fingerprint, index_below};
 use crate::optim::Adam;
 use crate::train::{Checkpoint, CheckpointError, StepError, StepStats, Trainer};
 
@@ -195,13 +195,4 @@ impl<S: Scalar, M: EnergyModel<S>> Trainer for EbmTrainer<S, M> {
         self.step = c.step;
         Ok(())
     }
-}
-
-/// FNV-1a over the data's bits: a checkpoint of other data is refused.
-fn fingerprint(data: &[f64]) -> u64 {
-    data.iter()
-        .flat_map(|v| v.to_bits().to_le_bytes())
-        .fold(0xcbf2_9ce4_8422_2325, |h, byte| {
-            (h ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-        })
 }
