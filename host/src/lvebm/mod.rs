@@ -11,9 +11,13 @@ mod conditional;
 mod gaussian_latent;
 mod linalg;
 mod ppca;
+mod settings;
+mod trainer;
 
 pub use closed_form::ClosedForm;
 pub use conditional::Conditional;
 pub use gaussian_latent::{LatentMean, LatentPrecision};
 pub use linalg::{cholesky, cholesky_log_det, cholesky_solve, symmetric_eigen};
 pub use ppca::{Ppca, PpcaMle};
+pub use settings::{LvebmSettings, NegativePhase, ThetaOptimizer, UnknownName};
+pub use trainer::{LATENT_STREAM0, LvebmTrainer, POOL_STREAM0};
