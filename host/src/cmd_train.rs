@@ -27,6 +27,9 @@ pub enum TrainMethod {
     /// An energy-based model by maximum likelihood, particles moved by ula, jko, jko2 or
     /// mala (see the EBM options).
     Ebm,
+    /// A latent-variable EBM over (x, z) by coupled particle dynamics (see the lvebm
+    /// options).
+    Lvebm,
 }
 
 impl TrainMethod {
@@ -36,7 +39,9 @@ impl TrainMethod {
             Self::Nsgfpp => Method::NsgfPp,
             Self::Fm => Method::Fm,
             Self::Otcfm => Method::OtCfm,
-            Self::Ebm => unreachable!("train ebm is dispatched before the flow settings"),
+            Self::Ebm | Self::Lvebm => {
+                unreachable!("train ebm / lvebm are dispatched before the flow settings")
+            }
         }
     }
 }
@@ -51,7 +56,8 @@ pub struct TrainArgs {
     pub(crate) method: TrainMethod,
     /// The data set. Flows: 8gaussians, moons, scurve, checkerboard (from N(0, I)), or
     /// 8gaussians-moons (from 8gaussians) [default: moons]. ebm: 8gaussians, rings, gmm,
-    /// checkerboard or digits [default: 8gaussians].
+    /// checkerboard or digits [default: 8gaussians]. lvebm: latent-mean, latent-precision,
+    /// ppca, or a .csv / .npy file of observed rows [default: ppca].
     #[arg(long)]
     pub(crate) dataset: Option<String>,
     /// Seed of every random draw (weights, batches, evaluation).
@@ -123,6 +129,8 @@ pub struct TrainArgs {
     pub(crate) eval_draws: u64,
     #[command(flatten)]
     pub(crate) ebm: crate::cmd_train_ebm::EbmOptions,
+    #[command(flatten)]
+    pub(crate) lvebm: crate::cmd_train_lvebm::LvebmOptions,
 }
 
 /// The settings of `args`: the method's defaults, overridden by what was given. Method
@@ -142,8 +150,8 @@ pub(crate) fn nsgf_options(args: &TrainArgs) -> [(&'static str, bool); 7] {
 
 fn settings(args: &TrainArgs) -> Result<FlowSettings, String> {
     let method = args.method.method();
-    if let Some(flag) = args.ebm.given() {
-        return Err(format!("{flag} applies to ebm only"));
+    if let Some(flag) = args.ebm.given().or(args.lvebm.given()) {
+        return Err(format!("{flag} does not apply to {method}"));
     }
     let problem: Problem = match args.dataset.as_deref() {
         None => "moons".parse(),
@@ -257,6 +265,7 @@ pub(crate) fn drive<T: Trainer + ?Sized>(
 pub fn train_main(args: &TrainArgs) -> ExitCode {
     let result = match args.method {
         TrainMethod::Ebm => crate::cmd_train_ebm::run(args),
+        TrainMethod::Lvebm => crate::cmd_train_lvebm::run(args),
         _ => run_train(args),
     };
     match result {

@@ -20,19 +20,19 @@ use crate::cmd_train::{Driven, TrainArgs, drive, nsgf_options, with_suffix};
 /// Options of `gradflow train ebm` (refused by the flow methods).
 #[derive(clap::Args)]
 pub struct EbmOptions {
-    /// ebm: particle scheme: ula (Langevin baseline), jko, jko2 (W2 proximal schemes, our
-    /// reconstructions) or mala [default: jko2].
+    /// ebm, lvebm: particle scheme: ula (Langevin baseline), jko, jko2 (W2 proximal schemes,
+    /// our reconstructions) or mala [default: ebm jko2, lvebm ula].
     #[arg(long)]
-    scheme: Option<Scheme>,
+    pub(crate) scheme: Option<Scheme>,
     /// ebm: particle step τ (x ← x − τ∇E + √(2τ)ξ) [default: 0.01 in 2D, 1e-3 on digits].
     #[arg(long)]
     tau: Option<f64>,
-    /// ebm: proximal fixed-point iterations M of jko / jko2 [default: 4].
+    /// ebm, lvebm: proximal fixed-point iterations M of jko / jko2 [default: 4].
     #[arg(long)]
-    inner_iters: Option<u32>,
-    /// ebm: relaxation ω ∈ (0, 1] of the proximal iterations [default: 1].
+    pub(crate) inner_iters: Option<u32>,
+    /// ebm, lvebm: relaxation ω ∈ (0, 1] of the proximal iterations [default: 1].
     #[arg(long)]
-    relaxation: Option<f64>,
+    pub(crate) relaxation: Option<f64>,
     /// ebm: energy-gradient evaluations per particle per update; the scheme takes the
     /// most steps that fit (ula 1 per step, jko M, jko2 1 + M, mala 1 + 1 per update)
     /// [default: 20].
@@ -51,9 +51,9 @@ pub struct EbmOptions {
     /// digits].
     #[arg(long)]
     penalty: Option<f64>,
-    /// ebm: Adam's β₁ [default: 0.9].
+    /// ebm, lvebm: Adam's β₁ [default: 0.9].
     #[arg(long)]
-    beta1: Option<f64>,
+    pub(crate) beta1: Option<f64>,
     /// ebm: steps of the long-run evaluation chains [default: 1000].
     #[arg(long)]
     eval_steps: Option<usize>,
@@ -102,7 +102,7 @@ struct Plan {
 }
 
 fn plan(args: &TrainArgs) -> Result<Plan, String> {
-    if let Some(flag) = flow_option_given(args) {
+    if let Some(flag) = flow_option_given(args).or(args.lvebm.given()) {
         return Err(format!("{flag} does not apply to ebm"));
     }
     let o = &args.ebm;

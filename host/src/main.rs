@@ -6,6 +6,7 @@ mod cmd_plot;
 mod cmd_sample;
 mod cmd_train;
 mod cmd_train_ebm;
+mod cmd_train_lvebm;
 mod commands;
 
 use std::process::ExitCode;

@@ -127,7 +127,7 @@ fn bad_ebm_options_give_one_line() {
         ),
         (
             &["train", "fm", "--scheme", "ula"],
-            "--scheme applies to ebm only",
+            "--scheme does not apply to fm",
         ),
         (
             &["train", "ebm", "--dataset", "moons"],

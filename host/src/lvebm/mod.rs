@@ -8,6 +8,7 @@
 
 mod closed_form;
 mod conditional;
+mod datasets;
 mod gaussian_latent;
 mod linalg;
 mod ppca;
@@ -16,6 +17,7 @@ mod trainer;
 
 pub use closed_form::ClosedForm;
 pub use conditional::Conditional;
+pub use datasets::{KnownSet, PPCA_MEAN, PPCA_NOISE_SD, PPCA_W};
 pub use gaussian_latent::{LatentMean, LatentPrecision};
 pub use linalg::{cholesky, cholesky_log_det, cholesky_solve, symmetric_eigen};
 pub use ppca::{Ppca, PpcaMle};

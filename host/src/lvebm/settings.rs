@@ -71,6 +71,17 @@ impl NegativePhase {
     }
 }
 
+impl FromStr for NegativePhase {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        match s {
+            "pool" => Ok(Self::Pool),
+            "exact" => Ok(Self::Exact),
+            _ => Err(UnknownName(format!("{s} (negative phases: pool, exact)"))),
+        }
+    }
+}
+
 /// Settings of [`super::LvebmTrainer`]. The energy family, the data and the split
 /// dx / dz are given to the trainer separately.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,0 +1,421 @@
+//! `gradflow train lvebm`: a latent-variable EBM trained by coupled particle dynamics, on a
+//! built-in known-answer set or a data file; writes a JSON report (and for an MLP joint
+//! energy the model file, whose conditionals `gradflow sample --given` and the C API sample).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use gradflow_core::{Activation, Scalar};
+use gradflow_host::data::Samples;
+use gradflow_host::ebm::{EnergyModel, MlpEnergy, ParticleStep, Scheme};
+use gradflow_host::engine::Network;
+use gradflow_host::lvebm::{
+    KnownSet, LatentMean, LatentPrecision, LvebmSettings, LvebmTrainer, NegativePhase, Ppca,
+    ThetaOptimizer,
+};
+use serde_json::{Value, json};
+
+use crate::cmd_train::{Driven, TrainArgs, drive, nsgf_options, with_suffix};
+
+/// Options of `gradflow train lvebm` (refused by the other methods).
+#[derive(clap::Args)]
+pub struct LvebmOptions {
+    /// lvebm: joint energy family: mlp, latent-mean (T1), latent-precision (T2) or ppca
+    /// (T3) [default: the built-in set's own family; mlp for a data file].
+    #[arg(long)]
+    family: Option<String>,
+    /// lvebm: latent dimension dz of an mlp or ppca family [default: 1; latent-mean and
+    /// latent-precision have dz = dx].
+    #[arg(long)]
+    latent_dim: Option<usize>,
+    /// lvebm: persistent conditional particles M per datum [default: 8].
+    #[arg(long)]
+    latents_per_datum: Option<usize>,
+    /// lvebm: step η_c of the conditional particles [default: 0.02].
+    #[arg(long)]
+    posterior_tau: Option<f64>,
+    /// lvebm: conditional steps K_c per update [default: 5].
+    #[arg(long)]
+    posterior_steps: Option<usize>,
+    /// lvebm: step η_n of the joint pool [default: 0.02].
+    #[arg(long)]
+    pool_tau: Option<f64>,
+    /// lvebm: pool steps K_n per update [default: 5].
+    #[arg(long)]
+    pool_steps: Option<usize>,
+    /// lvebm: joint pool particles P [default: 1024].
+    #[arg(long)]
+    pool_size: Option<usize>,
+    /// lvebm: θ's optimiser, sgd or adam [default: adam].
+    #[arg(long)]
+    optimizer: Option<ThetaOptimizer>,
+    /// lvebm: negative phase: pool (the method) or exact (closed-form ∇ log Z: with
+    /// --optimizer sgd and --posterior-steps 1, the PGD baseline) [default: pool].
+    #[arg(long)]
+    negative: Option<NegativePhase>,
+}
+
+impl LvebmOptions {
+    /// The first lvebm option given, by its flag (the other methods refuse them).
+    pub fn given(&self) -> Option<&'static str> {
+        [
+            ("--family", self.family.is_some()),
+            ("--latent-dim", self.latent_dim.is_some()),
+            ("--latents-per-datum", self.latents_per_datum.is_some()),
+            ("--posterior-tau", self.posterior_tau.is_some()),
+            ("--posterior-steps", self.posterior_steps.is_some()),
+            ("--pool-tau", self.pool_tau.is_some()),
+            ("--pool-steps", self.pool_steps.is_some()),
+            ("--pool-size", self.pool_size.is_some()),
+            ("--optimizer", self.optimizer.is_some()),
+            ("--negative", self.negative.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(flag, given)| given.then_some(flag))
+    }
+}
+
+/// The joint energy families.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Family {
+    Mlp,
+    LatentMean,
+    LatentPrecision,
+    Ppca,
+}
+
+impl Family {
+    fn parse(name: &str) -> Result<Self, String> {
+        match name {
+            "mlp" => Ok(Self::Mlp),
+            "latent-mean" => Ok(Self::LatentMean),
+            "latent-precision" => Ok(Self::LatentPrecision),
+            "ppca" => Ok(Self::Ppca),
+            _ => Err(format!(
+                "--family {name:?}: expected mlp, latent-mean, latent-precision or ppca"
+            )),
+        }
+    }
+
+    fn of_set(set: KnownSet) -> Self {
+        match set {
+            KnownSet::LatentMean => Self::LatentMean,
+            KnownSet::LatentPrecision => Self::LatentPrecision,
+            KnownSet::Ppca => Self::Ppca,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Mlp => "mlp",
+            Self::LatentMean => "latent-mean",
+            Self::LatentPrecision => "latent-precision",
+            Self::Ppca => "ppca",
+        }
+    }
+}
+
+/// The data of a run: a built-in set or a file.
+struct Data {
+    name: String,
+    set: Option<KnownSet>,
+    values: Vec<f64>,
+    dx: usize,
+}
+
+fn data(args: &TrainArgs) -> Result<Data, String> {
+    let name = args.dataset.as_deref().unwrap_or("ppca");
+    if let Ok(set) = name.parse::<KnownSet>() {
+        return Ok(Data {
+            name: name.into(),
+            set: Some(set),
+            values: set.sample(args.seed),
+            dx: set.observed_dim(),
+        });
+    }
+    let path = Path::new(name);
+    if !matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("csv" | "npy")
+    ) {
+        return Err(format!(
+            "--dataset {name:?}: not a built-in set ({}) nor a .csv / .npy file",
+            KnownSet::NAMES.join(", ")
+        ));
+    }
+    let s = Samples::read(path).map_err(|e| format!("--dataset {name}: {e}"))?;
+    Ok(Data {
+        name: name.into(),
+        set: None,
+        values: s.data,
+        dx: s.d,
+    })
+}
+
+/// The flow and EBM options that `train lvebm` refuses, by flag.
+fn other_option_given(args: &TrainArgs) -> Option<&'static str> {
+    let ebm = &args.ebm;
+    let shared = [
+        ("--scheme", false),
+        ("--inner-iters", false),
+        ("--relaxation", false),
+        ("--beta1", false),
+    ];
+    let ebm_only = ebm
+        .given()
+        .filter(|flag| !shared.iter().any(|(f, _)| f == flag));
+    let others = [
+        ("--omega", args.omega.is_some()),
+        ("--path-coupling", args.path_coupling.is_some()),
+        ("--eval-draws", args.eval_draws != 1),
+    ];
+    nsgf_options(args)
+        .into_iter()
+        .chain(others)
+        .find_map(|(flag, given)| given.then_some(flag))
+        .or(ebm_only)
+}
+
+fn settings(args: &TrainArgs) -> Result<LvebmSettings, String> {
+    let (o, e) = (&args.lvebm, &args.ebm);
+    let d = LvebmSettings::default();
+    let scheme = e.scheme.unwrap_or(Scheme::Ula);
+    let scheme = scheme.with_inner(e.inner_iters.unwrap_or(4));
+    let particles = |tau: Option<f64>, default: &ParticleStep| ParticleStep {
+        scheme,
+        tau: tau.unwrap_or(default.tau),
+        relaxation: e.relaxation.unwrap_or(default.relaxation),
+    };
+    let s = LvebmSettings {
+        posterior: particles(o.posterior_tau, &d.posterior),
+        posterior_steps: o.posterior_steps.unwrap_or(d.posterior_steps),
+        particles_per_datum: o.latents_per_datum.unwrap_or(d.particles_per_datum),
+        pool: particles(o.pool_tau, &d.pool),
+        pool_steps: o.pool_steps.unwrap_or(d.pool_steps),
+        pool_size: o.pool_size.unwrap_or(d.pool_size),
+        batch: args.batch.unwrap_or(d.batch),
+        optimizer: o.optimizer.unwrap_or(d.optimizer),
+        lr: args.lr.unwrap_or(d.lr),
+        beta1: e.beta1.unwrap_or(d.beta1),
+        negative: o.negative.unwrap_or(d.negative),
+        updates: args.steps.unwrap_or(d.updates),
+        seed: args.seed,
+    };
+    s.validate().map_err(|e| e.to_string())?;
+    Ok(s)
+}
+
+/// Runs `gradflow train lvebm`: `Ok(Some(message))` when interrupted.
+pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
+    if let Some(flag) = other_option_given(args) {
+        return Err(format!("{flag} does not apply to lvebm"));
+    }
+    let data = data(args)?;
+    let mut s = settings(args)?;
+    let n = data.values.len() / data.dx;
+    if args.batch.is_none() {
+        s.batch = s.batch.min(n);
+    }
+    let family = match (args.lvebm.family.as_deref(), data.set) {
+        (Some(name), _) => Family::parse(name)?,
+        (None, Some(set)) => Family::of_set(set),
+        (None, None) => Family::Mlp,
+    };
+    let dx = data.dx;
+    let dz = match family {
+        Family::LatentMean | Family::LatentPrecision => {
+            if args.lvebm.latent_dim.is_some_and(|k| k != dx) {
+                return Err(format!(
+                    "--latent-dim: the {} family has dz = dx = {dx}",
+                    family.name()
+                ));
+            }
+            dx
+        }
+        Family::Mlp | Family::Ppca => args.lvebm.latent_dim.unwrap_or(1),
+    };
+    if dz == 0 || (family == Family::Ppca && dz >= dx) {
+        return Err(format!(
+            "--latent-dim {dz}: must be >= 1{}",
+            if family == Family::Ppca {
+                format!(" and < dx = {dx}")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    let run = Run {
+        args,
+        data: &data,
+        settings: &s,
+        family,
+        dz,
+    };
+    match family {
+        Family::Mlp => {
+            let widths = args.widths.clone().unwrap_or(vec![64, 64]);
+            if widths.is_empty() || widths.contains(&0) {
+                return Err("--widths: every width must be >= 1".into());
+            }
+            let net = Network::<f64>::energy(dx + dz, &widths, Activation::Silu, s.seed)
+                .map_err(|e| e.to_string())?;
+            run.train(MlpEnergy::<f32>::new(net, args.threads), |_| json!({}))
+        }
+        Family::LatentMean => run.train::<f64, _>(LatentMean::new(dx, 0.0), |m: &LatentMean| {
+            let mle = LatentMean::mle(&data.values);
+            json!({ "theta": m.theta(), "mle": mle, "abs_error": (m.theta() - mle).abs() })
+        }),
+        Family::LatentPrecision => {
+            run.train::<f64, _>(LatentPrecision::new(dx, 2.0), |m: &LatentPrecision| {
+                let mle = LatentPrecision::mle(&data.values);
+                json!({
+                    "a": m.precision(),
+                    "mle": mle,
+                    "abs_error": mle.map(|a| (m.precision() - a).abs()),
+                })
+            })
+        }
+        Family::Ppca => {
+            let init = Ppca::new(&vec![0.3; dx * dz], &vec![0.0; dx], 1.0);
+            run.train::<f64, _>(init, |m: &Ppca| ppca_report(m, &data.values, dx, dz))
+        }
+    }
+}
+
+/// The learned PPCA against Tipping and Bishop's closed form.
+fn ppca_report(m: &Ppca, data: &[f64], dx: usize, dz: usize) -> Value {
+    let mle = Ppca::mle(data, dx, dz);
+    let max_err = |a: &[f64], b: &[f64]| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f64::max)
+    };
+    json!({
+        "mean": m.mean(), "noise": m.noise(), "wwt": m.wwt(),
+        "mle": { "mean": mle.mean, "noise": mle.noise, "wwt": mle.wwt },
+        "max_abs_error": {
+            "mean": max_err(m.mean(), &mle.mean),
+            "noise": (m.noise() - mle.noise).abs(),
+            "wwt": max_err(&m.wwt(), &mle.wwt),
+        },
+    })
+}
+
+/// What every family's run shares.
+struct Run<'a> {
+    args: &'a TrainArgs,
+    data: &'a Data,
+    settings: &'a LvebmSettings,
+    family: Family,
+    dz: usize,
+}
+
+impl Run<'_> {
+    /// Trains `model`, then reports (`known` adds the family's known answers).
+    fn train<S: Scalar, M: EnergyModel<S>>(
+        &self,
+        model: M,
+        known: impl Fn(&M) -> Value,
+    ) -> Result<Option<String>, String> {
+        let (args, s, data) = (self.args, self.settings, self.data);
+        let start = Instant::now();
+        let prefix = args.out.clone().unwrap_or_else(|| PathBuf::from("lvebm"));
+        if prefix.file_name().is_none() {
+            return Err(format!("--out {}: not a file name", prefix.display()));
+        }
+        let checkpoint = args
+            .checkpoint
+            .clone()
+            .unwrap_or_else(|| with_suffix(&prefix, ".ckpt"));
+        let mut t = LvebmTrainer::<S, M>::new(s, model, &data.values, data.dx)
+            .map_err(|e| e.to_string())?;
+        let hint = "a lower --posterior-tau / --pool-tau or --lr";
+        let resumed = match drive(&mut t, args, s.updates, &checkpoint, "update", hint)? {
+            Driven::Finished { resumed } => resumed,
+            Driven::Interrupted(message) => return Ok(Some(message)),
+        };
+        let trained = start.elapsed().as_secs_f64();
+        println!(
+            "trained lvebm ({} family, dx = {}, dz = {}) on {} in {trained:.1} s ({} updates, \
+             batch {}, M = {} latents per datum, pool {}, {} at η_c = {} × {} / η_n = {} × {}, \
+             {} λ = {}, {} gradient evaluations{resumed})",
+            self.family.name(),
+            data.dx,
+            self.dz,
+            data.name,
+            s.updates,
+            if s.batch == 0 {
+                data.values.len() / data.dx
+            } else {
+                s.batch
+            },
+            s.particles_per_datum,
+            match s.negative {
+                NegativePhase::Pool => s.pool_size.to_string(),
+                NegativePhase::Exact => "none (exact ∇ log Z)".into(),
+            },
+            s.posterior.scheme,
+            s.posterior.tau,
+            s.posterior_steps,
+            s.pool.tau,
+            s.pool_steps,
+            s.optimizer.name(),
+            s.lr,
+            t.grad_evals(),
+        );
+        let known = known(t.model());
+        for key in ["abs_error", "max_abs_error"] {
+            if let Some(err) = known.get(key) {
+                println!(
+                    "  against the closed-form MLE, {}: {err}",
+                    key.replace('_', " ")
+                );
+            }
+        }
+        let model_path = with_suffix(&prefix, ".gfm");
+        let wrote_model = match t.model().model_bytes() {
+            Ok(bytes) => {
+                bytes.write(&model_path).map_err(|e| e.to_string())?;
+                true
+            }
+            Err(_) => false,
+        };
+        let latents_path = with_suffix(&prefix, ".latents.npy");
+        let rows = t.latents().len() / self.dz;
+        let latents: Vec<f64> = t.latents().iter().map(|v| v.to_f64()).collect();
+        Samples::new(rows, self.dz, latents)
+            .and_then(|l| l.write(&latents_path))
+            .map_err(|e| e.to_string())?;
+        let json_path = with_suffix(&prefix, ".json");
+        let record = json!({
+            "data": data.name,
+            "family": self.family.name(),
+            "observed_dim": data.dx,
+            "latent_dim": self.dz,
+            "settings": s.to_json(),
+            "params": t.model().params(),
+            "known": known,
+            "grad_evals_total": t.grad_evals(),
+            "train_seconds": trained,
+            "model": wrote_model.then(|| model_path.display().to_string()),
+            "latents": latents_path.display().to_string(),
+        });
+        std::fs::write(&json_path, format!("{record:#}\n"))
+            .map_err(|e| format!("{}: {e}", json_path.display()))?;
+        println!(
+            "  wrote {}{}, {} (conditional particles, M rows per datum) and the checkpoint {}; \
+             total {:.1} s",
+            json_path.display(),
+            if wrote_model {
+                format!(", {}", model_path.display())
+            } else {
+                String::new()
+            },
+            latents_path.display(),
+            checkpoint.display(),
+            start.elapsed().as_secs_f64()
+        );
+        Ok(None)
+    }
+}

@@ -1,0 +1,142 @@
+//! `gradflow train lvebm` through the real binary: a closed-form family lands on its MLE
+//! and reports it, an MLP joint energy writes a model file, a resumed run equals an
+//! uninterrupted one, and bad options give one line.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+mod common;
+
+use common::gradflow;
+
+fn scratch(name: &str) -> PathBuf {
+    common::scratch("lvebm-cli", name)
+}
+
+fn report(dir: &Path, prefix: &str) -> Value {
+    let text = std::fs::read_to_string(dir.join(format!("{prefix}.json"))).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// T1 with MALA particles: θ ends near the data mean. 600 SGD updates at λ = 0.05 from
+/// θ = 0 (the error shrinks by (1 − λD/2) per update, then fluctuates with an sd of about
+/// 0.01 here; the test of the method's accuracy is host/tests/lvebm_known.rs).
+#[test]
+fn latent_mean_lands_on_the_mle_and_reports_it() {
+    let dir = scratch("t1");
+    let args = [
+        "train",
+        "lvebm",
+        "--dataset",
+        "latent-mean",
+        "--scheme",
+        "mala",
+        "--posterior-tau",
+        "0.2",
+        "--pool-tau",
+        "0.2",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "0.05",
+        "--steps",
+        "600",
+        "--batch",
+        "0",
+        "-o",
+        "t1",
+    ];
+    let (code, out, err) = gradflow(&dir, &args);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        out.contains("against the closed-form MLE, abs error"),
+        "{out}"
+    );
+    let r = report(&dir, "t1");
+    let err = r["known"]["abs_error"].as_f64().unwrap();
+    assert!(err < 0.05, "|θ − MLE| = {err}");
+    assert_eq!(
+        r["model"],
+        Value::Null,
+        "a closed-form family has no model file"
+    );
+    assert!(dir.join("t1.latents.npy").exists());
+}
+
+/// An MLP joint energy writes a model file of dimension dx + dz, and a run resumed from
+/// its checkpoint ends with the same parameters as an uninterrupted one.
+#[test]
+fn mlp_family_writes_a_model_and_resumes_bit_for_bit() {
+    let dir = scratch("mlp");
+    let base = [
+        "train",
+        "lvebm",
+        "--dataset",
+        "ppca",
+        "--family",
+        "mlp",
+        "--latent-dim",
+        "1",
+        "--widths",
+        "8,8",
+        "--batch",
+        "16",
+        "--pool-size",
+        "32",
+        "--latents-per-datum",
+        "2",
+    ];
+    let run = |prefix: &str, steps: &str, extra: &[&str]| {
+        let mut a: Vec<&str> = base.to_vec();
+        a.extend(["--steps", steps, "-o", prefix]);
+        a.extend(extra);
+        let (code, out, err) = gradflow(&dir, &a);
+        assert_eq!(code, Some(0), "{a:?}: {out}{err}");
+    };
+    run("straight", "30", &[]);
+    run("split", "12", &[]);
+    run("split", "30", &["--resume"]);
+    let (a, b) = (report(&dir, "straight"), report(&dir, "split"));
+    assert_eq!(a["params"], b["params"]);
+    let bytes = std::fs::read(dir.join("straight.gfm")).unwrap();
+    let model = gradflow_host::modelio::ModelBytes::from_bytes(bytes).unwrap();
+    assert_eq!(model.view().architecture().in_dim(), 4);
+}
+
+#[test]
+fn bad_lvebm_options_give_one_line() {
+    let dir = scratch("bad");
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["train", "lvebm", "--eta", "0.1"],
+            "--eta does not apply to lvebm",
+        ),
+        (
+            &["train", "lvebm", "--buffer", "9"],
+            "--buffer does not apply to lvebm",
+        ),
+        (
+            &["train", "ebm", "--pool-size", "9"],
+            "--pool-size does not apply to ebm",
+        ),
+        (
+            &["train", "fm", "--latent-dim", "2"],
+            "--latent-dim does not apply to fm",
+        ),
+        (
+            &["train", "lvebm", "--dataset", "moons"],
+            "not a built-in set",
+        ),
+        (
+            &["train", "lvebm", "--family", "ppca", "--latent-dim", "3"],
+            "must be >= 1 and < dx = 3",
+        ),
+    ];
+    for (args, expected) in cases {
+        let (code, out, err) = gradflow(&dir, args);
+        assert_ne!(code, Some(0), "{args:?} succeeded: {out}");
+        assert!(err.contains(expected), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+    }
+}
