@@ -44,7 +44,7 @@ enum Command {
     /// Draw PNG plots: samples, trajectories, energy landscapes, image grids.
     Plot(cmd_plot::PlotArgs),
     /// Train a 2D flow (nsgf, nsgfpp, fm, otcfm) or an energy-based model (ebm).
-    Train(cmd_train::TrainArgs),
+    Train(Box<cmd_train::TrainArgs>),
     /// Sample a flow trained by `gradflow train` (from its PREFIX.json manifest).
     FlowSample(cmd_train::FlowSampleArgs),
 }
