@@ -413,7 +413,8 @@ fn c99_lvebm_posterior_samples_latents_like_the_host() {
             .sum::<f64>()
             / c.len() as f64;
         println!(
-            "{name}: C vs host max |difference| {worst:.2e} over {n} rows; mean |move|              {moved:.3}"
+            "{name}: C vs host max |difference| {worst:.2e} over {n} rows; mean |move| \
+             {moved:.3}"
         );
         assert!(
             worst < 1e-12,
