@@ -161,13 +161,6 @@ typedef struct GfPotential {
   const struct GfModel *model;
 } GfPotential;
 
-// The state of one particle's random stream (Xoshiro256++, 32 bytes). Initialise it
-// with [`gf_rng_init`]; the samplers advance it, so later calls continue the stream.
-typedef struct GfRng {
-  // The generator's four state words; all zero is invalid.
-  uint64_t s[4];
-} GfRng;
-
 // Sampler settings; [`gf_sampler_params_default`] fills the defaults. Fields that a
 // sampler does not use are ignored.
 typedef struct GfSamplerParams {
@@ -182,6 +175,13 @@ typedef struct GfSamplerParams {
   // Fixed-point iterations ≥ 1 of the proximal solve (jko, jko2).
   uint32_t inner_iters;
 } GfSamplerParams;
+
+// The state of one particle's random stream (Xoshiro256++, 32 bytes). Initialise it
+// with [`gf_rng_init`]; the samplers advance it, so later calls continue the stream.
+typedef struct GfRng {
+  // The generator's four state words; all zero is invalid.
+  uint64_t s[4];
+} GfRng;
 
 // What a sampling call did, summed over particles.
 typedef struct GfSampleReport {
@@ -201,6 +201,71 @@ extern "C" {
 
 // The library version, `MAJOR.MINOR.PATCH` (static, NUL-terminated).
 const char *gf_version(void);
+
+// Writes into `out` the scratch length, in scalars of the call's precision (the larger,
+// `double`, count is safe for both), that `gf_sample_conditional_*` on `pot` split after
+// `x_dim` observed coordinates needs with `sampler`. It depends on neither n nor the
+// number of steps. `GF_STATUS_INVALID_PARAMETER` unless 0 < `x_dim` < the potential's
+// dimension.
+//
+// # Safety
+// `pot` must be NULL or point to a `GfPotential`; `out` NULL or writable.
+GfStatus gf_conditional_scratch_len(const struct GfPotential *pot,
+                                    size_t x_dim,
+                                    uint32_t sampler,
+                                    size_t *out);
+
+// Samples the latents z of a joint energy E(x, z) given observed rows x: `pot` is the
+// joint energy over rows `(x, z)` of dimension d (observed coordinates first; typically
+// `gf_potential_model` of a latent-variable EBM's energy model file), split after `x_dim`
+// coordinates (0 < `x_dim` < d, else `GF_STATUS_INVALID_PARAMETER`); dz = d − `x_dim`.
+// Advances n particles by `steps` steps of `sampler` (`GF_SAMPLER_*`) with `params`,
+// particle i on z ↦ E(xᵢ, z):
+// - `observed`: n·`x_dim` `float`, row i is xᵢ (read only; NaN/Inf refused);
+// - `z`: n·dz `float` (n·2dz for BAOAB: latents, then velocities, per particle), in-out;
+// - `rngs`: n stream states (advanced in place; `gf_rng_init_streams(seed, 0, rngs, n)`
+//   gives particle i the stream i);
+// - `scratch`: `gf_conditional_scratch_len(pot, x_dim, sampler)` floats.
+//
+// `report` may be NULL. See `gf_sample_f32` for what the arrays hold after an error.
+//
+// # Safety
+// Each pointer must be NULL (allowed for `report` only) or valid for its length.
+GfStatus gf_sample_conditional_f32(const struct GfPotential *pot,
+                                   size_t x_dim,
+                                   uint32_t sampler,
+                                   const struct GfSamplerParams *params,
+                                   size_t n,
+                                   const float *observed,
+                                   size_t observed_len,
+                                   float *z,
+                                   size_t z_len,
+                                   struct GfRng *rngs,
+                                   size_t rngs_len,
+                                   uint64_t steps,
+                                   float *scratch,
+                                   size_t scratch_len,
+                                   struct GfSampleReport *report);
+
+// [`gf_sample_conditional_f32`] for `double` values.
+//
+// # Safety
+// As [`gf_sample_conditional_f32`].
+GfStatus gf_sample_conditional_f64(const struct GfPotential *pot,
+                                   size_t x_dim,
+                                   uint32_t sampler,
+                                   const struct GfSamplerParams *params,
+                                   size_t n,
+                                   const double *observed,
+                                   size_t observed_len,
+                                   double *z,
+                                   size_t z_len,
+                                   struct GfRng *rngs,
+                                   size_t rngs_len,
+                                   uint64_t steps,
+                                   double *scratch,
+                                   size_t scratch_len,
+                                   struct GfSampleReport *report);
 
 // Checks model bytes (magic, version, architecture, length, CRC-32) and fills `out`.
 // The bytes are not copied: keep them alive and unchanged while `out` is used.

@@ -44,10 +44,12 @@
 // Index loops over small fixed-size arrays mirror the formulas they implement.
 #![allow(clippy::needless_range_loop)]
 
-#[cfg(feature = "std")]
+// The tests use `Vec` for large sample sets.
+#[cfg(any(test, feature = "std"))]
 extern crate std;
 
 pub mod capi;
+mod conditional;
 pub mod energies;
 mod energy;
 mod error;
@@ -58,11 +60,13 @@ pub mod nn;
 mod rng;
 mod scalar;
 
+pub use conditional::{Conditional, conditional_work_len};
 pub use energies::{DoubleWell, Dw4, Gaussian, GaussianMixture, LennardJones, MullerBrown};
 pub use energy::{Energy, VelocityField};
 pub use error::Error;
 pub use integrators::{
     Baoab, BatchReport, Jko, Jko2, Kernel, Mala, OdeSolver, StepInfo, Ula, run_batch,
+    run_conditional,
 };
 pub use nn::{Activation, Dense, Mlp, MlpParams, TimeMlp};
 pub use rng::{StreamRng, stream_state};

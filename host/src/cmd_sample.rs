@@ -1,6 +1,8 @@
 //! The `sample` subcommand: the known-answer demo, sampling a potential or a model file to
 //! a file, or writing a built-in 2D data set.
 
+mod given;
+
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
@@ -46,6 +48,17 @@ pub struct SampleArgs {
     /// Energy model file (.gfm) to sample.
     #[arg(long, conflicts_with = "dataset")]
     model: Option<PathBuf>,
+    /// Observed rows X (.npy or .csv, one row of dx values each) of a joint energy
+    /// --model E(x, z) over rows (x, z), observed coordinates first: samples the latents
+    /// z | x instead (dz = the model's dimension − dx), -n chains per row (default 1),
+    /// with ula, mala, jko or jko2, on the batched host path. --out gets the final latents,
+    /// (rows·chains) × dz, particle p = i·chains + c for row i and its chain c; particle p
+    /// draws from the stream (seed, p), as `gf_rng_init_streams(seed, 0, ...)` gives it in
+    /// C (`gf_sample_conditional_f64` on the same rows and starts gives the same samples).
+    #[arg(long, requires = "model", conflicts_with_all = [
+        "burn_in", "thin", "trajectory", "frame_every", "friction"
+    ])]
+    given: Option<PathBuf>,
     /// Write this built-in 2D data set to --out instead of sampling: 8gaussians, moons,
     /// scurve, checkerboard, rings or swissroll (-n points, --seed).
     #[arg(long, conflicts_with_all = [
@@ -68,7 +81,8 @@ pub struct SampleArgs {
     #[arg(long)]
     friction: Option<f64>,
     /// Independent chains, i.e. samples (points for --dataset). Default: 8192 for the demo,
-    /// 1024 otherwise, or the rows of an --init file.
+    /// 1024 otherwise, or the rows of an --init file. With --given: chains per observed
+    /// row (default 1).
     #[arg(short = 'n', long)]
     chains: Option<usize>,
     /// Steps per chain. Default: 1000.
@@ -90,7 +104,8 @@ pub struct SampleArgs {
     #[arg(long)]
     scale: Option<f64>,
     /// Starting points: `normal` (N(0, s²I), s = --init-std; chain k draws from the stream
-    /// (seed, 2⁶³ + k)) or a .npy/.csv file with one row per chain.
+    /// (seed, 2⁶³ + k)) or a .npy/.csv file with one row per chain (with --given: the
+    /// latents only, one row per particle).
     #[arg(long)]
     init: Option<String>,
     /// Standard deviation s of the `normal` start (default 1).
@@ -133,6 +148,9 @@ pub fn run(args: &SampleArgs) -> Result<(), String> {
         return demo(args);
     }
     check_extension("--out", args.out.as_deref())?;
+    if let Some(given) = &args.given {
+        return given::run(args, given);
+    }
     check_extension("--trajectory", args.trajectory.as_deref())?;
     let (source, what, default_step) = energy_source(args)?;
     let d = source.dim();

@@ -10,6 +10,9 @@
 //!   the program's own Langevin loop (checked against finite differences of its energies)
 //!   and the C API samplers run on it; their samples must be the host sampler's for the
 //!   same seed.
+//! - C99 `lvebm_posterior`: a joint energy E(x, z) trained here is written as a model file;
+//!   the program samples z | x with `gf_sample_conditional_f64`, which must give the
+//!   samples of the batched host path that `gradflow sample --model --given` runs.
 //! - embedded `embedded`: the no_std library, static buffers, the model as a C array, a
 //!   malloc that aborts; its samples must equal the Rust core's bit for bit. Built twice:
 //!   the firmware build (MALA on a model energy only) must fit 2 KiB of RAM and 16 KiB of
@@ -31,12 +34,14 @@ use gradflow_core::capi::{
 };
 use gradflow_host::data::{Dataset2d, Samples};
 use gradflow_host::demo::Sampler;
-use gradflow_host::ebm::{EbmSettings, EbmTrainer, EnergyModel, MlpEnergy};
+use gradflow_host::ebm::{EbmSettings, EbmTrainer, EnergyModel, MlpEnergy, ParticleStep, Scheme};
 use gradflow_host::engine::Network;
 use gradflow_host::fit::{FitSettings, fit};
 use gradflow_host::flows::manifest::Sampling;
 use gradflow_host::flows::{Compute, FlowSettings, Method, eval_source, trainer};
-use gradflow_host::sampling::{EnergySource, SamplerSpec, Schedule, sample as host_sample};
+use gradflow_host::sampling::{
+    EnergySource, SamplerSpec, Schedule, normal_init, sample as host_sample, sample_conditional,
+};
 use gradflow_host::train::{RunOptions, run as train};
 
 fn repo() -> PathBuf {
@@ -315,6 +320,107 @@ fn cpp17_ebm_langevin_samples_a_trained_ebm_like_the_host() {
             "{name}: C and host samples differ by {worst}"
         );
         assert!(moved > 0.05, "{name}: the samples hardly moved ({moved})");
+    }
+}
+
+/// A joint energy E(x, z) over (x, z) ∈ ℝ² × ℝ² (2 → 32 → 32 → 1 SiLU on the rows, the
+/// observed coordinates first), trained by maximum likelihood (300 updates of the default
+/// settings) on x from 8gaussians and z = (x₁, −x₀)/2 + 0.3ξ, written as a model file. The
+/// C99 program samples z | x for 128 observed rows with `gf_sample_conditional_f64`; its
+/// latents must be those of `sampling::sample_conditional` (the batched host path that
+/// `gradflow sample --model --given` runs; host/tests/cli_sample_given.rs holds the CLI to
+/// it and to the C call) to 1e-12, both in double precision on the same f32 weights, from
+/// the CLI's default start (N(0, I) from the streams (seed, 2⁶³ + i)), for ula, mala, jko
+/// and jko2 (τ = 0.01, 200 steps, M = 4).
+///
+/// For now the model comes from `gradflow train ebm`'s trainer on the joint rows; a model
+/// from `gradflow train lvebm` will replace it.
+#[test]
+fn c99_lvebm_posterior_samples_latents_like_the_host() {
+    let out = out_dir("c99-lvebm");
+    let settings = EbmSettings {
+        updates: 300,
+        ..EbmSettings::default()
+    };
+    let x = Dataset2d::EightGaussians.sample(2000, 1);
+    let mut noise = gradflow_core::StreamRng::new(2, 0);
+    let data: Vec<f64> = x
+        .chunks_exact(2)
+        .flat_map(|r| {
+            let z0 = 0.5 * r[1] + 0.3 * noise.normal::<f64>();
+            let z1 = -0.5 * r[0] + 0.3 * noise.normal::<f64>();
+            [r[0], r[1], z0, z1]
+        })
+        .collect();
+    let net = Network::<f64>::energy(4, &[32, 32], Activation::Silu, 3).expect("network");
+    let mut t =
+        EbmTrainer::<f32, _>::new(&settings, MlpEnergy::<f32>::new(net, 2), &data).expect("EBM");
+    train(&mut t, &RunOptions::new(settings.updates)).expect("EBM training");
+    let bytes = t.model().model_bytes().expect("model bytes");
+    let model = out.join("joint.gfm");
+    bytes.write(&model).unwrap();
+
+    let (n, dx, dz, steps, seed, tau, inner) = (128, 2, 2, 200, 7, 0.01, 4);
+    let given = Samples {
+        n,
+        d: dx,
+        data: Dataset2d::EightGaussians.sample(n, 9),
+    };
+    let init = normal_init(n, dz, 1.0, seed);
+    let (x_file, z_file) = (out.join("x.f64"), out.join("z0.f64"));
+    write_f64s(&x_file, &given.data);
+    write_f64s(&z_file, &init.data);
+    make(
+        &out,
+        &format!("{}/lvebm_posterior", out.display()),
+        &[host_lib()],
+    );
+    for (name, scheme) in [
+        ("ula", Scheme::Ula),
+        ("mala", Scheme::Mala),
+        ("jko", Scheme::Jko { inner }),
+        ("jko2", Scheme::Jko2 { inner }),
+    ] {
+        let output = out.join(format!("{name}.f64"));
+        run(
+            Command::new(out.join("lvebm_posterior"))
+                .arg(&model)
+                .arg(dx.to_string())
+                .arg(name)
+                .arg(format!("{tau:?}"))
+                .args([inner.into(), seed, n as u64, steps as u64].map(|v: u64| v.to_string()))
+                .args([&x_file, &z_file, &output]),
+            &format!("lvebm_posterior {name}"),
+        );
+        let step = ParticleStep {
+            scheme,
+            tau,
+            relaxation: 1.0,
+        };
+        let host = sample_conditional(&bytes, &given, 1, &step, &init, steps, seed, 2)
+            .expect("host conditional sampling");
+        let c = read_f64s(&output);
+        assert_eq!(c.len(), n * dz, "{name}: sample count");
+        let worst = c
+            .iter()
+            .zip(&host.samples.data)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        let moved = c
+            .iter()
+            .zip(&init.data)
+            .map(|(a, b)| (a - b).abs())
+            .sum::<f64>()
+            / c.len() as f64;
+        println!(
+            "{name}: C vs host max |difference| {worst:.2e} over {n} rows; mean |move| \
+             {moved:.3}"
+        );
+        assert!(
+            worst < 1e-12,
+            "{name}: C and host samples differ by {worst}"
+        );
+        assert!(moved > 0.05, "{name}: the latents hardly moved ({moved})");
     }
 }
 

@@ -18,6 +18,7 @@
 //!   point catches panics and returns `GF_STATUS_PANIC`; the `no_std` library is built with
 //!   `panic = "abort"`, and its code paths validate before indexing.
 
+mod conditional;
 mod kernel;
 mod model;
 mod potential;
@@ -25,6 +26,10 @@ mod rng;
 mod run;
 mod status;
 
+pub use conditional::{
+    conditional_scratch_len, gf_conditional_scratch_len, gf_sample_conditional_f32,
+    gf_sample_conditional_f64, sample_conditional,
+};
 pub use model::{GF_MODEL_OPENED, GfModel, gf_model_open};
 pub use potential::{
     GF_POTENTIAL_DOUBLE_WELL, GF_POTENTIAL_DW4, GF_POTENTIAL_LJ13, GF_POTENTIAL_MODEL,

@@ -81,7 +81,7 @@ fn solver(code: u32) -> Result<OdeSolver, GfStatus> {
     }
 }
 
-fn check_scratch(found: usize, needed: usize) -> Result<(), GfStatus> {
+pub(super) fn check_scratch(found: usize, needed: usize) -> Result<(), GfStatus> {
     if found < needed {
         Err(GfStatus::ScratchTooSmall)
     } else {
@@ -192,7 +192,7 @@ fn check_sample_lengths<S: Scalar>(
 }
 
 /// Finite states and valid RNG states.
-fn check_sample_values<S: Scalar>(state: &[S], rngs: &[GfRng]) -> Result<(), GfStatus> {
+pub(super) fn check_sample_values<S: Scalar>(state: &[S], rngs: &[GfRng]) -> Result<(), GfStatus> {
     check_finite_input(state)?;
     for r in rngs {
         r.stream()?;
@@ -318,7 +318,7 @@ pub fn predict_time<S: Scalar>(
     Ok(())
 }
 
-fn default_params(sampler: u32) -> Result<GfSamplerParams, GfStatus> {
+pub(super) fn default_params(sampler: u32) -> Result<GfSamplerParams, GfStatus> {
     let jko = Jko::<f64>::default();
     let baoab = Baoab::<f64>::default();
     let params = GfSamplerParams {

@@ -13,7 +13,7 @@ mod ode;
 mod ula;
 
 pub use baoab::Baoab;
-pub use batch::{BatchReport, run_batch};
+pub use batch::{BatchReport, run_batch, run_conditional};
 pub use jko::{Jko, Jko2, prox};
 pub use mala::Mala;
 pub use ode::OdeSolver;

@@ -16,6 +16,9 @@ pub enum SampleError {
     NotAnEnergy(ModelKind),
     /// Inconsistent settings (the cause).
     Settings(String),
+    /// The batched particle schemes of conditional sampling failed: a setting, or a
+    /// particle that diverged (the [`crate::ebm::EbmError`]'s message).
+    Particles(String),
     /// Some chains reached a NaN or infinite state, energy or gradient. No output is kept.
     Diverged {
         /// Chains that diverged.
@@ -41,6 +44,7 @@ impl fmt::Display for SampleError {
                 kind_name(*kind)
             ),
             Self::Settings(what) => f.write_str(what),
+            Self::Particles(what) => f.write_str(what),
             Self::Diverged {
                 diverged,
                 chains,

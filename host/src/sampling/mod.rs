@@ -19,15 +19,20 @@
 //! # Ok::<(), gradflow_host::sampling::SampleError>(())
 //! ```
 //!
+//! [`sample_conditional`] samples the latents z | x of a joint energy model given observed
+//! rows (latent-variable EBMs).
+//!
 //! Every chain draws from its own stream (`StreamRng::new(seed, k)` for chain `k`), so the
 //! samples are bit-identical for any thread count. A model file is evaluated in f64 by
 //! the core's [`gradflow_core::model::ModelEval`], one scratch buffer per thread: the
 //! chains follow exactly what the core's per-particle kernels do on the same model.
 
+mod conditional;
 mod error;
 mod potential;
 mod run;
 
+pub use conditional::{ConditionalRun, latent_dim, sample_conditional};
 pub use error::SampleError;
 pub use potential::{
     DoubleWellNd, GAUSSIAN_MEAN, GAUSSIAN_PRECISION, MIXTURE_MEANS, MIXTURE_SIGMA, MIXTURE_WEIGHTS,
