@@ -39,6 +39,7 @@ use gradflow_host::engine::Network;
 use gradflow_host::fit::{FitSettings, fit};
 use gradflow_host::flows::manifest::Sampling;
 use gradflow_host::flows::{Compute, FlowSettings, Method, eval_source, trainer};
+use gradflow_host::lvebm::{LvebmSettings, LvebmTrainer};
 use gradflow_host::sampling::{
     EnergySource, SamplerSpec, Schedule, normal_init, sample as host_sample, sample_conditional,
 };
@@ -323,39 +324,28 @@ fn cpp17_ebm_langevin_samples_a_trained_ebm_like_the_host() {
     }
 }
 
-/// A joint energy E(x, z) over (x, z) ∈ ℝ² × ℝ² (2 → 32 → 32 → 1 SiLU on the rows, the
-/// observed coordinates first), trained by maximum likelihood (300 updates of the default
-/// settings) on x from 8gaussians and z = (x₁, −x₀)/2 + 0.3ξ, written as a model file. The
-/// C99 program samples z | x for 128 observed rows with `gf_sample_conditional_f64`; its
-/// latents must be those of `sampling::sample_conditional` (the batched host path that
-/// `gradflow sample --model --given` runs; host/tests/cli_sample_given.rs holds the CLI to
-/// it and to the C call) to 1e-12, both in double precision on the same f32 weights, from
-/// the CLI's default start (N(0, I) from the streams (seed, 2⁶³ + i)), for ula, mala, jko
-/// and jko2 (τ = 0.01, 200 steps, M = 4).
-///
-/// For now the model comes from `gradflow train ebm`'s trainer on the joint rows; a model
-/// from `gradflow train lvebm` will replace it.
+/// A latent-variable EBM E(x, z) over (x, z) ∈ ℝ² × ℝ² (4 → 32 → 32 → 1 SiLU on the rows,
+/// the observed coordinates first), trained by coupled particle dynamics (`LvebmTrainer`,
+/// the trainer of `gradflow train lvebm`, 300 updates of the default settings) on x from
+/// 8gaussians with z unobserved, written as a model file. The C99 program samples z | x
+/// for 128 observed rows with `gf_sample_conditional_f64`; its latents must be those of
+/// `sampling::sample_conditional` (the batched host path that `gradflow sample --model
+/// --given` runs; host/tests/cli_sample_given.rs holds the CLI to it and to the C call) to
+/// 1e-12, both in double precision on the same f32 weights, from the CLI's default start
+/// (N(0, I) from the streams (seed, 2⁶³ + i)), for ula, mala, jko and jko2 (τ = 0.01, 200
+/// steps, M = 4).
 #[test]
 fn c99_lvebm_posterior_samples_latents_like_the_host() {
     let out = out_dir("c99-lvebm");
-    let settings = EbmSettings {
+    let settings = LvebmSettings {
         updates: 300,
-        ..EbmSettings::default()
+        ..LvebmSettings::default()
     };
-    let x = Dataset2d::EightGaussians.sample(2000, 1);
-    let mut noise = gradflow_core::StreamRng::new(2, 0);
-    let data: Vec<f64> = x
-        .chunks_exact(2)
-        .flat_map(|r| {
-            let z0 = 0.5 * r[1] + 0.3 * noise.normal::<f64>();
-            let z1 = -0.5 * r[0] + 0.3 * noise.normal::<f64>();
-            [r[0], r[1], z0, z1]
-        })
-        .collect();
+    let data = Dataset2d::EightGaussians.sample(2000, 1);
     let net = Network::<f64>::energy(4, &[32, 32], Activation::Silu, 3).expect("network");
-    let mut t =
-        EbmTrainer::<f32, _>::new(&settings, MlpEnergy::<f32>::new(net, 2), &data).expect("EBM");
-    train(&mut t, &RunOptions::new(settings.updates)).expect("EBM training");
+    let mut t = LvebmTrainer::<f32, _>::new(&settings, MlpEnergy::<f32>::new(net, 2), &data, 2)
+        .expect("latent EBM");
+    train(&mut t, &RunOptions::new(settings.updates)).expect("latent EBM training");
     let bytes = t.model().model_bytes().expect("model bytes");
     let model = out.join("joint.gfm");
     bytes.write(&model).unwrap();
