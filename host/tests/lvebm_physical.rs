@@ -57,11 +57,15 @@ fn particles_recover_the_hidden_position_of_a_double_well_particle() {
         tau,
         relaxation: 1.0,
     };
+    // τ = 0.01: at τ = 0.05 MALA particles that start (or land) at |z| ≳ 2, where
+    // U' = 4hz(z² − 1) is steep, reject every proposal and stay there for good; the stuck
+    // pool inflates E_pool[(z² − 1)²] and h then climbs without bound (seen: h ≈ 13 after
+    // 1500 updates, acceptance 15 %).
     let settings = LvebmSettings {
-        posterior: mala(0.05),
+        posterior: mala(0.01),
         posterior_steps: 5,
         particles_per_datum: 16,
-        pool: mala(0.05),
+        pool: mala(0.01),
         pool_steps: 5,
         pool_size: 1000,
         batch: 0,

@@ -360,7 +360,10 @@ mod tests {
                     f.posterior(&x).unwrap().log_evidence
                 };
                 let fd = (at(1e-6) - at(-1e-6)) / 2e-6;
-                assert!((fd - p.score[k]).abs() < 1e-6, "x {x:?} θ[{k}]: {fd} vs {p:?}");
+                assert!(
+                    (fd - p.score[k]).abs() < 1e-6,
+                    "x {x:?} θ[{k}]: {fd} vs {p:?}"
+                );
             }
         }
     }
@@ -383,7 +386,12 @@ mod tests {
                 sp += w;
             }
         }
-        assert!((p.mean - s1 / s0).abs() < 1e-10, "{} vs {}", p.mean, s1 / s0);
+        assert!(
+            (p.mean - s1 / s0).abs() < 1e-10,
+            "{} vs {}",
+            p.mean,
+            s1 / s0
+        );
         // The split sum has an O(Δ) error at the origin (Δ = 1e-4 here).
         assert!((p.prob_right - sp / s0).abs() < 1e-4, "{p:?}");
         // This datum sits near the barrier: its posterior is bimodal (both wells likely).

@@ -91,14 +91,7 @@ pub struct Recovery {
 /// (h, A₁, A₂, c₁, c₂, σ²) of a model, A multiplied by `sign`.
 fn readable_params(m: &DoubleWellSensor, sign: f64) -> [f64; 6] {
     let (a, c) = (m.gain(), m.offset());
-    [
-        m.barrier(),
-        sign * a[0],
-        sign * a[1],
-        c[0],
-        c[1],
-        m.noise(),
-    ]
+    [m.barrier(), sign * a[0], sign * a[1], c[0], c[1], m.noise()]
 }
 
 /// Compares the learned latents with the hidden truth.
@@ -169,9 +162,7 @@ pub fn recovery(
 impl Recovery {
     /// The scalar results as JSON (the per-datum vectors are left out).
     pub fn to_json(&self) -> Value {
-        let params = |p: &[f64; 6]| {
-            json!({"h": p[0], "gain": [p[1], p[2]], "offset": [p[3], p[4]], "noise": p[5]})
-        };
+        let params = |p: &[f64; 6]| json!({"h": p[0], "gain": [p[1], p[2]], "offset": [p[3], p[4]], "noise": p[5]});
         json!({
             "n": self.n,
             "particles_per_datum": self.particles_per_datum,
@@ -252,7 +243,9 @@ mod tests {
                 let mut z = [rng.normal::<f64>()];
                 let (mut s, mut r) = (0.0, 0.0);
                 for t in 0..steps + burn {
-                    kernel.step(&energy, &mut z, &mut rng, &mut scratch).unwrap();
+                    kernel
+                        .step(&energy, &mut z, &mut rng, &mut scratch)
+                        .unwrap();
                     if t >= burn {
                         s += z[0];
                         r += f64::from(u8::from(z[0] > 0.0));

@@ -66,10 +66,7 @@ pub fn recovery_figure(data: &SensorData, rec: &Recovery) -> Result<Figure, Plot
     let options = PlotOptions {
         title: format!(
             "ẑ: well acc. {:.3} (oracle {:.3}), RMSE {:.3} (oracle {:.3})",
-            rec.learned.well_accuracy,
-            rec.oracle.well_accuracy,
-            rec.learned.rmse,
-            rec.oracle.rmse
+            rec.learned.well_accuracy, rec.oracle.well_accuracy, rec.learned.rmse, rec.oracle.rmse
         ),
         x_label: "true hidden position z".into(),
         y_label: "ẑ = mean of the conditional particles".into(),
@@ -93,7 +90,11 @@ fn non_empty(series: &[Series]) -> Vec<Series> {
 fn side_by_side(left: Figure, right: Figure) -> Figure {
     let (wl, wr) = (left.width as usize, right.width as usize);
     let mut rgb = Vec::with_capacity(left.rgb.len() + right.rgb.len());
-    for (a, b) in left.rgb.chunks_exact(3 * wl).zip(right.rgb.chunks_exact(3 * wr)) {
+    for (a, b) in left
+        .rgb
+        .chunks_exact(3 * wl)
+        .zip(right.rgb.chunks_exact(3 * wr))
+    {
         rgb.extend_from_slice(a);
         rgb.extend_from_slice(b);
     }

@@ -98,9 +98,13 @@ pub fn simulate_with(
         .map_err(|e| EbmError::Settings(format!("double well: {e}")))?;
     let noise = truth.noise();
     if !(noise.is_finite() && noise > 0.0) {
-        return Err(EbmError::Settings(format!("sensor noise {noise}: must be > 0")));
+        return Err(EbmError::Settings(format!(
+            "sensor noise {noise}: must be > 0"
+        )));
     }
-    let kernel = Mala { step: settings.step };
+    let kernel = Mala {
+        step: settings.step,
+    };
     let mut rng = StreamRng::new(seed, 0);
     let mut scratch = vec![0.0; Kernel::<f64>::scratch_len(&kernel, 1)];
     let mut state = [1.0];
