@@ -113,7 +113,7 @@ fn check_rows(len: usize, rows: usize, d: usize) -> Result<(), EngineError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lvebm::{LatentMean, LatentPrecision, Ppca};
+    use crate::lvebm::{DoubleWellSensor, LatentMean, LatentPrecision, Ppca};
 
     /// Central differences of E in the row and in θ match the analytic gradients.
     fn check_gradients<F: ClosedForm + Clone>(family: F, row: &[f64]) {
@@ -161,5 +161,7 @@ mod tests {
         check_gradients(LatentPrecision::new(2, 1.3), &[0.3, -1.2, 0.5, 0.9]);
         let ppca = Ppca::new(&[0.5, -0.2, 1.1, 0.3, 0.0, 0.7], &[0.1, -0.3, 0.2], 0.4);
         check_gradients(ppca, &[0.3, -1.2, 0.5, 0.9, -0.4]);
+        let sensor = DoubleWellSensor::new(1.7, [0.9, -0.4], [0.2, -0.3], 0.3);
+        check_gradients(sensor, &[0.4, -0.7, 1.1]);
     }
 }

@@ -9,17 +9,25 @@
 mod closed_form;
 mod conditional;
 mod datasets;
+mod double_well_sensor;
 mod gaussian_latent;
 mod linalg;
 mod ppca;
+mod recovery;
+mod recovery_plot;
+mod sensor_data;
 mod settings;
 mod trainer;
 
 pub use closed_form::ClosedForm;
 pub use conditional::Conditional;
 pub use datasets::{KnownSet, PPCA_MEAN, PPCA_NOISE_SD, PPCA_W};
+pub use double_well_sensor::{DoubleWellSensor, SENSOR_DIM, SensorPosterior, ZQuadrature};
 pub use gaussian_latent::{LatentMean, LatentPrecision};
 pub use linalg::{cholesky, cholesky_log_det, cholesky_solve, symmetric_eigen};
 pub use ppca::{Ppca, PpcaMle};
+pub use recovery::{Recovery, RecoveryMetrics, recovery};
+pub use recovery_plot::{plot_recovery, recovery_figure};
+pub use sensor_data::{SensorData, SimSettings, simulate, simulate_with};
 pub use settings::{LvebmSettings, NegativePhase, ThetaOptimizer, UnknownName};
 pub use trainer::{LATENT_STREAM0, LvebmTrainer, POOL_STREAM0};
