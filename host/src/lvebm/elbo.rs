@@ -178,7 +178,7 @@ impl GaussianElboSettings {
                 self.draws, self.eval_draws
             )));
         }
-        if !(self.grad_tolerance >= 0.0) {
+        if self.grad_tolerance.is_nan() || self.grad_tolerance < 0.0 {
             return Err(EbmError::Settings(format!(
                 "Gaussian ELBO gradient tolerance {}: must be >= 0",
                 self.grad_tolerance
