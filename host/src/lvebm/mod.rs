@@ -6,10 +6,13 @@
 //!
 //! Rows are `(x, z)`: the observed coordinates first, the latent ones after.
 
+mod ais;
 mod closed_form;
 mod conditional;
 mod datasets;
 mod double_well_sensor;
+mod elbo;
+mod entropy;
 mod gaussian_latent;
 mod linalg;
 mod ppca;
@@ -19,10 +22,16 @@ mod sensor_data;
 mod settings;
 mod trainer;
 
+pub use ais::{AisEstimate, AisSettings, GaussianBase, Schedule, ais_log_partition};
 pub use closed_form::ClosedForm;
 pub use conditional::Conditional;
 pub use datasets::{KnownSet, PPCA_MEAN, PPCA_NOISE_SD, PPCA_W};
 pub use double_well_sensor::{DoubleWellSensor, SENSOR_DIM, SensorPosterior, ZQuadrature};
+pub use elbo::{
+    EVAL_STREAM0, GaussianElbo, GaussianElboSettings, GridSettings, PerDatum, gaussian_elbo,
+    log_likelihood_1d, particle_elbo,
+};
+pub use entropy::{digamma_int, kl_entropy, log_unit_ball_volume, trigamma_int};
 pub use gaussian_latent::{LatentMean, LatentPrecision};
 pub use linalg::{cholesky, cholesky_log_det, cholesky_solve, symmetric_eigen};
 pub use ppca::{Ppca, PpcaMle};
