@@ -7,11 +7,12 @@ use std::time::Instant;
 
 use gradflow_core::{Activation, Scalar};
 use gradflow_host::data::Samples;
-use gradflow_host::ebm::{EnergyModel, MlpEnergy, ParticleStep, Scheme};
+use gradflow_host::ebm::{BatchEnergy, EnergyModel, MlpEnergy, ParticleStep, Scheme};
 use gradflow_host::engine::Network;
 use gradflow_host::lvebm::{
-    KnownSet, LatentMean, LatentPrecision, LvebmSettings, LvebmTrainer, NegativePhase, Ppca,
-    ThetaOptimizer,
+    DoubleWellSensor, EvalSettings, ExactAnswers, KnownSet, LatentEvaluation, LatentMean,
+    LatentPrecision, LvebmSettings, LvebmTrainer, NegativePhase, Ppca, SENSOR_DIM, SensorData,
+    ThetaOptimizer, evaluate_latent, plot_recovery, recovery, simulate,
 };
 use serde_json::{Value, json};
 
@@ -20,30 +21,32 @@ use crate::cmd_train::{Driven, TrainArgs, drive, nsgf_options, with_suffix};
 /// Options of `gradflow train lvebm` (refused by the other methods).
 #[derive(clap::Args)]
 pub struct LvebmOptions {
-    /// lvebm: joint energy family: mlp, latent-mean (T1), latent-precision (T2) or ppca
-    /// (T3) [default: the built-in set's own family; mlp for a data file].
+    /// lvebm: joint energy family: mlp, latent-mean (T1), latent-precision (T2), ppca (T3)
+    /// or double-well-sensor [default: the built-in set's own family; mlp for a file].
     #[arg(long)]
     family: Option<String>,
     /// lvebm: latent dimension dz of an mlp or ppca family [default: 1; latent-mean and
     /// latent-precision have dz = dx].
     #[arg(long)]
     latent_dim: Option<usize>,
-    /// lvebm: persistent conditional particles M per datum [default: 8].
+    /// lvebm: persistent conditional particles M per datum [default: 8; 16 on
+    /// double-well-sensor].
     #[arg(long)]
     latents_per_datum: Option<usize>,
-    /// lvebm: step η_c of the conditional particles [default: 0.02].
+    /// lvebm: step η_c of the conditional particles [default: 0.02; 0.01 on
+    /// double-well-sensor].
     #[arg(long)]
     posterior_tau: Option<f64>,
     /// lvebm: conditional steps K_c per update [default: 5].
     #[arg(long)]
     posterior_steps: Option<usize>,
-    /// lvebm: step η_n of the joint pool [default: 0.02].
+    /// lvebm: step η_n of the joint pool [default: 0.02; 0.01 on double-well-sensor].
     #[arg(long)]
     pool_tau: Option<f64>,
     /// lvebm: pool steps K_n per update [default: 5].
     #[arg(long)]
     pool_steps: Option<usize>,
-    /// lvebm: joint pool particles P [default: 1024].
+    /// lvebm: joint pool particles P [default: 1024; 1000 on double-well-sensor].
     #[arg(long)]
     pool_size: Option<usize>,
     /// lvebm: θ's optimiser, sgd or adam [default: adam].
@@ -82,6 +85,7 @@ enum Family {
     LatentMean,
     LatentPrecision,
     Ppca,
+    DoubleWellSensor,
 }
 
 impl Family {
@@ -91,8 +95,10 @@ impl Family {
             "latent-mean" => Ok(Self::LatentMean),
             "latent-precision" => Ok(Self::LatentPrecision),
             "ppca" => Ok(Self::Ppca),
+            SENSOR_SET => Ok(Self::DoubleWellSensor),
             _ => Err(format!(
-                "--family {name:?}: expected mlp, latent-mean, latent-precision or ppca"
+                "--family {name:?}: expected mlp, latent-mean, latent-precision, ppca or \
+                 {SENSOR_SET}"
             )),
         }
     }
@@ -111,14 +117,22 @@ impl Family {
             Self::LatentMean => "latent-mean",
             Self::LatentPrecision => "latent-precision",
             Self::Ppca => "ppca",
+            Self::DoubleWellSensor => SENSOR_SET,
         }
     }
 }
 
-/// The data of a run: a built-in set or a file.
+/// The physical system's name, as a data set and as a family.
+const SENSOR_SET: &str = "double-well-sensor";
+/// Observations of the physical system.
+const SENSOR_POINTS: usize = 300;
+
+/// The data of a run: a built-in set, the simulated physical system, or a file.
 struct Data {
     name: String,
     set: Option<KnownSet>,
+    /// The physical system's simulation, hidden positions included.
+    sensor: Option<SensorData>,
     values: Vec<f64>,
     dx: usize,
 }
@@ -129,8 +143,19 @@ fn data(args: &TrainArgs) -> Result<Data, String> {
         return Ok(Data {
             name: name.into(),
             set: Some(set),
+            sensor: None,
             values: set.sample(args.seed),
             dx: set.observed_dim(),
+        });
+    }
+    if name == SENSOR_SET {
+        let sim = simulate(SENSOR_POINTS, args.seed).map_err(|e| e.to_string())?;
+        return Ok(Data {
+            name: name.into(),
+            set: None,
+            values: sim.x.clone(),
+            sensor: Some(sim),
+            dx: SENSOR_DIM,
         });
     }
     let path = Path::new(name);
@@ -139,7 +164,7 @@ fn data(args: &TrainArgs) -> Result<Data, String> {
         Some("csv" | "npy")
     ) {
         return Err(format!(
-            "--dataset {name:?}: not a built-in set ({}) nor a .csv / .npy file",
+            "--dataset {name:?}: not a built-in set ({}, {SENSOR_SET}) nor a .csv / .npy file",
             KnownSet::NAMES.join(", ")
         ));
     }
@@ -147,6 +172,7 @@ fn data(args: &TrainArgs) -> Result<Data, String> {
     Ok(Data {
         name: name.into(),
         set: None,
+        sensor: None,
         values: s.data,
         dx: s.d,
     })
@@ -176,10 +202,35 @@ fn other_option_given(args: &TrainArgs) -> Option<&'static str> {
         .or(ebm_only)
 }
 
-fn settings(args: &TrainArgs) -> Result<LvebmSettings, String> {
-    let (o, e) = (&args.lvebm, &args.ebm);
+/// The defaults on `data`: the method's, and on the physical system MALA at η = 0.01
+/// (steeper steps strand particles on the walls of the well, where every proposal is
+/// rejected), 16 latents per datum, full batches and Adam at 0.01 for 1500 updates.
+fn defaults(data: &Data) -> LvebmSettings {
     let d = LvebmSettings::default();
-    let scheme = e.scheme.unwrap_or(Scheme::Ula);
+    if data.sensor.is_none() {
+        return d;
+    }
+    let mala = ParticleStep {
+        scheme: Scheme::Mala,
+        tau: 0.01,
+        relaxation: 1.0,
+    };
+    LvebmSettings {
+        posterior: mala,
+        particles_per_datum: 16,
+        pool: mala,
+        pool_size: 1000,
+        batch: 0,
+        lr: 0.01,
+        updates: 1500,
+        ..d
+    }
+}
+
+fn settings(args: &TrainArgs, data: &Data) -> Result<LvebmSettings, String> {
+    let (o, e) = (&args.lvebm, &args.ebm);
+    let d = defaults(data);
+    let scheme = e.scheme.unwrap_or(d.posterior.scheme);
     let scheme = scheme.with_inner(e.inner_iters.unwrap_or(4));
     let particles = |tau: Option<f64>, default: &ParticleStep| ParticleStep {
         scheme,
@@ -211,7 +262,7 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
         return Err(format!("{flag} does not apply to lvebm"));
     }
     let data = data(args)?;
-    let mut s = settings(args)?;
+    let mut s = settings(args, &data)?;
     let n = data.values.len() / data.dx;
     if args.batch.is_none() {
         s.batch = s.batch.min(n);
@@ -219,6 +270,7 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
     let family = match (args.lvebm.family.as_deref(), data.set) {
         (Some(name), _) => Family::parse(name)?,
         (None, Some(set)) => Family::of_set(set),
+        (None, None) if data.sensor.is_some() => Family::DoubleWellSensor,
         (None, None) => Family::Mlp,
     };
     let dx = data.dx;
@@ -233,6 +285,14 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
             dx
         }
         Family::Mlp | Family::Ppca => args.lvebm.latent_dim.unwrap_or(1),
+        Family::DoubleWellSensor => {
+            if dx != SENSOR_DIM || args.lvebm.latent_dim.is_some_and(|k| k != 1) {
+                return Err(format!(
+                    "the {SENSOR_SET} family has dx = {SENSOR_DIM} and dz = 1 (data: dx = {dx})"
+                ));
+            }
+            1
+        }
     };
     if dz == 0 || (family == Family::Ppca && dz >= dx) {
         return Err(format!(
@@ -259,27 +319,96 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
             }
             let net = Network::<f64>::energy(dx + dz, &widths, Activation::Silu, s.seed)
                 .map_err(|e| e.to_string())?;
-            run.train(MlpEnergy::<f32>::new(net, args.threads), |_| json!({}))
+            let as_f64 = |m: &MlpEnergy<f32>| -> Result<Box<dyn BatchEnergy<f64>>, String> {
+                let net = m.network();
+                let params = net.to_f32_params().into_iter().map(f64::from).collect();
+                let net =
+                    Network::<f64>::new(*net.architecture(), params).map_err(|e| e.to_string())?;
+                Ok(Box::new(MlpEnergy::<f64>::new(net, args.threads)))
+            };
+            let none = |_: &MlpEnergy<f32>, _: &[f64]| None;
+            run.train(
+                MlpEnergy::<f32>::new(net, args.threads),
+                as_f64,
+                none,
+                |_, _| Ok(json!({})),
+            )
         }
-        Family::LatentMean => run.train::<f64, _>(LatentMean::new(dx, 0.0), |m: &LatentMean| {
-            let mle = LatentMean::mle(&data.values);
-            json!({ "theta": m.theta(), "mle": mle, "abs_error": (m.theta() - mle).abs() })
-        }),
+        Family::LatentMean => {
+            let marginal = |m: &LatentMean, x: &[f64]| Some(m.log_marginal(x));
+            run.train::<f64, _>(LatentMean::new(dx, 0.0), boxed, marginal, |t, _| {
+                let (m, mle) = (t.model(), LatentMean::mle(&data.values));
+                Ok(json!({ "theta": m.theta(), "mle": mle, "abs_error": (m.theta() - mle).abs() }))
+            })
+        }
         Family::LatentPrecision => {
-            run.train::<f64, _>(LatentPrecision::new(dx, 2.0), |m: &LatentPrecision| {
-                let mle = LatentPrecision::mle(&data.values);
-                json!({
+            let marginal = |m: &LatentPrecision, x: &[f64]| Some(m.log_marginal(x));
+            run.train::<f64, _>(LatentPrecision::new(dx, 2.0), boxed, marginal, |t, _| {
+                let (m, mle) = (t.model(), LatentPrecision::mle(&data.values));
+                Ok(json!({
                     "a": m.precision(),
                     "mle": mle,
                     "abs_error": mle.map(|a| (m.precision() - a).abs()),
-                })
+                }))
             })
         }
         Family::Ppca => {
             let init = Ppca::new(&vec![0.3; dx * dz], &vec![0.0; dx], 1.0);
-            run.train::<f64, _>(init, |m: &Ppca| ppca_report(m, &data.values, dx, dz))
+            let marginal = |m: &Ppca, x: &[f64]| Some(m.log_marginal(x));
+            run.train::<f64, _>(init, boxed, marginal, |t, _| {
+                Ok(ppca_report(t.model(), &data.values, dx, dz))
+            })
+        }
+        Family::DoubleWellSensor => {
+            let start = DoubleWellSensor::new(1.0, [0.5, 0.5], [0.0, 0.0], 1.0);
+            let marginal = |m: &DoubleWellSensor, x: &[f64]| m.posterior(x).map(|p| p.log_evidence);
+            run.train::<f64, _>(start, boxed, marginal, |t, prefix| {
+                sensor_report(t, data.sensor.as_ref(), prefix)
+            })
         }
     }
+}
+
+/// A closed-form family evaluated as itself.
+fn boxed<F: BatchEnergy<f64> + Clone + 'static>(
+    m: &F,
+) -> Result<Box<dyn BatchEnergy<f64>>, String> {
+    Ok(Box::new(m.clone()))
+}
+
+/// The physical system: the learned parameters against the truth, the recovery of the
+/// hidden positions (against the exact posterior of the true parameters), the figure
+/// PREFIX.png.
+fn sensor_report(
+    t: &LvebmTrainer<f64, DoubleWellSensor>,
+    sensor: Option<&SensorData>,
+    prefix: &Path,
+) -> Result<Value, String> {
+    let Some(sim) = sensor else {
+        return Ok(json!({}));
+    };
+    let m = t.lvebm_settings().particles_per_datum;
+    let rec = recovery(t.model(), &sim.truth, &sim.x, &sim.z, t.latents(), m)
+        .map_err(|e| e.to_string())?;
+    let png = with_suffix(prefix, ".png");
+    plot_recovery(&png, sim, &rec).map_err(|e| e.to_string())?;
+    println!(
+        "  hidden positions: well accuracy {:.3} (exact posterior of the true parameters: \
+         {:.3}), RMSE {:.3} ({:.3}), correlation {:.3} ({:.3}); figure {}",
+        rec.learned.well_accuracy,
+        rec.oracle.well_accuracy,
+        rec.learned.rmse,
+        rec.oracle.rmse,
+        rec.learned.correlation,
+        rec.oracle.correlation,
+        png.display()
+    );
+    let mut report = rec.to_json();
+    if let Some(o) = report.as_object_mut() {
+        o.insert("figure".into(), json!(png.display().to_string()));
+        o.insert("simulation".into(), sim.settings.to_json());
+    }
+    Ok(report)
 }
 
 /// The learned PPCA against Tipping and Bishop's closed form.
@@ -312,11 +441,15 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// Trains `model`, then reports (`known` adds the family's known answers).
+    /// Trains `model`, then evaluates and writes the outputs. `as_f64`: the model as an f64
+    /// energy; `log_marginal`: log p(x) of a row in closed form (`None` without one);
+    /// `known`: the family's known answers (JSON).
     fn train<S: Scalar, M: EnergyModel<S>>(
         &self,
         model: M,
-        known: impl Fn(&M) -> Value,
+        as_f64: impl Fn(&M) -> Result<Box<dyn BatchEnergy<f64>>, String>,
+        log_marginal: impl Fn(&M, &[f64]) -> Option<f64>,
+        known: impl Fn(&LvebmTrainer<S, M>, &Path) -> Result<Value, String>,
     ) -> Result<Option<String>, String> {
         let (args, s, data) = (self.args, self.settings, self.data);
         let start = Instant::now();
@@ -336,6 +469,94 @@ impl Run<'_> {
             Driven::Interrupted(message) => return Ok(Some(message)),
         };
         let trained = start.elapsed().as_secs_f64();
+        self.describe(&t, trained, &resumed);
+        let known = known(&t, &prefix)?;
+        for key in ["abs_error", "max_abs_error"] {
+            if let Some(err) = known.get(key) {
+                println!(
+                    "  against the closed-form MLE, {}: {err}",
+                    key.replace('_', " ")
+                );
+            }
+        }
+        let to_f64 = |v: &[S]| v.iter().map(|x| x.to_f64()).collect::<Vec<f64>>();
+        let (latents, pool) = (to_f64(t.latents()), to_f64(t.pool()));
+        let marginal = |x: &[f64]| log_marginal(t.model(), x);
+        let exact = ExactAnswers {
+            log_z: t.model().log_partition(),
+            log_marginal: Some(&marginal),
+        };
+        let energy = as_f64(t.model())?;
+        let settings = EvalSettings {
+            seed: s.seed,
+            ..EvalSettings::default()
+        };
+        let eval = evaluate_latent(
+            energy.as_ref(),
+            &data.values,
+            data.dx,
+            &latents,
+            &pool,
+            exact,
+            s.posterior.tau,
+            &settings,
+        )
+        .map_err(|e| format!("evaluation: {e}"))?;
+        report_evaluation(&eval);
+
+        let model_path = with_suffix(&prefix, ".gfm");
+        let wrote_model = match t.model().model_bytes() {
+            Ok(bytes) => {
+                bytes.write(&model_path).map_err(|e| e.to_string())?;
+                true
+            }
+            Err(_) => false,
+        };
+        let latents_path = with_suffix(&prefix, ".latents.npy");
+        Samples::new(latents.len() / self.dz, self.dz, latents)
+            .and_then(|l| l.write(&latents_path))
+            .map_err(|e| e.to_string())?;
+        let json_path = with_suffix(&prefix, ".json");
+        let record = json!({
+            "data": data.name,
+            "family": self.family.name(),
+            "observed_dim": data.dx,
+            "latent_dim": self.dz,
+            "settings": s.to_json(),
+            "params": t.model().params(),
+            "known": known,
+            "evaluation": eval.to_json(),
+            "grad_evals_total": t.grad_evals(),
+            "train_seconds": trained,
+            "model": wrote_model.then(|| model_path.display().to_string()),
+            "latents": latents_path.display().to_string(),
+        });
+        std::fs::write(&json_path, format!("{record:#}\n"))
+            .map_err(|e| format!("{}: {e}", json_path.display()))?;
+        println!(
+            "  wrote {}{}, {} (conditional particles, M rows per datum) and the checkpoint {}; \
+             total {:.1} s",
+            json_path.display(),
+            if wrote_model {
+                format!(", {}", model_path.display())
+            } else {
+                String::new()
+            },
+            latents_path.display(),
+            checkpoint.display(),
+            start.elapsed().as_secs_f64()
+        );
+        Ok(None)
+    }
+
+    /// The line that says what was trained.
+    fn describe<S: Scalar, M: EnergyModel<S>>(
+        &self,
+        t: &LvebmTrainer<S, M>,
+        trained: f64,
+        resumed: &str,
+    ) {
+        let (s, data) = (self.settings, self.data);
         println!(
             "trained lvebm ({} family, dx = {}, dz = {}) on {} in {trained:.1} s ({} updates, \
              batch {}, M = {} latents per datum, pool {}, {} at η_c = {} × {} / η_n = {} × {}, \
@@ -364,58 +585,27 @@ impl Run<'_> {
             s.lr,
             t.grad_evals(),
         );
-        let known = known(t.model());
-        for key in ["abs_error", "max_abs_error"] {
-            if let Some(err) = known.get(key) {
-                println!(
-                    "  against the closed-form MLE, {}: {err}",
-                    key.replace('_', " ")
-                );
-            }
-        }
-        let model_path = with_suffix(&prefix, ".gfm");
-        let wrote_model = match t.model().model_bytes() {
-            Ok(bytes) => {
-                bytes.write(&model_path).map_err(|e| e.to_string())?;
-                true
-            }
-            Err(_) => false,
-        };
-        let latents_path = with_suffix(&prefix, ".latents.npy");
-        let rows = t.latents().len() / self.dz;
-        let latents: Vec<f64> = t.latents().iter().map(|v| v.to_f64()).collect();
-        Samples::new(rows, self.dz, latents)
-            .and_then(|l| l.write(&latents_path))
-            .map_err(|e| e.to_string())?;
-        let json_path = with_suffix(&prefix, ".json");
-        let record = json!({
-            "data": data.name,
-            "family": self.family.name(),
-            "observed_dim": data.dx,
-            "latent_dim": self.dz,
-            "settings": s.to_json(),
-            "params": t.model().params(),
-            "known": known,
-            "grad_evals_total": t.grad_evals(),
-            "train_seconds": trained,
-            "model": wrote_model.then(|| model_path.display().to_string()),
-            "latents": latents_path.display().to_string(),
-        });
-        std::fs::write(&json_path, format!("{record:#}\n"))
-            .map_err(|e| format!("{}: {e}", json_path.display()))?;
-        println!(
-            "  wrote {}{}, {} (conditional particles, M rows per datum) and the checkpoint {}; \
-             total {:.1} s",
-            json_path.display(),
-            if wrote_model {
-                format!(", {}", model_path.display())
-            } else {
-                String::new()
-            },
-            latents_path.display(),
-            checkpoint.display(),
-            start.elapsed().as_secs_f64()
-        );
-        Ok(None)
     }
+}
+
+/// Prints the ELBOs and the log-likelihood.
+fn report_evaluation(e: &LatentEvaluation) {
+    let exact = e.log_z_exact.map_or(String::new(), |z| {
+        format!(" (exact {z:.4}; the ELBOs use it)")
+    });
+    println!(
+        "  log Z by AIS {:.4} ± {:.4}{exact}",
+        e.log_z_ais, e.log_z_ais_se
+    );
+    let ll = e.log_likelihood.map_or("n/a".into(), |l| format!("{l:.4}"));
+    println!(
+        "  per datum over {} points (nats): particle ELBO {:.4} ({} MALA chains per datum, \
+         acceptance {:.2}), Gaussian-posterior ELBO {:.4}, log-likelihood {ll} ({})",
+        e.points,
+        e.particle_elbo,
+        e.latents_per_datum,
+        e.posterior_acceptance,
+        e.gaussian_elbo,
+        e.log_likelihood_method
+    );
 }

@@ -13,6 +13,7 @@ mod datasets;
 mod double_well_sensor;
 mod elbo;
 mod entropy;
+mod evaluate;
 mod gaussian_latent;
 mod linalg;
 mod ppca;
@@ -32,6 +33,10 @@ pub use elbo::{
     log_likelihood_1d, particle_elbo,
 };
 pub use entropy::{digamma_int, kl_entropy, log_unit_ball_volume, trigamma_int};
+pub use evaluate::{
+    AIS_BASE_WIDEN, ELBO_NEIGHBOURS, EvalSettings, ExactAnswers, LatentEvaluation,
+    POSTERIOR_EVAL_STREAM0, evaluate_latent, posterior_chains,
+};
 pub use gaussian_latent::{LatentMean, LatentPrecision};
 pub use linalg::{cholesky, cholesky_log_det, cholesky_solve, symmetric_eigen};
 pub use ppca::{Ppca, PpcaMle};
