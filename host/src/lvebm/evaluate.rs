@@ -21,13 +21,16 @@ pub const AIS_BASE_WIDEN: f64 = 1.5;
 /// `(seed, POSTERIOR_EVAL_STREAM0 + i·M + j)`.
 pub const POSTERIOR_EVAL_STREAM0: u64 = 3 << 60;
 
+/// log p(x) of one observed row, `None` where it cannot be had.
+pub type LogMarginal<'a> = &'a dyn Fn(&[f64]) -> Option<f64>;
+
 /// What is known exactly about a model, for the families that have it.
 #[derive(Clone, Copy, Default)]
 pub struct ExactAnswers<'a> {
     /// log Z in closed form (or by accurate quadrature).
     pub log_z: Option<f64>,
     /// log p(x) of one observed row in closed form.
-    pub log_marginal: Option<&'a dyn Fn(&[f64]) -> Option<f64>>,
+    pub log_marginal: Option<LogMarginal<'a>>,
 }
 
 /// How much work the evaluation does.

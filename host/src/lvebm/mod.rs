@@ -34,7 +34,7 @@ pub use elbo::{
 };
 pub use entropy::{digamma_int, kl_entropy, log_unit_ball_volume, trigamma_int};
 pub use evaluate::{
-    AIS_BASE_WIDEN, ELBO_NEIGHBOURS, EvalSettings, ExactAnswers, LatentEvaluation,
+    AIS_BASE_WIDEN, ELBO_NEIGHBOURS, EvalSettings, ExactAnswers, LatentEvaluation, LogMarginal,
     POSTERIOR_EVAL_STREAM0, evaluate_latent, posterior_chains,
 };
 pub use gaussian_latent::{LatentMean, LatentPrecision};
