@@ -501,8 +501,17 @@ impl Run<'_> {
             s.posterior.tau,
             &settings,
         )
-        .map_err(|e| format!("evaluation: {e}"))?;
-        report_evaluation(&eval);
+        .map_err(|e| e.to_string());
+        let eval = match eval {
+            Ok(e) => {
+                report_evaluation(&e);
+                e.to_json()
+            }
+            Err(e) => {
+                println!("  evaluation failed: {e}");
+                json!({ "error": e })
+            }
+        };
 
         let model_path = with_suffix(&prefix, ".gfm");
         let wrote_model = match t.model().model_bytes() {
@@ -525,7 +534,7 @@ impl Run<'_> {
             "settings": s.to_json(),
             "params": t.model().params(),
             "known": known,
-            "evaluation": eval.to_json(),
+            "evaluation": eval,
             "grad_evals_total": t.grad_evals(),
             "train_seconds": trained,
             "model": wrote_model.then(|| model_path.display().to_string()),
