@@ -338,17 +338,28 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
             let marginal = |m: &LatentMean, x: &[f64]| Some(m.log_marginal(x));
             run.train::<f64, _>(LatentMean::new(dx, 0.0), boxed, marginal, |t, _| {
                 let (m, mle) = (t.model(), LatentMean::mle(&data.values));
-                Ok(json!({ "theta": m.theta(), "mle": mle, "abs_error": (m.theta() - mle).abs() }))
+                let at_mle = LatentMean::new(dx, mle);
+                Ok(json!({
+                    "theta": m.theta(),
+                    "mle": mle,
+                    "abs_error": (m.theta() - mle).abs(),
+                    "log_likelihood_at_mle": mean_log(&data.values, dx, |x| at_mle.log_marginal(x)),
+                }))
             })
         }
         Family::LatentPrecision => {
             let marginal = |m: &LatentPrecision, x: &[f64]| Some(m.log_marginal(x));
             run.train::<f64, _>(LatentPrecision::new(dx, 2.0), boxed, marginal, |t, _| {
                 let (m, mle) = (t.model(), LatentPrecision::mle(&data.values));
+                let at_mle = mle.map(|a| {
+                    let f = LatentPrecision::new(dx, a);
+                    mean_log(&data.values, dx, |x| f.log_marginal(x))
+                });
                 Ok(json!({
                     "a": m.precision(),
                     "mle": mle,
                     "abs_error": mle.map(|a| (m.precision() - a).abs()),
+                    "log_likelihood_at_mle": at_mle,
                 }))
             })
         }
@@ -367,6 +378,11 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
             })
         }
     }
+}
+
+/// (1/n)Σ f(xᵢ) over the rows of `data`: a mean log-likelihood.
+fn mean_log(data: &[f64], dx: usize, f: impl Fn(&[f64]) -> f64) -> f64 {
+    data.chunks_exact(dx).map(f).sum::<f64>() / (data.len() / dx) as f64
 }
 
 /// A closed-form family evaluated as itself.
@@ -404,7 +420,11 @@ fn sensor_report(
         png.display()
     );
     let mut report = rec.to_json();
+    let at_truth = mean_log(&sim.x, SENSOR_DIM, |x| {
+        sim.truth.posterior(x).map_or(f64::NAN, |p| p.log_evidence)
+    });
     if let Some(o) = report.as_object_mut() {
+        o.insert("log_likelihood_at_truth".into(), json!(at_truth));
         o.insert("figure".into(), json!(png.display().to_string()));
         o.insert("simulation".into(), sim.settings.to_json());
     }
@@ -420,7 +440,9 @@ fn ppca_report(m: &Ppca, data: &[f64], dx: usize, dz: usize) -> Value {
             .map(|(x, y)| (x - y).abs())
             .fold(0.0, f64::max)
     };
+    let at_mle = mean_log(data, dx, |x| mle.log_marginal(x));
     json!({
+        "log_likelihood_at_mle": at_mle,
         "mean": m.mean(), "noise": m.noise(), "wwt": m.wwt(),
         "mle": { "mean": mle.mean, "noise": mle.noise, "wwt": mle.wwt },
         "max_abs_error": {

@@ -16,6 +16,11 @@ use gradflow_host::lvebm::{
 };
 use gradflow_host::train::Trainer;
 
+#[path = "common/batch_means.rs"]
+mod batch_means;
+
+use batch_means::batch_means;
+
 /// n × d normal draws with mean `mean` and standard deviation `sd`.
 fn gaussian_data(n: usize, d: usize, mean: f64, sd: f64, seed: u64) -> Vec<f64> {
     let mut rng = StreamRng::new(seed, 0);
@@ -36,7 +41,6 @@ fn run_averaged<M: EnergyModel<f64>>(
     updates: u64,
     readout: impl Fn(&M) -> Vec<f64>,
 ) -> Averaged {
-    const BATCHES: usize = 10;
     let mut trace: Vec<Vec<f64>> = Vec::new();
     for k in 0..updates {
         let s = t.step().expect("update");
@@ -45,29 +49,7 @@ fn run_averaged<M: EnergyModel<f64>>(
             trace.push(readout(t.model()));
         }
     }
-    let per = trace.len() / BATCHES;
-    let dim = trace[0].len();
-    let batch_means: Vec<Vec<f64>> = (0..BATCHES)
-        .map(|b| {
-            let rows = &trace[b * per..(b + 1) * per];
-            (0..dim)
-                .map(|j| rows.iter().map(|r| r[j]).sum::<f64>() / per as f64)
-                .collect()
-        })
-        .collect();
-    let mean: Vec<f64> = (0..dim)
-        .map(|j| batch_means.iter().map(|r| r[j]).sum::<f64>() / BATCHES as f64)
-        .collect();
-    let se = (0..dim)
-        .map(|j| {
-            let var = batch_means
-                .iter()
-                .map(|r| (r[j] - mean[j]).powi(2))
-                .sum::<f64>()
-                / (BATCHES - 1) as f64;
-            (var / BATCHES as f64).sqrt()
-        })
-        .collect();
+    let (mean, se) = batch_means(&trace);
     Averaged { mean, se }
 }
 

@@ -21,6 +21,11 @@ use gradflow_host::lvebm::{
 };
 use gradflow_host::train::Trainer;
 
+#[path = "common/batch_means.rs"]
+mod batch_means;
+
+use batch_means::batch_means;
+
 const NAMES: [&str; 6] = ["h", "A₁", "A₂", "c₁", "c₂", "ln σ²"];
 
 /// √diag(F⁻¹) of the empirical Fisher information F = Σᵢ sᵢsᵢᵀ of `model` on `x`.
@@ -87,15 +92,7 @@ fn particles_recover_the_hidden_position_of_a_double_well_particle() {
             trace.push(ClosedForm::params(t.model()).to_vec());
         }
     }
-    const BATCHES: usize = 10;
-    let per = trace.len() / BATCHES;
-    let batch_mean = |b: usize, j: usize| {
-        trace[b * per..(b + 1) * per]
-            .iter()
-            .map(|r| r[j])
-            .sum::<f64>()
-            / per as f64
-    };
+    let (means, ses) = batch_means(&trace);
     let rec = recovery(
         t.model(),
         &truth,
@@ -107,10 +104,7 @@ fn particles_recover_the_hidden_position_of_a_double_well_particle() {
     .unwrap();
     let want = ClosedForm::params(&truth);
     for (j, name) in NAMES.iter().enumerate() {
-        let means: Vec<f64> = (0..BATCHES).map(|b| batch_mean(b, j)).collect();
-        let mut mean = means.iter().sum::<f64>() / BATCHES as f64;
-        let var = means.iter().map(|m| (m - mean).powi(2)).sum::<f64>() / (BATCHES - 1) as f64;
-        let se_batch = (var / BATCHES as f64).sqrt();
+        let (mut mean, se_batch) = (means[j], ses[j]);
         if (1..3).contains(&j) {
             mean *= rec.sign;
         }

@@ -27,6 +27,29 @@ pub struct PpcaMle {
     pub wwt: Vec<f64>,
 }
 
+impl PpcaMle {
+    /// log p(x) of one observed row under the maximum-likelihood fit.
+    pub fn log_marginal(&self, x: &[f64]) -> f64 {
+        marginal_log_density(x, &self.mean, &self.wwt, self.noise)
+    }
+}
+
+/// log N(x; µ, WWᵀ + σ²I) (NaN if the covariance is not positive definite).
+fn marginal_log_density(x: &[f64], mean: &[f64], wwt: &[f64], noise: f64) -> f64 {
+    let dx = mean.len();
+    let mut c = wwt.to_vec();
+    for i in 0..dx {
+        c[i * dx + i] += noise;
+    }
+    let Some(l) = cholesky(&c, dx) else {
+        return f64::NAN;
+    };
+    let r: Vec<f64> = x.iter().zip(mean).map(|(a, b)| a - b).collect();
+    let y = cholesky_solve(&l, dx, &r);
+    let quad: f64 = r.iter().zip(&y).map(|(a, b)| a * b).sum();
+    -0.5 * (dx as f64 * (2.0 * PI).ln() + cholesky_log_det(&l, dx) + quad)
+}
+
 impl Ppca {
     /// The model with loadings `w` (dx × dz, row-major), mean `mean` and noise variance
     /// `noise` > 0.
@@ -103,16 +126,7 @@ impl Ppca {
 
     /// log p_θ(x) of one observed row: x ~ N(µ, WWᵀ + σ²I).
     pub fn log_marginal(&self, x: &[f64]) -> f64 {
-        let dx = self.dx;
-        let mut c = self.wwt();
-        for i in 0..dx {
-            c[i * dx + i] += self.noise();
-        }
-        let l = cholesky(&c, dx).expect("WWᵀ + σ²I is positive definite");
-        let r: Vec<f64> = x.iter().zip(self.mean()).map(|(a, b)| a - b).collect();
-        let y = cholesky_solve(&l, dx, &r);
-        let quad: f64 = r.iter().zip(&y).map(|(a, b)| a * b).sum();
-        -0.5 * (dx as f64 * (2.0 * PI).ln() + cholesky_log_det(&l, dx) + quad)
+        marginal_log_density(x, self.mean(), &self.wwt(), self.noise())
     }
 
     /// Mean (dz) and covariance (dz × dz) of z | x.
