@@ -7,6 +7,7 @@ use super::buffer::{InitBox, ReplayBuffer};
 use super::{EbmError, EbmSettings, EnergyModel, move_particles};
 use crate::data::shuffle::{fingerprint, index_below};
 use crate::optim::Adam;
+use crate::train::resume_settings;
 use crate::train::{Checkpoint, CheckpointError, StepError, StepStats, Trainer};
 
 /// Stream of the data-batch draws.
@@ -146,19 +147,15 @@ impl<S: Scalar, M: EnergyModel<S>> Trainer for EbmTrainer<S, M> {
     }
 
     fn settings(&self) -> Value {
-        let mut v = self.settings.to_json();
-        if let Some(o) = v.as_object_mut() {
-            // The learning rate is constant: a run may be resumed to more updates.
-            o.remove("updates");
-            o.insert("params".into(), json!(self.model.params().len()));
-            o.insert("dim".into(), json!(self.d));
-            o.insert("data_rows".into(), json!(self.data.len() / self.d));
-            o.insert(
-                "data_fingerprint".into(),
-                json!(format!("{:016x}", self.data_fingerprint)),
-            );
-        }
-        v
+        resume_settings(
+            self.settings.to_json(),
+            self.model.params().len(),
+            self.data_fingerprint,
+            &[
+                ("dim", json!(self.d)),
+                ("data_rows", json!(self.data.len() / self.d)),
+            ],
+        )
     }
 
     fn steps_done(&self) -> u64 {

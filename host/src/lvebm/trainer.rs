@@ -7,6 +7,7 @@ use super::{Conditional, LvebmSettings, NegativePhase, ThetaOptimizer};
 use crate::data::shuffle::{distinct_below, fingerprint};
 use crate::ebm::{EbmError, EnergyModel, MoveReport, move_particles};
 use crate::optim::Adam;
+use crate::train::resume_settings;
 use crate::train::{Checkpoint, CheckpointError, StepError, StepStats, Trainer};
 
 /// First stream of the conditional particles: particle m of datum i draws from
@@ -279,20 +280,16 @@ impl<S: Scalar, M: EnergyModel<S>> Trainer for LvebmTrainer<S, M> {
     }
 
     fn settings(&self) -> Value {
-        let mut v = self.settings.to_json();
-        if let Some(o) = v.as_object_mut() {
-            // The learning rate is constant: a run may be resumed to more updates.
-            o.remove("updates");
-            o.insert("params".into(), json!(self.model.params().len()));
-            o.insert("observed_dim".into(), json!(self.dx));
-            o.insert("latent_dim".into(), json!(self.latent_dim()));
-            o.insert("data_rows".into(), json!(self.data.len() / self.dx));
-            o.insert(
-                "data_fingerprint".into(),
-                json!(format!("{:016x}", self.data_fingerprint)),
-            );
-        }
-        v
+        resume_settings(
+            self.settings.to_json(),
+            self.model.params().len(),
+            self.data_fingerprint,
+            &[
+                ("observed_dim", json!(self.dx)),
+                ("latent_dim", json!(self.latent_dim())),
+                ("data_rows", json!(self.data.len() / self.dx)),
+            ],
+        )
     }
 
     fn steps_done(&self) -> u64 {

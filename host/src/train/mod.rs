@@ -95,4 +95,5 @@ pub use checkpoint::{
 };
 pub use interrupt::ctrl_c_flag;
 pub use runner::{RunOptions, RunOutcome, TrainError, run};
+pub(crate) use trainer::resume_settings;
 pub use trainer::{StepError, StepStats, Trainer};

@@ -77,3 +77,27 @@ pub trait Trainer {
     /// including its step count.
     fn restore(&mut self, checkpoint: &Checkpoint) -> Result<(), CheckpointError>;
 }
+
+/// The settings a checkpoint must match for a particle trainer to resume: `settings`
+/// without `updates` (the learning rate is constant, so a run may be resumed to more
+/// updates), plus the parameter count, the data's fingerprint
+/// ([`crate::data::shuffle::fingerprint`]) and `extra`.
+pub(crate) fn resume_settings(
+    mut settings: serde_json::Value,
+    params: usize,
+    data_fingerprint: u64,
+    extra: &[(&str, serde_json::Value)],
+) -> serde_json::Value {
+    if let Some(o) = settings.as_object_mut() {
+        o.remove("updates");
+        o.insert("params".into(), params.into());
+        o.insert(
+            "data_fingerprint".into(),
+            format!("{data_fingerprint:016x}").into(),
+        );
+        for (k, v) in extra {
+            o.insert((*k).into(), v.clone());
+        }
+    }
+    settings
+}
