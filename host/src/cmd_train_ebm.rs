@@ -62,6 +62,13 @@ pub struct EbmOptions {
 impl EbmOptions {
     /// The first EBM option given, by its flag (the flow methods refuse them).
     pub fn given(&self) -> Option<&'static str> {
+        self.flags()
+            .into_iter()
+            .find_map(|(flag, given)| given.then_some(flag))
+    }
+
+    /// Every EBM option by its flag, and whether it was given.
+    pub fn flags(&self) -> [(&'static str, bool); 11] {
         [
             ("--scheme", self.scheme.is_some()),
             ("--tau", self.tau.is_some()),
@@ -75,13 +82,11 @@ impl EbmOptions {
             ("--beta1", self.beta1.is_some()),
             ("--eval-steps", self.eval_steps.is_some()),
         ]
-        .into_iter()
-        .find_map(|(flag, given)| given.then_some(flag))
     }
 }
 
-/// The flow options that `train ebm` refuses, by flag.
-fn flow_option_given(args: &TrainArgs) -> Option<&'static str> {
+/// The flow options that `train ebm` and `train lvebm` refuse, by flag.
+pub(crate) fn flow_option_given(args: &TrainArgs) -> Option<&'static str> {
     let others = [
         ("--omega", args.omega.is_some()),
         ("--path-coupling", args.path_coupling.is_some()),

@@ -16,7 +16,8 @@ use gradflow_host::lvebm::{
 };
 use serde_json::{Value, json};
 
-use crate::cmd_train::{Driven, TrainArgs, drive, nsgf_options, with_suffix};
+use crate::cmd_train::{Driven, TrainArgs, drive, with_suffix};
+use crate::cmd_train_ebm::flow_option_given;
 
 /// Options of `gradflow train lvebm` (refused by the other methods).
 #[derive(clap::Args)]
@@ -178,28 +179,16 @@ fn data(args: &TrainArgs) -> Result<Data, String> {
     })
 }
 
-/// The flow and EBM options that `train lvebm` refuses, by flag.
+/// The flow and EBM options that `train lvebm` refuses, by flag (it shares `--scheme`,
+/// `--inner-iters`, `--relaxation` and `--beta1` with `train ebm`).
 fn other_option_given(args: &TrainArgs) -> Option<&'static str> {
-    let ebm = &args.ebm;
-    let shared = [
-        ("--scheme", false),
-        ("--inner-iters", false),
-        ("--relaxation", false),
-        ("--beta1", false),
-    ];
-    let ebm_only = ebm
-        .given()
-        .filter(|flag| !shared.iter().any(|(f, _)| f == flag));
-    let others = [
-        ("--omega", args.omega.is_some()),
-        ("--path-coupling", args.path_coupling.is_some()),
-        ("--eval-draws", args.eval_draws != 1),
-    ];
-    nsgf_options(args)
+    const SHARED: [&str; 4] = ["--scheme", "--inner-iters", "--relaxation", "--beta1"];
+    let ebm_only = args
+        .ebm
+        .flags()
         .into_iter()
-        .chain(others)
-        .find_map(|(flag, given)| given.then_some(flag))
-        .or(ebm_only)
+        .find_map(|(flag, given)| (given && !SHARED.contains(&flag)).then_some(flag));
+    flow_option_given(args).or(ebm_only)
 }
 
 /// The defaults on `data`: the method's, and on the physical system MALA at η = 0.01
