@@ -217,10 +217,10 @@ pub fn evaluate_latent<M: BatchEnergy<f64> + ?Sized>(
                 Ok(l) => (Some(l.mean), "quadrature over z".to_string()),
                 // An energy that does not confine z (an undertrained network): no exact
                 // value, but the ELBOs stand.
-                Err(e) => (None, format!("none (quadrature over z failed: {e})")),
+                Err(e) => (None, format!("quadrature over z failed: {e}")),
             }
         }
-        None => (None, "none (dz > 1 and no closed form)".to_string()),
+        None => (None, "dz > 1 and no closed form".to_string()),
     };
     Ok(LatentEvaluation {
         log_z_ais: ais.log_z,
