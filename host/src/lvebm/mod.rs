@@ -5,6 +5,44 @@
 //! takes stochastic ascent steps on the log-likelihood whose gradient they estimate.
 //!
 //! Rows are `(x, z)`: the observed coordinates first, the latent ones after.
+//!
+//! - Training: [`LvebmTrainer`] with [`LvebmSettings`] (driven by [`crate::train::run`] for
+//!   progress, checkpoints and resume); with [`NegativePhase::Exact`] and SGD it is the PGD
+//!   baseline of Kuntz, Lim & Johansen (2023).
+//! - Families: any [`crate::ebm::EnergyModel`] over rows (x, z) (an MLP:
+//!   [`crate::ebm::MlpEnergy`]), and the closed-form [`LatentMean`] (T1),
+//!   [`LatentPrecision`] (T2), [`Ppca`] (T3) and the physical [`DoubleWellSensor`].
+//! - Evaluation: [`evaluate_latent`] (log Z by AIS, particle and Gaussian-posterior ELBOs,
+//!   the exact log-likelihood where it can be had), [`recovery`] for the physical system.
+//! - Sampling z | x: [`Conditional`] with [`crate::ebm::move_particles`].
+//!
+//! # Example
+//!
+//! T1: x, z ∈ ℝ², E = ½‖z − θ𝟙‖² + ½‖x − z‖², whose maximum-likelihood θ is the mean of
+//! the data's entries.
+//!
+//! ```
+//! use gradflow_host::ebm::{ParticleStep, Scheme};
+//! use gradflow_host::lvebm::{LatentMean, LvebmSettings, LvebmTrainer, ThetaOptimizer};
+//! use gradflow_host::train::{RunOptions, run};
+//!
+//! let data: Vec<f64> = (0..400).map(|i| 1.5 + 1.4 * ((i as f64) * 0.7).sin()).collect();
+//! let ula = ParticleStep { scheme: Scheme::Ula, tau: 0.1, relaxation: 1.0 };
+//! let settings = LvebmSettings {
+//!     posterior: ula,
+//!     pool: ula,
+//!     batch: 0,
+//!     optimizer: ThetaOptimizer::Sgd,
+//!     lr: 0.05,
+//!     updates: 400,
+//!     ..LvebmSettings::default()
+//! };
+//! let mut t = LvebmTrainer::<f64, _>::new(&settings, LatentMean::new(2, 0.0), &data, 2)?;
+//! run(&mut t, &RunOptions::new(settings.updates))?;
+//! let (theta, mle) = (t.model().theta(), LatentMean::mle(&data));
+//! assert!((theta - mle).abs() < 0.1, "θ = {theta}, MLE {mle}");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod ais;
 mod closed_form;
