@@ -206,7 +206,7 @@ const char *gf_version(void);
 // `double`, count is safe for both), that `gf_sample_conditional_*` on `pot` split after
 // `x_dim` observed coordinates needs with `sampler`. It depends on neither n nor the
 // number of steps. `GF_STATUS_INVALID_PARAMETER` unless 0 < `x_dim` < the potential's
-// dimension.
+// dimension and, for a latent-energy model (kind 4), `x_dim` is the one its file records.
 //
 // # Safety
 // `pot` must be NULL or point to a `GfPotential`; `out` NULL or writable.
@@ -217,8 +217,11 @@ GfStatus gf_conditional_scratch_len(const struct GfPotential *pot,
 
 // Samples the latents z of a joint energy E(x, z) given observed rows x: `pot` is the
 // joint energy over rows `(x, z)` of dimension d (observed coordinates first; typically
-// `gf_potential_model` of a latent-variable EBM's energy model file), split after `x_dim`
+// `gf_potential_model` of a latent-variable EBM's model file), split after `x_dim`
 // coordinates (0 < `x_dim` < d, else `GF_STATUS_INVALID_PARAMETER`); dz = d − `x_dim`.
+// A latent-energy model (kind 4) records its split: `x_dim` must equal the model's
+// `x_dim` (else `GF_STATUS_INVALID_PARAMETER`); a plain energy model (kind 1) may be split
+// anywhere.
 // Advances n particles by `steps` steps of `sampler` (`GF_SAMPLER_*`) with `params`,
 // particle i on z ↦ E(xᵢ, z):
 // - `observed`: n·`x_dim` `float`, row i is xᵢ (read only; NaN/Inf refused);
@@ -274,7 +277,10 @@ GfStatus gf_sample_conditional_f64(const struct GfPotential *pot,
 // `bytes` must be NULL or point to `len` readable bytes; `out` NULL or writable.
 GfStatus gf_model_open(const uint8_t *bytes, size_t len, struct GfModel *out);
 
-// The energy model `model` (kind 1) as a potential. `model` must outlive `out`.
+// The energy model `model` as a potential. `model` must outlive `out`. Kind 1 (an energy
+// E(x)) gives dimension `x_dim`; kind 4 (a latent energy E(x, z)) an energy over joint
+// rows `(x, z)` of dimension `x_dim + z_dim` (`gf_sample_conditional_*` then needs the
+// recorded `x_dim`). Any other kind: `GF_STATUS_MODEL_WRONG_KIND`.
 //
 // # Safety
 // `model` must be NULL or point to a `GfModel`; `out` NULL or writable.

@@ -1,7 +1,7 @@
 //! `gf_sample_conditional_*`: z | x of a joint energy model through the C API. It must give
 //! the Rust driver's samples bit for bit, and refuse bad input (NULL, sizes, overlaps,
-//! NaN observations, a split outside 0 < x_dim < d, a model of another kind) with a
-//! status, changing nothing.
+//! NaN observations, a split outside 0 < x_dim < d, a model of another kind, a split other
+//! than a latent-energy model's recorded one) with a status, changing nothing.
 
 use core::ptr::{null, null_mut};
 
@@ -11,7 +11,17 @@ use gradflow_core::{Activation, Mala, StreamRng, Ula, run_conditional};
 
 /// A 3 → 8 → 8 → 1 model of `kind` (a joint energy over (x, z) ∈ ℝ¹ × ℝ² for `Energy`).
 fn model_bytes(kind: ModelKind, out_dim: usize) -> Vec<u8> {
-    let a = Architecture::mlp(kind, Activation::Silu, 3, &[8, 8], out_dim).unwrap();
+    encoded(Architecture::mlp(kind, Activation::Silu, 3, &[8, 8], out_dim).unwrap())
+}
+
+/// The same weights as [`model_bytes`]`(Energy, 1)` in a latent-energy file recording the
+/// split (x, z) ∈ ℝ¹ × ℝ².
+fn latent_model_bytes() -> Vec<u8> {
+    encoded(Architecture::latent_energy(Activation::Silu, 1, 2, &[8, 8]).unwrap())
+}
+
+/// `a` with seeded weights, encoded.
+fn encoded(a: Architecture) -> Vec<u8> {
     let mut rng = StreamRng::new(1, 2);
     let params: Vec<f32> = (0..a.n_params())
         .map(|_| 0.3 * rng.normal::<f32>())
@@ -413,4 +423,89 @@ fn a_model_of_another_kind_is_refused() {
         ),
         GfStatus::SizeMismatch
     );
+}
+
+#[test]
+fn a_latent_energy_model_is_the_joint_energy_with_its_recorded_split() {
+    let (plain, latent) = (model_bytes(ModelKind::Energy, 1), latent_model_bytes());
+    let (pm, lm) = (open(&plain), open(&latent));
+    assert_eq!((lm.kind, lm.x_dim, lm.z_dim), (4, 1, 2));
+    let (pp, lp) = (potential(&pm), potential(&lm));
+    assert_eq!(lp.dim, 3, "the potential is over joint rows (x, z)");
+    // As an energy, the latent model is the plain one: same weights, same input.
+    let (pv, lv) = (
+        ModelView::parse(&plain).unwrap(),
+        ModelView::parse(&latent).unwrap(),
+    );
+    let (mut s1, mut s2) = (vec![0.0; pv.scratch_len()], vec![0.0; lv.scratch_len()]);
+    let (pe, le) = (
+        ModelEval::energy(&pv, &mut s1).unwrap(),
+        ModelEval::energy(&lv, &mut s2).unwrap(),
+    );
+    assert_eq!(gradflow_core::Energy::dim(&le), 3);
+    let row = [0.3f64, -0.7, 1.1];
+    let (mut g1, mut g2) = ([0.0; 3], [0.0; 3]);
+    let e1 = gradflow_core::Energy::energy_grad(&pe, &row, &mut g1);
+    let e2 = gradflow_core::Energy::energy_grad(&le, &row, &mut g2);
+    assert!(e1.is_finite());
+    assert_eq!((e1, g1), (e2, g2));
+    // The recorded split samples exactly as the plain model split at 1.
+    let p = params(GF_SAMPLER_MALA, 0.5);
+    let n = 4;
+    let observed: Vec<f64> = (0..n).map(|i| i as f64 - 1.5).collect();
+    let z0: Vec<f64> = (0..2 * n).map(|i| (i as f64).cos()).collect();
+    let run = |pot: &GfPotential| {
+        let len = scratch_len(pot, 1, GF_SAMPLER_MALA).unwrap();
+        let (mut z, mut r, mut s) = (z0.clone(), rngs(9, n), vec![0.0; len]);
+        let st = call(
+            pot,
+            1,
+            GF_SAMPLER_MALA,
+            &p,
+            &observed,
+            &mut z,
+            &mut r,
+            20,
+            &mut s,
+            null_mut(),
+        );
+        assert_eq!(st, GfStatus::Ok);
+        z
+    };
+    let z = run(&lp);
+    assert_ne!(z, z0, "the latents moved");
+    assert_eq!(z, run(&pp));
+    // Another split is refused for the latent model, by both calls, changing nothing...
+    assert_eq!(
+        scratch_len(&lp, 2, GF_SAMPLER_MALA),
+        Err(GfStatus::InvalidParameter)
+    );
+    let obs2: Vec<f64> = (0..2 * n).map(|i| i as f64 * 0.1).collect();
+    let (mut z1, mut r) = (vec![0.25; n], rngs(9, n));
+    let r0 = r.clone();
+    let mut s = vec![0.0; 4096];
+    for pot in [&lp, &pp] {
+        let st = call(
+            pot,
+            2,
+            GF_SAMPLER_MALA,
+            &p,
+            &obs2,
+            &mut z1,
+            &mut r,
+            5,
+            &mut s,
+            null_mut(),
+        );
+        if pot.model == &lm as *const GfModel {
+            assert_eq!(st, GfStatus::InvalidParameter);
+            assert_eq!(z1, vec![0.25; n]);
+            assert_eq!(r, r0);
+        } else {
+            // ...while the plain model may be split anywhere in 0 < x_dim < d.
+            assert_eq!(st, GfStatus::Ok);
+            assert_ne!(z1, vec![0.25; n]);
+        }
+    }
+    assert!(scratch_len(&pp, 2, GF_SAMPLER_MALA).is_ok());
 }

@@ -1,5 +1,6 @@
-//! Conditional sampling of latents: z | x of a joint energy E(x, z) (a latent-variable
-//! EBM stored as an ordinary energy model over rows `(x, z)`, observed coordinates first).
+//! Conditional sampling of latents: z | x of a joint energy E(x, z) over rows `(x, z)`,
+//! observed coordinates first: a latent-energy model (which records its split `x_dim`) or
+//! any other energy potential split where the caller says.
 
 use super::kernel::AnyKernel;
 use super::run::{GfSampleReport, GfSamplerParams, check_sample_values, check_scratch};
@@ -11,13 +12,17 @@ use crate::integrators::run_batch;
 use crate::{Conditional, Kernel, Scalar, conditional_work_len};
 
 /// The latent dimension dz = d − `x_dim` of `pot` split after `x_dim` observed coordinates;
-/// [`GfStatus::InvalidParameter`] unless 0 < `x_dim` < d.
+/// [`GfStatus::InvalidParameter`] unless 0 < `x_dim` < d and, for a latent-energy model,
+/// `x_dim` is the split its file records.
 fn latent_dim(pot: &GfPotential, x_dim: usize) -> Result<usize, GfStatus> {
     let d = pot.dim as usize;
     if x_dim == 0 || x_dim >= d {
         return Err(GfStatus::InvalidParameter);
     }
-    Ok(d - x_dim)
+    match pot.recorded_x_dim()? {
+        Some(recorded) if recorded != x_dim => Err(GfStatus::InvalidParameter),
+        _ => Ok(d - x_dim),
+    }
 }
 
 /// Scalars of scratch for one conditional sampling call on `pot` split after `x_dim`
@@ -37,7 +42,8 @@ pub fn conditional_scratch_len<S: Scalar>(
 /// on the conditional energy z ↦ E(xᵢ, z) of its own observed row: `observed` holds n rows
 /// of `x_dim` values, `z` n blocks of dz = d − `x_dim` (2dz for BAOAB: latents, then their
 /// velocities), particle i draws from `rngs[i]`. Inputs are checked first (nothing changes
-/// on error: `InvalidParameter` for a split outside 0 < `x_dim` < d, `NonFiniteInput` for
+/// on error: `InvalidParameter` for a split outside 0 < `x_dim` < d or other than a
+/// latent-energy model's recorded one, `NonFiniteInput` for
 /// a NaN or infinite observed value or latent). If a chain diverges, the particles before
 /// it have finished, the failing one holds its last finite state, the ones after it are
 /// untouched, and every RNG matches its particle.
@@ -97,7 +103,7 @@ pub fn sample_conditional<S: Scalar>(
 /// `double`, count is safe for both), that `gf_sample_conditional_*` on `pot` split after
 /// `x_dim` observed coordinates needs with `sampler`. It depends on neither n nor the
 /// number of steps. `GF_STATUS_INVALID_PARAMETER` unless 0 < `x_dim` < the potential's
-/// dimension.
+/// dimension and, for a latent-energy model (kind 4), `x_dim` is the one its file records.
 ///
 /// # Safety
 /// `pot` must be NULL or point to a `GfPotential`; `out` NULL or writable.
@@ -173,8 +179,11 @@ unsafe fn sample_conditional_c<S: Scalar>(
 
 /// Samples the latents z of a joint energy E(x, z) given observed rows x: `pot` is the
 /// joint energy over rows `(x, z)` of dimension d (observed coordinates first; typically
-/// `gf_potential_model` of a latent-variable EBM's energy model file), split after `x_dim`
+/// `gf_potential_model` of a latent-variable EBM's model file), split after `x_dim`
 /// coordinates (0 < `x_dim` < d, else `GF_STATUS_INVALID_PARAMETER`); dz = d − `x_dim`.
+/// A latent-energy model (kind 4) records its split: `x_dim` must equal the model's
+/// `x_dim` (else `GF_STATUS_INVALID_PARAMETER`); a plain energy model (kind 1) may be split
+/// anywhere.
 /// Advances n particles by `steps` steps of `sampler` (`GF_SAMPLER_*`) with `params`,
 /// particle i on z ↦ E(xᵢ, z):
 /// - `observed`: n·`x_dim` `float`, row i is xᵢ (read only; NaN/Inf refused);

@@ -78,7 +78,7 @@ impl GfPotential {
                 // NULL and alignment.
                 let model = unsafe { c_ref(self.model) }?;
                 let view = model.view()?;
-                view.expect_kind(ModelKind::Energy)?;
+                view.expect_energy()?;
                 Resolved::Model(view)
             }
             #[cfg(feature = "capi-analytic")]
@@ -108,6 +108,18 @@ impl GfPotential {
     /// Fails unless the potential resolves in precision `S` (valid kind, settings, model).
     pub fn validate<S: Scalar>(&self) -> Result<(), GfStatus> {
         self.resolve::<S>().map(|_| ())
+    }
+
+    /// The split a latent-energy model records: `Some(x_dim)` for a model of kind
+    /// [`ModelKind::LatentEnergy`], `None` for any other potential (checks the model).
+    pub fn recorded_x_dim(&self) -> Result<Option<usize>, GfStatus> {
+        if self.kind != GF_POTENTIAL_MODEL {
+            return Ok(None);
+        }
+        // SAFETY: as in `resolve`.
+        let model = unsafe { c_ref(self.model) }?;
+        let a = *model.view()?.architecture();
+        Ok((a.kind == ModelKind::LatentEnergy).then_some(a.x_dim()))
     }
 
     /// Scalars of scratch the potential itself needs (a model's evaluation buffers; 0 for
@@ -177,7 +189,10 @@ fn analytic(kind: u32, dim: u32, params: [f64; 4]) -> Result<GfPotential, GfStat
     })
 }
 
-/// The energy model `model` (kind 1) as a potential. `model` must outlive `out`.
+/// The energy model `model` as a potential. `model` must outlive `out`. Kind 1 (an energy
+/// E(x)) gives dimension `x_dim`; kind 4 (a latent energy E(x, z)) an energy over joint
+/// rows `(x, z)` of dimension `x_dim + z_dim` (`gf_sample_conditional_*` then needs the
+/// recorded `x_dim`). Any other kind: `GF_STATUS_MODEL_WRONG_KIND`.
 ///
 /// # Safety
 /// `model` must be NULL or point to a `GfModel`; `out` NULL or writable.
@@ -190,8 +205,9 @@ pub unsafe extern "C" fn gf_potential_model(
         // SAFETY: the caller's contract above.
         let m = unsafe { c_ref(model) }?;
         let view = m.view()?;
-        view.expect_kind(ModelKind::Energy)?;
-        let dim = view.architecture().x_dim() as u32;
+        view.expect_energy()?;
+        let a = view.architecture();
+        let dim = (a.x_dim() + a.z_dim()) as u32;
         fill(
             out,
             GfPotential {

@@ -19,20 +19,22 @@ pub struct ModelEval<'m, 's, S> {
 }
 
 impl<'m, 's, S: Scalar> ModelEval<'m, 's, S> {
-    /// An energy model (kind [`ModelKind::Energy`]) with at least
+    /// An energy model (kind [`ModelKind::Energy`], or [`ModelKind::LatentEnergy`] as an
+    /// energy over joint rows `(x, z)` of dimension `x_dim + z_dim`) with at least
     /// [`ModelView::scratch_len`] scalars of scratch, to use as an [`Energy`].
     pub fn energy(view: &'m ModelView<'m>, scratch: &'s mut [S]) -> Result<Self, Error> {
-        Self::new(view, ModelKind::Energy, scratch)
+        view.expect_energy()?;
+        Self::with_checked_scratch(view, scratch)
     }
 
     /// A velocity model (kind [`ModelKind::Velocity`]) with at least
     /// [`ModelView::scratch_len`] scalars of scratch, to use as a [`VelocityField`].
     pub fn velocity(view: &'m ModelView<'m>, scratch: &'s mut [S]) -> Result<Self, Error> {
-        Self::new(view, ModelKind::Velocity, scratch)
+        view.expect_kind(ModelKind::Velocity)?;
+        Self::with_checked_scratch(view, scratch)
     }
 
-    fn new(view: &'m ModelView<'m>, kind: ModelKind, scratch: &'s mut [S]) -> Result<Self, Error> {
-        view.expect_kind(kind)?;
+    fn with_checked_scratch(view: &'m ModelView<'m>, scratch: &'s mut [S]) -> Result<Self, Error> {
         if scratch.len() < view.scratch_len() {
             return Err(Error::ScratchTooSmall {
                 needed: view.scratch_len(),
@@ -63,7 +65,8 @@ fn nan<S: Scalar>() -> S {
 
 impl<S: Scalar> Energy<S> for ModelEval<'_, '_, S> {
     fn dim(&self) -> usize {
-        self.view.architecture().x_dim()
+        let a = self.view.architecture();
+        a.x_dim() + a.z_dim()
     }
 
     fn energy(&self, x: &[S]) -> S {

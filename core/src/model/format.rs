@@ -81,6 +81,13 @@ impl ModelKind {
         .into_iter()
         .find(|k| *k as u32 == code)
     }
+
+    /// Whether the network is a scalar energy over all its inputs: [`ModelKind::Energy`],
+    /// or [`ModelKind::LatentEnergy`] (an energy over joint rows `(x, z)` whose file also
+    /// records the split after `x_dim` coordinates).
+    pub fn is_energy(self) -> bool {
+        matches!(self, Self::Energy | Self::LatentEnergy)
+    }
 }
 
 /// Whether the network takes a time input.

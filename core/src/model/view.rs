@@ -78,6 +78,17 @@ impl<'a> ModelView<'a> {
         }
     }
 
+    /// Fails with [`ModelError::WrongKind`] (expecting [`ModelKind::Energy`]) unless the
+    /// model is an energy: [`ModelKind::Energy`] or [`ModelKind::LatentEnergy`] (see
+    /// [`ModelKind::is_energy`]).
+    pub fn expect_energy(&self) -> Result<(), Error> {
+        if self.arch.kind.is_energy() {
+            Ok(())
+        } else {
+            self.expect_kind(ModelKind::Energy)
+        }
+    }
+
     /// Scalars of scratch every evaluation needs (see [`Architecture::scratch_len`]).
     pub fn scratch_len(&self) -> usize {
         self.arch.scratch_len()
@@ -214,14 +225,15 @@ impl<'a> ModelView<'a> {
         Ok(y[0])
     }
 
-    /// E(x) and ∇E(x) of an energy model.
+    /// E(x) and ∇E(x) of an energy model (for a latent energy, x is the joint row
+    /// `(x, z)` of size `x_dim + z_dim`).
     pub fn energy_grad<S: Scalar>(
         &self,
         x: &[S],
         grad: &mut [S],
         scratch: &mut [S],
     ) -> Result<S, Error> {
-        self.expect_kind(ModelKind::Energy)?;
+        self.expect_energy()?;
         self.value_grad(x, grad, scratch)
     }
 
