@@ -1,8 +1,10 @@
 /* Posterior sampling of a latent-variable EBM through the gradflow C API.
  *
- * A latent-variable EBM is a joint energy E(x, z) stored as an ordinary energy model file
- * over rows (x, z) of dimension d = dx + dz, observed coordinates first; the split dx is
- * not stored, it is given here. For each observed row x_i, this program samples the
+ * A latent-variable EBM is a joint energy E(x, z) over rows (x, z) of dimension
+ * d = dx + dz, observed coordinates first. `gradflow train lvebm` writes it as a
+ * latent-energy model file (kind 4) that records dx and dz: DX must then be the recorded
+ * dx (else GF_STATUS_INVALID_PARAMETER); a plain energy model file (kind 1) over the rows
+ * may be split at any 0 < DX < d. For each observed row x_i, this program samples the
  * latents z_i | x_i, i.e. Langevin-type steps on z -> E(x_i, z), with
  * gf_sample_conditional_f64: particle i draws from the random stream i of SEED (what
  * gf_rng_init_streams(SEED, 0, ...) sets up), so `gradflow sample --model MODEL.gfm
@@ -111,7 +113,8 @@ int main(int argc, char **argv) {
          check(gf_conditional_scratch_len(&pot, dx, sampler, &scratch_len),
                "gf_conditional_scratch_len");
     if (ok) {
-        /* The scratch-length call has checked 0 < DX < d. */
+        /* The scratch-length call has checked 0 < DX < d (and DX = the recorded dx of a
+         * latent-energy model). */
         dz = pot.dim - dx;
         params.step = strtod(argv[4], NULL);
         params.inner_iters = (uint32_t)strtoul(argv[5], NULL, 10);

@@ -305,12 +305,16 @@ fn energy_source(args: &SampleArgs) -> Result<(EnergySource, String, f64), Strin
         let a = *model.view().architecture();
         let source = EnergySource::model(model).map_err(|e| format!("{}: {e}", path.display()))?;
         let widths: Vec<String> = a.widths().map(|w| w.to_string()).collect();
+        // A latent energy's rows (x, z): x_dim + z_dim.
+        let inputs = match a.z_dim() {
+            0 => a.in_dim().to_string(),
+            z => format!("{} + {z}", a.x_dim()),
+        };
         let what = format!(
-            "model {} ({} {}, {} → {} → {})",
+            "model {} ({} {}, {inputs} → {} → {})",
             path.display(),
             kind_name(a.kind),
             activation_name(a.activation),
-            a.in_dim(),
             widths.join(" → "),
             a.out_dim()
         );

@@ -306,7 +306,7 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
             if widths.is_empty() || widths.contains(&0) {
                 return Err("--widths: every width must be >= 1".into());
             }
-            let net = Network::<f64>::energy(dx + dz, &widths, Activation::Silu, s.seed)
+            let net = Network::<f64>::latent_energy(dx, dz, &widths, Activation::Silu, s.seed)
                 .map_err(|e| e.to_string())?;
             let as_f64 = |m: &MlpEnergy<f32>| -> Result<Box<dyn BatchEnergy<f64>>, String> {
                 let net = m.network();

@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use gradflow_core::model::ModelKind;
+use gradflow_host::data::Samples;
 use serde_json::Value;
 
 mod common;
@@ -101,7 +103,40 @@ fn mlp_family_writes_a_model_and_resumes_bit_for_bit() {
     assert_eq!(a["params"], b["params"]);
     let bytes = std::fs::read(dir.join("straight.gfm")).unwrap();
     let model = gradflow_host::modelio::ModelBytes::from_bytes(bytes).unwrap();
-    assert_eq!(model.view().architecture().in_dim(), 4);
+    let a = *model.view().architecture();
+    assert_eq!(a.in_dim(), 4);
+    // The file records its split: x ∈ ℝ³ (the PPCA data), z ∈ ℝ¹.
+    assert_eq!(
+        (a.kind, a.x_dim(), a.z_dim()),
+        (ModelKind::LatentEnergy, 3, 1)
+    );
+    // `sample --given` needs exactly x_dim columns...
+    let rows = |name: &str, d: usize| {
+        let data = (0..2 * d).map(|i| i as f64 * 0.1).collect();
+        Samples { n: 2, d, data }.write(dir.join(name)).unwrap();
+    };
+    rows("x2.csv", 2);
+    rows("x3.csv", 3);
+    let sample = |extra: &[&str]| {
+        let mut a = vec!["sample", "--model", "straight.gfm", "--steps", "3"];
+        a.extend_from_slice(extra);
+        gradflow(&dir, &a)
+    };
+    let (code, _, err) = sample(&["--given", "x2.csv"]);
+    assert_ne!(code, Some(0));
+    assert!(
+        err.contains("2 columns") && err.contains("x_dim = 3") && err.trim().lines().count() == 1,
+        "{err}"
+    );
+    let (code, out, err) = sample(&["--given", "x3.csv", "--out", "z.npy"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert_eq!(Samples::read(dir.join("z.npy")).unwrap().d, 1);
+    // ...and unconditional sampling draws joint rows (x, z).
+    let (code, out, err) = sample(&["-n", "5", "--out", "joint.npy"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let joint = Samples::read(dir.join("joint.npy")).unwrap();
+    assert_eq!((joint.n, joint.d), (5, 4));
+    assert!(out.contains("latent_energy"), "{out}");
 }
 
 #[test]

@@ -32,6 +32,7 @@ use gradflow_core::capi::{
     gf_model_open, gf_potential_model, gf_rng_init_streams, gf_sampler_params_default, sample,
     scratch_len,
 };
+use gradflow_core::model::ModelKind;
 use gradflow_host::data::{Dataset2d, Samples};
 use gradflow_host::demo::Sampler;
 use gradflow_host::ebm::{EbmSettings, EbmTrainer, EnergyModel, MlpEnergy, ParticleStep, Scheme};
@@ -327,7 +328,8 @@ fn cpp17_ebm_langevin_samples_a_trained_ebm_like_the_host() {
 /// A latent-variable EBM E(x, z) over (x, z) ∈ ℝ² × ℝ² (4 → 32 → 32 → 1 SiLU on the rows,
 /// the observed coordinates first), trained by coupled particle dynamics (`LvebmTrainer`,
 /// the trainer of `gradflow train lvebm`, 300 updates of the default settings) on x from
-/// 8gaussians with z unobserved, written as a model file. The C99 program samples z | x
+/// 8gaussians with z unobserved, written as a latent-energy model file recording x_dim = 2,
+/// z_dim = 2 (the C program given DX = 1 is refused). The C99 program samples z | x
 /// for 128 observed rows with `gf_sample_conditional_f64`; its latents must be those of
 /// `sampling::sample_conditional` (the batched host path that `gradflow sample --model
 /// --given` runs; host/tests/cli_sample_given.rs holds the CLI to it and to the C call) to
@@ -342,11 +344,16 @@ fn c99_lvebm_posterior_samples_latents_like_the_host() {
         ..LvebmSettings::default()
     };
     let data = Dataset2d::EightGaussians.sample(2000, 1);
-    let net = Network::<f64>::energy(4, &[32, 32], Activation::Silu, 3).expect("network");
+    let net = Network::<f64>::latent_energy(2, 2, &[32, 32], Activation::Silu, 3).expect("network");
     let mut t = LvebmTrainer::<f32, _>::new(&settings, MlpEnergy::<f32>::new(net, 2), &data, 2)
         .expect("latent EBM");
     train(&mut t, &RunOptions::new(settings.updates)).expect("latent EBM training");
     let bytes = t.model().model_bytes().expect("model bytes");
+    let a = *bytes.view().architecture();
+    assert_eq!(
+        (a.kind, a.x_dim(), a.z_dim()),
+        (ModelKind::LatentEnergy, 2, 2)
+    );
     let model = out.join("joint.gfm");
     bytes.write(&model).unwrap();
 
@@ -364,6 +371,18 @@ fn c99_lvebm_posterior_samples_latents_like_the_host() {
         &out,
         &format!("{}/lvebm_posterior", out.display()),
         &[host_lib()],
+    );
+    // A split other than the recorded one is refused by the C call.
+    let wrong = Command::new(out.join("lvebm_posterior"))
+        .arg(&model)
+        .args(["1", "ula", "0.01", "4", "7", "128", "1"])
+        .args([&x_file, &z_file, &out.join("wrong.f64")])
+        .output()
+        .expect("run lvebm_posterior");
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        !wrong.status.success() && stderr.contains("GF_STATUS_INVALID_PARAMETER"),
+        "DX = 1 on a model recording x_dim = 2: {stderr}"
     );
     for (name, scheme) in [
         ("ula", Scheme::Ula),

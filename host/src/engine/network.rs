@@ -51,6 +51,20 @@ impl<S: Scalar> Network<S> {
         Ok(Self::init(arch, seed))
     }
 
+    /// A latent-variable energy E(x, z) over joint rows `(x, z)` (x ∈ ℝ^x_dim first,
+    /// z ∈ ℝ^z_dim), initialised by [`Network::init`]: the same network and weights as
+    /// [`Network::energy`]`(x_dim + z_dim, ..)`, its model file recording the split.
+    pub fn latent_energy(
+        x_dim: usize,
+        z_dim: usize,
+        widths: &[usize],
+        activation: Activation,
+        seed: u64,
+    ) -> Result<Self, EngineError> {
+        let arch = Architecture::latent_energy(activation, x_dim, z_dim, widths)?;
+        Ok(Self::init(arch, seed))
+    }
+
     /// The network of a model file, its f32 weights widened to `S`.
     pub fn from_view(view: &ModelView<'_>) -> Self {
         let arch = *view.architecture();

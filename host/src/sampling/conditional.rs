@@ -28,13 +28,22 @@ pub struct ConditionalRun {
 }
 
 /// The latent dimension dz = d − dx of a joint energy model of dimension d given observed
-/// rows of dx columns; refuses a model that is not an energy, or dx outside 1..d.
+/// rows of dx columns; refuses a model that is not an energy, dx outside 1..d, or, for a
+/// latent energy (which records its split), dx other than its x_dim.
 pub fn latent_dim(model: &ModelBytes, dx: usize) -> Result<usize, SampleError> {
     let a = *model.view().architecture();
-    if a.kind != ModelKind::Energy {
+    if !a.kind.is_energy() {
         return Err(SampleError::NotAnEnergy(a.kind));
     }
-    let d = a.x_dim();
+    let d = a.in_dim();
+    if a.kind == ModelKind::LatentEnergy && dx != a.x_dim() {
+        return Err(SampleError::Settings(format!(
+            "the observed rows have {dx} columns, but the latent energy model records              x_dim = {} (and z_dim = {}): they need exactly {} columns",
+            a.x_dim(),
+            a.z_dim(),
+            a.x_dim()
+        )));
+    }
     if dx == 0 || dx >= d {
         return Err(SampleError::Settings(format!(
             "the observed rows have {dx} columns, but the joint model has dimension {d}: \
@@ -281,5 +290,38 @@ mod tests {
             latent_dim(&velocity, 1),
             Err(SampleError::NotAnEnergy(ModelKind::Velocity))
         ));
+    }
+
+    /// A latent-energy file records its split: the same weights as [`joint_model`] give
+    /// the same samples at the recorded x_dim = 1, and any other column count is refused
+    /// (a plain energy of the same dimension takes dx = 2).
+    #[test]
+    fn a_latent_energy_model_needs_its_recorded_split() {
+        let net = Network::<f64>::latent_energy(1, 2, &[16, 16], Activation::Silu, 5).unwrap();
+        let latent = ModelBytes::encode(net.architecture(), &net.to_f32_params()).unwrap();
+        let plain = joint_model();
+        assert_eq!(latent.params(), plain.params());
+        assert_eq!(latent_dim(&latent, 1).unwrap(), 2);
+        let err = latent_dim(&latent, 2).unwrap_err().to_string();
+        assert!(
+            err.contains("2 columns") && err.contains("x_dim = 1"),
+            "{err}"
+        );
+        assert_eq!(latent_dim(&plain, 2).unwrap(), 1);
+        let given = Samples {
+            n: 3,
+            d: 1,
+            data: vec![-1.0, 0.0, 1.0],
+        };
+        let step = ParticleStep {
+            scheme: Scheme::Mala,
+            tau: 0.5,
+            relaxation: 1.0,
+        };
+        let init = normal_init(3, 2, 1.0, 2);
+        let a = sample_conditional(&latent, &given, 1, &step, &init, 5, 7, 1).unwrap();
+        let b = sample_conditional(&plain, &given, 1, &step, &init, 5, 7, 1).unwrap();
+        assert_ne!(a.samples.data, init.data);
+        assert_eq!(a.samples.data, b.samples.data);
     }
 }

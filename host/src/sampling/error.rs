@@ -12,7 +12,8 @@ use crate::modelio::kind_name;
 pub enum SampleError {
     /// A core error: an invalid sampler setting or potential parameter, a length mismatch.
     Core(gradflow_core::Error),
-    /// A model file of another kind than an energy (a velocity field cannot be sampled).
+    /// A model file of another kind than an energy or a latent energy (a velocity field
+    /// cannot be sampled).
     NotAnEnergy(ModelKind),
     /// Inconsistent settings (the cause).
     Settings(String),
@@ -40,7 +41,7 @@ impl fmt::Display for SampleError {
             Self::Core(e) => write!(f, "{e}"),
             Self::NotAnEnergy(kind) => write!(
                 f,
-                "this is a {} model; sampling needs an energy model (kind energy)",
+                "this is a {} model; sampling needs an energy model (kind energy or latent_energy)",
                 kind_name(*kind)
             ),
             Self::Settings(what) => f.write_str(what),

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use gradflow_core::model::{ModelEval, ModelKind};
+use gradflow_core::model::ModelEval;
 use gradflow_core::{Baoab, BatchReport, Energy, Error, Jko, Jko2, Kernel, Mala, StreamRng, Ula};
 
 use super::{Potential, SampleError};
@@ -59,11 +59,12 @@ impl EnergySource {
         Ok(Self::Potential(p, p.energy()?))
     }
 
-    /// An energy model; any other kind (a velocity field, a time predictor, a latent
-    /// energy) is refused with [`SampleError::NotAnEnergy`].
+    /// An energy model (a latent energy E(x, z) as the energy of its joint rows `(x, z)`);
+    /// any other kind (a velocity field, a time predictor) is refused with
+    /// [`SampleError::NotAnEnergy`].
     pub fn model(model: ModelBytes) -> Result<Self, SampleError> {
         let kind = model.view().architecture().kind;
-        if kind != ModelKind::Energy {
+        if !kind.is_energy() {
             return Err(SampleError::NotAnEnergy(kind));
         }
         Ok(Self::Model(model))
@@ -73,7 +74,7 @@ impl EnergySource {
     pub fn dim(&self) -> usize {
         match self {
             Self::Potential(_, e) => e.dim(),
-            Self::Model(m) => m.view().architecture().x_dim(),
+            Self::Model(m) => m.view().architecture().in_dim(),
         }
     }
 
