@@ -5,13 +5,9 @@
 use gradflow_core::capi::*;
 use libfuzzer_sys::fuzz_target;
 
-fn f64_at(data: &[u8], i: usize) -> f64 {
-    let mut b = [0u8; 8];
-    for (k, v) in b.iter_mut().enumerate() {
-        *v = data.get(8 * i + k).copied().unwrap_or(0);
-    }
-    f64::from_le_bytes(b)
-}
+mod bytes;
+
+use bytes::f64_at;
 
 fuzz_target!(|data: &[u8]| {
     if data.len() < 4 {

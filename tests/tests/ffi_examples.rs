@@ -302,26 +302,7 @@ fn cpp17_ebm_langevin_samples_a_trained_ebm_like_the_host() {
         let host = host_sample(&source, &spec, &init, &schedule, seed, 2).expect("host sampling");
         let c = read_f64s(&output);
         assert_eq!(c.len(), host.samples.data.len(), "{name}: sample count");
-        let worst = c
-            .iter()
-            .zip(&host.samples.data)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f64::max);
-        let moved = c
-            .iter()
-            .zip(&init.data)
-            .map(|(a, b)| (a - b).abs())
-            .sum::<f64>()
-            / c.len() as f64;
-        println!(
-            "{name}: C vs host max |difference| {worst:.2e} over {n} samples; mean |move| \
-             {moved:.3}"
-        );
-        assert!(
-            worst < 1e-12,
-            "{name}: C and host samples differ by {worst}"
-        );
-        assert!(moved > 0.05, "{name}: the samples hardly moved ({moved})");
+        assert_c_equals_host(name, &c, &host.samples.data, &init.data);
     }
 }
 
@@ -410,26 +391,7 @@ fn c99_lvebm_posterior_samples_latents_like_the_host() {
             .expect("host conditional sampling");
         let c = read_f64s(&output);
         assert_eq!(c.len(), n * dz, "{name}: sample count");
-        let worst = c
-            .iter()
-            .zip(&host.samples.data)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f64::max);
-        let moved = c
-            .iter()
-            .zip(&init.data)
-            .map(|(a, b)| (a - b).abs())
-            .sum::<f64>()
-            / c.len() as f64;
-        println!(
-            "{name}: C vs host max |difference| {worst:.2e} over {n} rows; mean |move| \
-             {moved:.3}"
-        );
-        assert!(
-            worst < 1e-12,
-            "{name}: C and host samples differ by {worst}"
-        );
-        assert!(moved > 0.05, "{name}: the latents hardly moved ({moved})");
+        assert_c_equals_host(name, &c, &host.samples.data, &init.data);
     }
 }
 
@@ -636,4 +598,22 @@ fn embedded_full_build_allocates_nothing_and_matches_the_core() {
     let (stdout, _) = embedded_example("full", &["full"]);
     assert_eq!(field(&stdout, "ula_status"), GfStatus::Ok as usize);
     assert_eq!(field(&stdout, "analytic_status"), GfStatus::Ok as usize);
+}
+
+/// The C program's states `c` equal the host's to 1e-12 (both f64, same streams), and
+/// moved away from their start `init` (mean |move| > 0.05: the comparison is not of two
+/// untouched copies).
+fn assert_c_equals_host(name: &str, c: &[f64], host: &[f64], init: &[f64]) {
+    let worst = c
+        .iter()
+        .zip(host)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    let moved = c.iter().zip(init).map(|(a, b)| (a - b).abs()).sum::<f64>() / c.len() as f64;
+    println!(
+        "{name}: C vs host max |difference| {worst:.2e} over {} values; mean |move| {moved:.3}",
+        c.len()
+    );
+    assert!(worst < 1e-12, "{name}: C and host states differ by {worst}");
+    assert!(moved > 0.05, "{name}: the states hardly moved ({moved})");
 }

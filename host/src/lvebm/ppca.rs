@@ -158,14 +158,13 @@ impl Ppca {
         }
         (mean, cov)
     }
+}
 
-    /// r = x − Wz − µ of a row (x, z).
-    fn residual(&self, row: &[f64]) -> Vec<f64> {
-        let (dx, dz, w) = (self.dx, self.dz, self.loadings());
-        let (x, z) = row.split_at(dx);
-        (0..dx)
-            .map(|i| x[i] - (0..dz).map(|k| w[i * dz + k] * z[k]).sum::<f64>() - self.mean()[i])
-            .collect()
+impl Ppca {
+    /// rᵢ = xᵢ − (Wz)ᵢ − µᵢ.
+    fn residual_at(&self, i: usize, x: &[f64], z: &[f64]) -> f64 {
+        let (dz, w) = (self.dz, self.loadings());
+        x[i] - (0..dz).map(|k| w[i * dz + k] * z[k]).sum::<f64>() - self.mean()[i]
     }
 }
 
@@ -185,31 +184,35 @@ impl ClosedForm for Ppca {
     fn value_grad(&self, row: &[f64], grad: &mut [f64]) -> f64 {
         let (dx, dz, w) = (self.dx, self.dz, self.loadings());
         let inv = 1.0 / self.noise();
-        let r = self.residual(row);
-        let z = &row[dx..];
+        let (x, z) = row.split_at(dx);
         let (gx, gz) = grad.split_at_mut(dx);
-        for (g, &ri) in gx.iter_mut().zip(&r) {
-            *g = ri * inv;
+        // ∇ₓE = r/σ² with r = x − Wz − µ, written first; ∇zE = z − Wᵀ(∇ₓE).
+        let mut r2 = 0.0;
+        for (i, g) in gx.iter_mut().enumerate() {
+            let r = self.residual_at(i, x, z);
+            r2 += r * r;
+            *g = r * inv;
         }
         for k in 0..dz {
-            gz[k] = z[k] - inv * (0..dx).map(|i| w[i * dz + k] * r[i]).sum::<f64>();
+            gz[k] = z[k] - (0..dx).map(|i| w[i * dz + k] * gx[i]).sum::<f64>();
         }
-        let r2: f64 = r.iter().map(|v| v * v).sum();
         0.5 * (r2 * inv + z.iter().map(|v| v * v).sum::<f64>())
     }
 
     fn add_param_grad(&self, row: &[f64], weight: f64, grad: &mut [f64]) {
         let (dx, dz) = (self.dx, self.dz);
         let inv = 1.0 / self.noise();
-        let r = self.residual(row);
-        let z = &row[dx..];
+        let (x, z) = row.split_at(dx);
+        let mut r2 = 0.0;
         for i in 0..dx {
+            let r = self.residual_at(i, x, z);
+            r2 += r * r;
             for k in 0..dz {
-                grad[i * dz + k] -= weight * r[i] * z[k] * inv;
+                grad[i * dz + k] -= weight * r * z[k] * inv;
             }
-            grad[dx * dz + i] -= weight * r[i] * inv;
+            grad[dx * dz + i] -= weight * r * inv;
         }
-        grad[dx * dz + dx] -= weight * 0.5 * r.iter().map(|v| v * v).sum::<f64>() * inv;
+        grad[dx * dz + dx] -= weight * 0.5 * r2 * inv;
     }
 
     /// log Z = (dx/2)·log 2πσ² + (dz/2)·log 2π.

@@ -146,8 +146,8 @@ impl Default for LvebmSettings {
 impl LvebmSettings {
     /// The PGD baseline (Kuntz, Lim & Johansen 2023) with step h: one ULA step of the
     /// conditional particles and one gradient step θ ← θ − h·g per update, with the
-    /// closed-form ∇θ log Z. Their θ-gradient is the per-datum mean (their rescaled
-    /// variant), as here.
+    /// closed-form ∇θ log Z, and no pool. Their θ-gradient is the per-datum mean (their
+    /// rescaled variant), as here.
     pub fn pgd(h: f64, particles_per_datum: usize, updates: u64, seed: u64) -> Self {
         let step = ParticleStep {
             scheme: Scheme::Ula,
@@ -159,8 +159,8 @@ impl LvebmSettings {
             posterior_steps: 1,
             particles_per_datum,
             pool: step,
-            pool_steps: 1,
-            pool_size: 1,
+            pool_steps: 0,
+            pool_size: 0,
             batch: 0,
             optimizer: ThetaOptimizer::Sgd,
             lr: h,

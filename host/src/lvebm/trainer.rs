@@ -4,7 +4,7 @@ use gradflow_core::{Scalar, StreamRng};
 use serde_json::{Value, json};
 
 use super::{Conditional, LvebmSettings, NegativePhase, ThetaOptimizer};
-use crate::data::shuffle::{distinct_below, fingerprint};
+use crate::data::shuffle::{distinct_below, fingerprint, index_below};
 use crate::ebm::{EbmError, EnergyModel, MoveReport, move_particles};
 use crate::optim::Adam;
 use crate::train::resume_settings;
@@ -98,7 +98,7 @@ impl<S: Scalar, M: EnergyModel<S>> LvebmTrainer<S, M> {
         let mut pool_rngs: Vec<StreamRng> = StreamRng::streams(seed, POOL_STREAM0, p).collect();
         let mut pool = vec![S::ZERO; p * d];
         for (row, rng) in pool.chunks_exact_mut(d).zip(&mut pool_rngs) {
-            let i = distinct_below(&mut pick, n, 1)[0];
+            let i = index_below(&mut pick, n);
             for (o, &v) in row[..dx].iter_mut().zip(&data[i * dx..(i + 1) * dx]) {
                 *o = S::from_f64(v);
             }
