@@ -20,6 +20,8 @@ pub enum EngineError {
     InvalidParameter(&'static str),
     /// The architecture or the parameters were rejected.
     Model(gradflow_core::Error),
+    /// The compute device is missing or failed (no GPU, no driver, a CUDA error).
+    Device(String),
 }
 
 impl fmt::Display for EngineError {
@@ -33,6 +35,7 @@ impl fmt::Display for EngineError {
             Self::Unsupported(what) => write!(f, "unsupported: {what}"),
             Self::InvalidParameter(what) => write!(f, "invalid parameter: {what}"),
             Self::Model(e) => write!(f, "{e}"),
+            Self::Device(why) => write!(f, "device: {why}"),
         }
     }
 }

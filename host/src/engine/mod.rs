@@ -23,6 +23,7 @@
 
 mod backend;
 mod cpu;
+pub mod cuda;
 mod error;
 mod fused;
 mod gemm;
