@@ -6,10 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+use crate::cmd_device::open_device;
 use gradflow_host::data::Samples;
+use gradflow_host::engine::DeviceChoice;
 use gradflow_host::flows::{
     Compute, Coupling, Evaluation, Flow, FlowSettings, FlowTrainer, Method, Problem, Sampling,
-    eval_target, evaluate, flow_figure, iid_w2_floor, trainer,
+    eval_target, evaluate, flow_figure, iid_w2_floor, trainer_on,
 };
 use gradflow_host::train::{RunOptions, RunOutcome, TrainError, Trainer, ctrl_c_flag, run};
 
@@ -120,6 +122,11 @@ pub struct TrainArgs {
     /// Worker threads (0: one per core). Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     pub(crate) threads: usize,
+    /// Where the networks run: cpu, cuda (an NVIDIA GPU; an error if none can be used) or
+    /// auto (the GPU if there is one, else the CPU). GPU results agree with the CPU's to
+    /// f32 rounding; Langevin noise on a GPU comes from another generator.
+    #[arg(long, default_value_t = DeviceChoice::Cpu)]
+    pub(crate) device: DeviceChoice,
     /// No progress bar (there is none anyway when stderr is not a terminal).
     #[arg(long)]
     pub(crate) no_progress: bool,
@@ -295,7 +302,8 @@ fn run_train(args: &TrainArgs) -> Result<Option<String>, String> {
         .checkpoint
         .clone()
         .unwrap_or_else(|| with_suffix(&prefix, ".ckpt"));
-    let mut t = trainer(&s, args.threads).map_err(|e| e.to_string())?;
+    let device = open_device(args.device, args.threads)?;
+    let mut t = trainer_on(&s, Compute::on(device, args.threads)).map_err(|e| e.to_string())?;
     let resumed = match drive(
         t.as_mut(),
         args,
@@ -310,14 +318,13 @@ fn run_train(args: &TrainArgs) -> Result<Option<String>, String> {
     let trained = start.elapsed().as_secs_f64();
     let widths: Vec<String> = s.widths.iter().map(|w| w.to_string()).collect();
     println!(
-        "trained {} on {} in {trained:.1} s ({} steps × batch {}, MLP {} SiLU, {} thread{}{resumed})",
+        "trained {} on {} in {trained:.1} s ({} steps × batch {}, MLP {} SiLU, {}{resumed})",
         s.method,
         s.problem,
         s.steps,
         s.batch,
         widths.join("×"),
-        t.compute().threads(),
-        if t.compute().threads() == 1 { "" } else { "s" },
+        t.compute().backend().name(),
     );
     let mut flow = t.flow().map_err(|e| e.to_string())?;
     let manifest = flow.write(&prefix).map_err(|e| e.to_string())?;

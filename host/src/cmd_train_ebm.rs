@@ -15,6 +15,7 @@ use gradflow_host::engine::Network;
 use gradflow_host::plot::{PlotOptions, TileOptions, image_grid};
 use serde_json::json;
 
+use crate::cmd_device::open_device;
 use crate::cmd_train::{Driven, TrainArgs, drive, nsgf_options, with_suffix};
 
 /// Options of `gradflow train ebm` (refused by the flow methods).
@@ -195,7 +196,8 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
     let (train, test) = data.train_test(s.seed).map_err(|e| e.to_string())?;
     let net = Network::<f64>::energy(data.dim(), &widths, Activation::Silu, s.seed)
         .map_err(|e| e.to_string())?;
-    let model = MlpEnergy::<f32>::new(net, args.threads);
+    let model = MlpEnergy::<f32>::on(net, open_device(args.device, args.threads)?);
+    let device = model.device().name();
     let threads = model.threads();
     let mut t = EbmTrainer::new(&s, model, &train).map_err(|e| e.to_string())?;
     let hint = "a lower --tau or --lr, or a larger --penalty";
@@ -207,7 +209,7 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
     let w: Vec<String> = widths.iter().map(|w| w.to_string()).collect();
     println!(
         "trained ebm on {data} in {trained:.1} s ({} updates × batch {}, {} ({} particle steps of τ = {} \
-         = {} gradient evaluations per particle per update), MLP {} SiLU, {threads} thread{}{resumed})",
+         = {} gradient evaluations per particle per update), MLP {} SiLU, {device}{resumed})",
         s.updates,
         s.batch,
         s.particles.scheme,
@@ -215,7 +217,6 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
         s.particles.tau,
         s.grad_evals_per_update(),
         w.join("×"),
-        if threads == 1 { "" } else { "s" },
     );
     // 2D: chains from the uniform box, the test of a well-trained energy. Digits: from the
     // replay buffer: in 64-D chains from uniform noise do not find the digits in any

@@ -16,6 +16,7 @@ use gradflow_host::lvebm::{
 };
 use serde_json::{Value, json};
 
+use crate::cmd_device::open_device;
 use crate::cmd_train::{Driven, TrainArgs, drive, with_suffix};
 use crate::cmd_train_ebm::flow_option_given;
 
@@ -316,12 +317,10 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
                 Ok(Box::new(MlpEnergy::<f64>::new(net, args.threads)))
             };
             let none = |_: &MlpEnergy<f32>, _: &[f64]| None;
-            run.train(
-                MlpEnergy::<f32>::new(net, args.threads),
-                as_f64,
-                none,
-                |_, _| Ok(json!({})),
-            )
+            let device = open_device(args.device, args.threads)?;
+            run.train(MlpEnergy::<f32>::on(net, device), as_f64, none, |_, _| {
+                Ok(json!({}))
+            })
         }
         Family::LatentMean => {
             let marginal = |m: &LatentMean, x: &[f64]| Some(m.log_marginal(x));

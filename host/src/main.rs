@@ -1,6 +1,7 @@
 //! The `gradflow` command-line tool.
 
 mod cmd_bench_sinkhorn;
+mod cmd_device;
 mod cmd_eval;
 mod cmd_plot;
 mod cmd_sample;

@@ -4,7 +4,8 @@
 use gradflow_core::Scalar;
 
 use super::EbmError;
-use crate::engine::{Backend, CpuBackend, EngineError, GemmScalar, Network};
+use crate::engine::cuda::CudaScalar;
+use crate::engine::{Backend, Device, EngineError, Network};
 use crate::modelio::ModelBytes;
 
 /// An energy evaluated on batches of particles (n × d, row-major): what the particle
@@ -46,18 +47,23 @@ pub trait EnergyModel<S>: BatchEnergy<S> {
     }
 }
 
-/// An MLP energy in the engine: evaluated in `S` on the CPU backend, with f64 master
-/// weights of which the network is the rounding.
+/// An MLP energy in the engine: evaluated in `S` on a [`Device`] (CPU threads or a GPU),
+/// with f64 master weights of which the network is the rounding.
 #[derive(Debug)]
 pub struct MlpEnergy<S> {
     net: Network<S>,
     master: Vec<f64>,
-    backend: CpuBackend,
+    backend: Device,
 }
 
-impl<S: GemmScalar> MlpEnergy<S> {
-    /// The energy of `net` evaluated on `threads` threads (0: one per core).
+impl<S: CudaScalar> MlpEnergy<S> {
+    /// The energy of `net` evaluated on `threads` CPU threads (0: one per core).
     pub fn new(net: Network<f64>, threads: usize) -> Self {
+        Self::on(net, Device::cpu(threads))
+    }
+
+    /// The energy of `net` evaluated on `device`.
+    pub fn on(net: Network<f64>, device: Device) -> Self {
         let master = net.params().to_vec();
         let cast = master.iter().map(|&p| S::from_f64(p)).collect();
         let net = Network::new(*net.architecture(), cast)
@@ -65,7 +71,7 @@ impl<S: GemmScalar> MlpEnergy<S> {
         Self {
             net,
             master,
-            backend: CpuBackend::new(threads),
+            backend: device,
         }
     }
 
@@ -74,13 +80,18 @@ impl<S: GemmScalar> MlpEnergy<S> {
         &self.net
     }
 
-    /// Threads of the backend.
+    /// Threads of the backend (1 on a GPU).
     pub fn threads(&self) -> usize {
         self.backend.threads()
     }
+
+    /// The device it is evaluated on.
+    pub fn device(&self) -> &Device {
+        &self.backend
+    }
 }
 
-impl<S: GemmScalar> BatchEnergy<S> for MlpEnergy<S> {
+impl<S: CudaScalar> BatchEnergy<S> for MlpEnergy<S> {
     fn dim(&self) -> usize {
         self.net.architecture().in_dim()
     }
@@ -94,7 +105,7 @@ impl<S: GemmScalar> BatchEnergy<S> for MlpEnergy<S> {
     }
 }
 
-impl<S: GemmScalar> EnergyModel<S> for MlpEnergy<S> {
+impl<S: CudaScalar> EnergyModel<S> for MlpEnergy<S> {
     fn params(&self) -> &[f64] {
         &self.master
     }

@@ -1,6 +1,7 @@
 //! The batched engine: an MLP's forward pass, input gradient and parameter gradient over N
 //! particles as matrix products, and batched Langevin steps, behind a [`Backend`] that the
-//! training loops use (CPU threads here; a CUDA backend implements the same trait).
+//! training loops use: CPU threads ([`CpuBackend`]) or an NVIDIA GPU ([`cuda::CudaBackend`]),
+//! chosen at run time ([`Device`], `--device cpu|cuda|auto`).
 //!
 //! The networks are runtime-shaped ([`Network`]) in the model-file layout, so a trained
 //! network is written as a model file and evaluated by the core, the C API and firmware
@@ -24,6 +25,7 @@
 mod backend;
 mod cpu;
 pub mod cuda;
+mod device;
 mod error;
 mod fused;
 mod gemm;
@@ -32,6 +34,7 @@ mod tile;
 
 pub use backend::Backend;
 pub use cpu::CpuBackend;
+pub use device::{Device, DeviceChoice};
 pub use error::EngineError;
 pub use fused::FusedIsa;
 pub(crate) use fused::exp_f32;

@@ -32,6 +32,11 @@ impl FmTrainer {
     /// A run of `settings` (method [`Method::Fm`] or [`Method::OtCfm`]) on `threads`
     /// threads (0: one per core; results do not depend on it).
     pub fn new(settings: &FlowSettings, threads: usize) -> Result<Self, FlowError> {
+        Self::on(settings, Compute::new(threads))
+    }
+
+    /// A run of `settings` with its networks evaluated by `compute` (on a GPU, say).
+    pub fn on(settings: &FlowSettings, compute: Compute) -> Result<Self, FlowError> {
         settings.validate()?;
         let coupling = match settings.method {
             Method::Fm => Coupling::Independent,
@@ -45,7 +50,7 @@ impl FmTrainer {
         Ok(Self {
             settings: settings.clone(),
             coupling,
-            compute: Compute::new(threads),
+            compute,
             velocity: velocity_net(settings, 0)?,
             step: 0,
         })

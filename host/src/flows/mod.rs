@@ -78,4 +78,4 @@ pub use problem::{PROBLEM_NAMES, Problem, Role, Source, UnknownProblem, derive_r
 pub use regress::{CHUNK, Compute, Regressor};
 pub use sample::{euler, euler_per_particle};
 pub use settings::{FlowSettings, Method, NsgfSettings};
-pub use trainer::{FlowTrainer, REPORT_STEPS, trainer};
+pub use trainer::{FlowTrainer, REPORT_STEPS, trainer, trainer_on};

@@ -151,6 +151,11 @@ impl NsgfTrainer {
     /// A run of `settings` (method [`Method::Nsgf`]) on `threads` threads (0: one per
     /// core; results do not depend on it).
     pub fn new(settings: &FlowSettings, threads: usize) -> Result<Self, FlowError> {
+        Self::on(settings, Compute::new(threads))
+    }
+
+    /// A run of `settings` with its networks evaluated by `compute` (on a GPU, say).
+    pub fn on(settings: &FlowSettings, compute: Compute) -> Result<Self, FlowError> {
         settings.validate()?;
         if settings.method != Method::Nsgf {
             return Err(FlowError::Settings(format!(
@@ -160,7 +165,7 @@ impl NsgfTrainer {
         }
         Ok(Self {
             settings: settings.clone(),
-            compute: Compute::new(threads),
+            compute,
             core: NsgfCore::new(settings)?,
             step: 0,
         })

@@ -40,6 +40,11 @@ impl NsgfPpTrainer {
     /// A run of `settings` (method [`Method::NsgfPp`]) on `threads` threads (0: one per
     /// core; results do not depend on it).
     pub fn new(settings: &FlowSettings, threads: usize) -> Result<Self, FlowError> {
+        Self::on(settings, Compute::new(threads))
+    }
+
+    /// A run of `settings` with its networks evaluated by `compute` (on a GPU, say).
+    pub fn on(settings: &FlowSettings, compute: Compute) -> Result<Self, FlowError> {
         settings.validate()?;
         if settings.method != Method::NsgfPp {
             return Err(FlowError::Settings(format!(
@@ -49,7 +54,7 @@ impl NsgfPpTrainer {
         }
         Ok(Self {
             settings: settings.clone(),
-            compute: Compute::new(threads),
+            compute,
             nsgf: NsgfCore::new(settings)?,
             time: time_net(settings, 1)?,
             straight: velocity_net(settings, 2)?,

@@ -4,38 +4,51 @@
 use gradflow_core::model::Architecture;
 use rayon::prelude::*;
 
-use crate::engine::{Backend, CpuBackend, EngineError, Network};
+use crate::engine::{Backend, Device, EngineError, Network};
 use crate::modelio::{ModelBytes, ModelIoError};
 use crate::optim::Adam;
 use crate::train::{Checkpoint, CheckpointError};
 
-/// Rows per parameter-gradient call. A batch is cut into chunks of this many rows whose
-/// gradients are computed in parallel and added in chunk order: the split does not depend
-/// on the number of threads, so the gradient is bit-identical for any of them.
+/// Rows per parameter-gradient call on the CPU. A batch is cut into chunks of this many
+/// rows whose gradients are computed in parallel and added in chunk order: the split does
+/// not depend on the number of threads, so the gradient is bit-identical for any of them.
 pub const CHUNK: usize = 128;
 
-/// Where the networks are evaluated: the engine's CPU backend, and a thread pool that runs
-/// a batch's chunks side by side (the engine parallelises over 1024-row partial sums, so a
-/// 256-row batch would otherwise use one core).
+/// Where the networks are evaluated: the engine's backend (CPU threads or a GPU), and a
+/// thread pool for the work around it. On the CPU the pool runs a batch's chunks side by
+/// side (the engine parallelises over 1024-row partial sums, so a 256-row batch would
+/// otherwise use one core); on a GPU a batch is one call.
 #[derive(Debug)]
 pub struct Compute {
-    backend: CpuBackend,
+    backend: Device,
     pool: rayon::ThreadPool,
 }
 
 impl Compute {
-    /// On `threads` threads (0: one per core). Results do not depend on it.
+    /// On `threads` CPU threads (0: one per core). Results do not depend on it.
     pub fn new(threads: usize) -> Self {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("building a thread pool never fails without a stack size or a name");
-        let backend = CpuBackend::new(pool.current_num_threads());
+        let pool = Self::pool(threads);
+        let backend = Device::cpu(pool.current_num_threads());
         Self { backend, pool }
     }
 
+    /// Networks on `device`, the rest on `threads` CPU threads (0: one per core).
+    pub fn on(device: Device, threads: usize) -> Self {
+        Self {
+            backend: device,
+            pool: Self::pool(threads),
+        }
+    }
+
+    fn pool(threads: usize) -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("building a thread pool never fails without a stack size or a name")
+    }
+
     /// The engine backend.
-    pub fn backend(&self) -> &CpuBackend {
+    pub fn backend(&self) -> &Device {
         &self.backend
     }
 
@@ -111,10 +124,11 @@ impl Regressor {
         let scale = 2.0 / (n * o) as f32;
         let net = &self.net;
         let backend = &compute.backend;
+        let rows = if backend.is_cuda() { n } else { CHUNK };
         let partials: Vec<(f64, Vec<f32>)> = compute.install(|| {
             input
-                .par_chunks(CHUNK * d)
-                .zip(target.par_chunks(CHUNK * o))
+                .par_chunks(rows * d)
+                .zip(target.par_chunks(rows * o))
                 .map(|(x, t)| {
                     let mut y = vec![0.0f32; t.len()];
                     backend.forward(net, x, &mut y)?;

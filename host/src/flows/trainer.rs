@@ -26,12 +26,20 @@ pub trait FlowTrainer: Trainer {
     fn compute(&self) -> &Compute;
 }
 
-/// The trainer of `settings.method` on `threads` threads (0: one per core).
+/// The trainer of `settings.method` on `threads` CPU threads (0: one per core).
 pub fn trainer(settings: &FlowSettings, threads: usize) -> Result<Box<dyn FlowTrainer>, FlowError> {
+    trainer_on(settings, Compute::new(threads))
+}
+
+/// The trainer of `settings.method` with its networks evaluated by `compute`.
+pub fn trainer_on(
+    settings: &FlowSettings,
+    compute: Compute,
+) -> Result<Box<dyn FlowTrainer>, FlowError> {
     Ok(match settings.method {
-        Method::Fm | Method::OtCfm => Box::new(FmTrainer::new(settings, threads)?),
-        Method::Nsgf => Box::new(NsgfTrainer::new(settings, threads)?),
-        Method::NsgfPp => Box::new(NsgfPpTrainer::new(settings, threads)?),
+        Method::Fm | Method::OtCfm => Box::new(FmTrainer::on(settings, compute)?),
+        Method::Nsgf => Box::new(NsgfTrainer::on(settings, compute)?),
+        Method::NsgfPp => Box::new(NsgfPpTrainer::on(settings, compute)?),
     })
 }
 

@@ -2,17 +2,16 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use cudarc::cublas::{CudaBlas, Gemm};
 use cudarc::driver::{CudaSlice, PushKernelArg};
 use gradflow_core::StreamRng;
 use rand_core::Rng;
 
 use super::super::error::expect_len;
 use super::super::{Backend, EngineError, Network};
+use super::CudaScalar;
 use super::gpu::Gpu;
 use super::mlp::{Layers, Tape};
 use super::module::driver_error;
-use super::CudaScalar;
 
 /// The engine on one NVIDIA GPU, through cudarc: cuBLAS for the matrix products, NVRTC
 /// kernels for the rest. Batches are copied to the device per call and the parameters
@@ -120,10 +119,7 @@ impl<S: CudaScalar> OnDevice<S> {
     }
 }
 
-impl<S: CudaScalar> Backend<S> for CudaBackend
-where
-    CudaBlas: Gemm<S>,
-{
+impl<S: CudaScalar> Backend<S> for CudaBackend {
     fn describe(&self) -> String {
         format!("cuda:{} ({})", self.ordinal, self.name)
     }
@@ -223,7 +219,15 @@ where
         let update = gpu.kernels.get::<S>("ula_update");
         for t in 0..steps {
             tape.forward(&gpu, &dev.layers, &dev.params, &xd, true)?;
-            tape.backward(&gpu, &dev.layers, &dev.params, &xd, &cot, None, Some(&mut g))?;
+            tape.backward(
+                &gpu,
+                &dev.layers,
+                &dev.params,
+                &xd,
+                &cot,
+                None,
+                Some(&mut g),
+            )?;
             let mut launch = gpu.stream.launch_builder(update);
             launch
                 .arg(&mut xd)
@@ -237,8 +241,7 @@ where
                 .arg(&mut bad);
             // SAFETY: n·d positions and gradients, n keys and one flag, allocated above;
             // argument types match the kernel's signature.
-            unsafe { launch.launch(Gpu::elementwise(n * d.div_ceil(2))) }
-                .map_err(driver_error)?;
+            unsafe { launch.launch(Gpu::elementwise(n * d.div_ceil(2))) }.map_err(driver_error)?;
         }
         gpu.download(&xd, x)?;
         let mut flag = [0i32];

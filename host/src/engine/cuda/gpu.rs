@@ -50,7 +50,9 @@ impl Gpu {
 
     /// The device's name.
     pub fn name(&self) -> String {
-        self.ctx.name().unwrap_or_else(|_| "unknown CUDA device".into())
+        self.ctx
+            .name()
+            .unwrap_or_else(|_| "unknown CUDA device".into())
     }
 
     /// A copy of `host` on the device.
@@ -85,8 +87,14 @@ impl Gpu {
     ) -> Result<(), EngineError> {
         let cfg = row_major(a_op, b_op, S::ONE, beta);
         let need = |op: Operand| op.rows * op.cols;
-        assert!(a.len() >= need(a_op) && b.len() >= need(b_op), "gemm operand too short");
-        assert!(c.len() >= (cfg.m as usize) * (cfg.n as usize), "gemm output too short");
+        assert!(
+            a.len() >= need(a_op) && b.len() >= need(b_op),
+            "gemm operand too short"
+        );
+        assert!(
+            c.len() >= (cfg.m as usize) * (cfg.n as usize),
+            "gemm output too short"
+        );
         // SAFETY: the configuration describes row-major matrices of the stated shapes,
         // each inside its buffer (asserted above), and C is a distinct buffer.
         unsafe { S::gemm(&self.blas, cfg, b, a, c) }.map_err(driver_error)

@@ -98,7 +98,11 @@ impl<S: CudaScalar> Tape<S> {
             let weight = params.slice(offset..offset + i * o);
             let bias = params.slice(offset + i * o..offset + (i + 1) * o);
             let (done, rest) = self.acts.split_at_mut(k.min(last));
-            let target = if k == last { &mut self.out } else { &mut rest[0] };
+            let target = if k == last {
+                &mut self.out
+            } else {
+                &mut rest[0]
+            };
             let input = (Operand::plain(n, i), Operand::plain(i, o));
             match k {
                 0 => gpu.gemm((x, input.0), (&weight, input.1), S::ZERO, target)?,

@@ -79,7 +79,11 @@ mod tests {
     #[test]
     fn random123_known_answers() {
         let cases = [
-            ([0; 4], [0; 2], [0x6627_e8d5, 0xe169_c58d, 0xbc57_ac4c, 0x9b00_dbd8]),
+            (
+                [0; 4],
+                [0; 2],
+                [0x6627_e8d5, 0xe169_c58d, 0xbc57_ac4c, 0x9b00_dbd8],
+            ),
             (
                 [u32::MAX; 4],
                 [u32::MAX; 2],
@@ -104,7 +108,11 @@ mod tests {
         let mut z = Vec::new();
         for key in 0..100u64 {
             for step in 0..1000 {
-                z.extend(normal_pair::<f64>(key.wrapping_mul(0x9E37_79B9_7F4A_7C15), step, 0));
+                z.extend(normal_pair::<f64>(
+                    key.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                    step,
+                    0,
+                ));
             }
         }
         let n = z.len() as f64;
@@ -114,6 +122,9 @@ mod tests {
         assert!(mean.abs() < 5.0 / n.sqrt(), "mean {mean}");
         assert!((var - 1.0).abs() < 5.0 * (2.0 / n).sqrt(), "variance {var}");
         let p = 0.024_997_9;
-        assert!((tail - p).abs() < 5.0 * (p * (1.0 - p) / n).sqrt(), "tail {tail}");
+        assert!(
+            (tail - p).abs() < 5.0 * (p * (1.0 - p) / n).sqrt(),
+            "tail {tail}"
+        );
     }
 }

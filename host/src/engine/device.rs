@@ -1,0 +1,149 @@
+//! Choosing where the engine runs: `--device cpu|cuda|auto`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use gradflow_core::StreamRng;
+
+use super::cuda::{CudaBackend, CudaScalar, probe};
+use super::{Backend, CpuBackend, EngineError, Network};
+
+/// The device a user asks for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DeviceChoice {
+    /// CPU threads (the default: bit-reproducible for any thread count).
+    #[default]
+    Cpu,
+    /// CUDA device 0; an error if there is none.
+    Cuda,
+    /// CUDA device 0 if there is one, else the CPU (saying why).
+    Auto,
+}
+
+impl FromStr for DeviceChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "cpu" => Ok(Self::Cpu),
+            "cuda" | "gpu" => Ok(Self::Cuda),
+            "auto" => Ok(Self::Auto),
+            other => Err(format!("unknown device {other:?} (cpu, cuda or auto)")),
+        }
+    }
+}
+
+impl fmt::Display for DeviceChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Cpu => "cpu",
+            Self::Cuda => "cuda",
+            Self::Auto => "auto",
+        })
+    }
+}
+
+/// The engine's backend on the chosen device: what the training loops hold.
+#[derive(Debug)]
+pub enum Device {
+    /// CPU threads.
+    Cpu(CpuBackend),
+    /// An NVIDIA GPU.
+    Cuda(CudaBackend),
+}
+
+impl Device {
+    /// The CPU on `threads` threads (0: one per core).
+    pub fn cpu(threads: usize) -> Self {
+        Self::Cpu(CpuBackend::new(threads))
+    }
+
+    /// The device `choice` names. `Cuda` fails with the probe's reason when no GPU can be
+    /// used; `Auto` then falls back to the CPU and returns the reason as a note for the
+    /// user. `threads` is the CPU's thread count (0: one per core).
+    pub fn select(
+        choice: DeviceChoice,
+        threads: usize,
+    ) -> Result<(Self, Option<String>), EngineError> {
+        match choice {
+            DeviceChoice::Cpu => Ok((Self::cpu(threads), None)),
+            DeviceChoice::Cuda => Ok((Self::Cuda(CudaBackend::new(0)?), None)),
+            DeviceChoice::Auto => {
+                match probe().and_then(|_| CudaBackend::new(0).map_err(|e| e.to_string())) {
+                    Ok(gpu) => Ok((Self::Cuda(gpu), None)),
+                    Err(why) => Ok((
+                        Self::cpu(threads),
+                        Some(format!("--device auto: using the CPU ({why})")),
+                    )),
+                }
+            }
+        }
+    }
+
+    /// Threads of the CPU backend (1 on a GPU: the host thread that drives it).
+    pub fn threads(&self) -> usize {
+        match self {
+            Self::Cpu(cpu) => cpu.threads(),
+            Self::Cuda(_) => 1,
+        }
+    }
+
+    /// What it is, for logs: e.g. `cpu (2 threads, fused f32 kernels: AVX2)` or
+    /// `cuda:0 (NVIDIA H100 80GB HBM3)`.
+    pub fn name(&self) -> String {
+        Backend::<f32>::describe(self)
+    }
+
+    /// Whether this is a GPU.
+    pub fn is_cuda(&self) -> bool {
+        matches!(self, Self::Cuda(_))
+    }
+
+    fn backend<S: CudaScalar>(&self) -> &dyn Backend<S> {
+        match self {
+            Self::Cpu(cpu) => cpu,
+            Self::Cuda(gpu) => gpu,
+        }
+    }
+}
+
+impl<S: CudaScalar> Backend<S> for Device {
+    fn describe(&self) -> String {
+        self.backend::<S>().describe()
+    }
+
+    fn forward(&self, net: &Network<S>, x: &[S], out: &mut [S]) -> Result<(), EngineError> {
+        self.backend().forward(net, x, out)
+    }
+
+    fn value_grad(
+        &self,
+        net: &Network<S>,
+        x: &[S],
+        value: &mut [S],
+        grad: &mut [S],
+    ) -> Result<(), EngineError> {
+        self.backend().value_grad(net, x, value, grad)
+    }
+
+    fn param_grad(
+        &self,
+        net: &Network<S>,
+        x: &[S],
+        cot: &[S],
+        grad_params: &mut [S],
+    ) -> Result<(), EngineError> {
+        self.backend().param_grad(net, x, cot, grad_params)
+    }
+
+    fn ula_steps(
+        &self,
+        net: &Network<S>,
+        x: &mut [S],
+        rngs: &mut [StreamRng],
+        step: S,
+        steps: usize,
+    ) -> Result<(), EngineError> {
+        self.backend().ula_steps(net, x, rngs, step, steps)
+    }
+}
