@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use gradflow_core::{Activation, Kernel, Mlp, MlpParams, Scalar, StreamRng, Ula};
 
-use crate::engine::{Backend, CpuBackend, EngineError, GemmScalar, Network};
+use crate::engine::cuda::CudaScalar;
+use crate::engine::{Backend, Device, EngineError, Network};
 
 /// FLOPs of one ULA step of the 2→64→64→1 MLP energy (an FMA counted as 2, the 128
 /// activation evaluations not counted): forward 2·(2·64 + 64·64 + 64) = 8576; backward
@@ -98,7 +99,7 @@ pub const BATCHED_ULA_PARTICLES: usize = 16_384;
 pub const BATCHED_ULA_STEPS: usize = 10;
 
 /// Batched ULA steps (τ = 0.01) of a 2→128→128→1 SiLU MLP energy on the engine's
-/// [`CpuBackend`]: the workload of the throughput table of issue 4.
+/// [`crate::engine::CpuBackend`] or a GPU ([`Device`]): the workload of the throughput table of issue 4.
 ///
 /// The energy is [`Network::energy`] with seed 0: LeCun-normal weights (N(0, 1/fan-in)) and
 /// zero biases, the initialisation of the core's `MlpParams::init_lecun_normal`. The
@@ -108,17 +109,22 @@ pub const BATCHED_ULA_STEPS: usize = 10;
 /// from run to run; the noise streams run on.
 pub struct BatchedUlaWorkload<S> {
     net: Network<S>,
-    backend: CpuBackend,
+    backend: Device,
     start: Vec<S>,
     states: Vec<S>,
     rngs: Vec<StreamRng>,
     steps: usize,
 }
 
-impl<S: GemmScalar> BatchedUlaWorkload<S> {
-    /// `particles` particles, `steps` ULA steps per run, on a [`CpuBackend`] of `threads`
+impl<S: CudaScalar> BatchedUlaWorkload<S> {
+    /// `particles` particles, `steps` ULA steps per run, on a [`crate::engine::CpuBackend`] of `threads`
     /// threads (0: one per core).
     pub fn new(particles: usize, steps: usize, threads: usize) -> Result<Self, EngineError> {
+        Self::on(particles, steps, Device::cpu(threads))
+    }
+
+    /// The same workload on `device`.
+    pub fn on(particles: usize, steps: usize, device: Device) -> Result<Self, EngineError> {
         if particles == 0 {
             return Err(EngineError::InvalidParameter(
                 "the batched workload needs at least 1 particle",
@@ -134,7 +140,7 @@ impl<S: GemmScalar> BatchedUlaWorkload<S> {
         let start: Vec<S> = (0..2 * particles).map(|_| init.normal()).collect();
         Ok(Self {
             net,
-            backend: CpuBackend::new(threads),
+            backend: device,
             states: start.clone(),
             start,
             rngs: StreamRng::streams(2, 0, particles).collect(),
@@ -152,9 +158,14 @@ impl<S: GemmScalar> BatchedUlaWorkload<S> {
         self.steps
     }
 
-    /// Threads of the backend.
+    /// Threads of the backend (1 on a GPU).
     pub fn threads(&self) -> usize {
         self.backend.threads()
+    }
+
+    /// The device it runs on.
+    pub fn device(&self) -> &Device {
+        &self.backend
     }
 
     /// The positions after the last run (particle-major, n × 2).

@@ -443,6 +443,9 @@ pub struct FlowSampleArgs {
     /// Worker threads (0: one per core). Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Where the networks run: cpu, cuda or auto (as for `gradflow train`).
+    #[arg(long, default_value_t = DeviceChoice::Cpu)]
+    device: DeviceChoice,
 }
 
 /// Runs `gradflow flow-sample`.
@@ -470,7 +473,7 @@ pub fn run_flow_sample(args: &FlowSampleArgs) -> Result<(), String> {
         return Err("--steps must be at least 1".into());
     }
     let x0 = m.problem.source_batch(args.n, args.seed);
-    let compute = Compute::new(args.threads);
+    let compute = Compute::on(open_device(args.device, args.threads)?, args.threads);
     let start = Instant::now();
     let sample = compute
         .install(|| flow.sample(compute.backend(), &x0, steps, false))

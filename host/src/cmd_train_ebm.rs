@@ -259,6 +259,7 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
         "grad_evals_total": t.grad_evals(),
         "train_seconds": trained,
         "threads": threads,
+        "device": device,
         "kl": eval.kl.map(|k| k.kl),
         "kl_cells": eval.kl.map(|k| k.cells_per_axis),
         "w2": eval.metrics.w2,

@@ -8,7 +8,7 @@ use std::time::Instant;
 use gradflow_core::{Activation, Scalar};
 use gradflow_host::data::Samples;
 use gradflow_host::ebm::{BatchEnergy, EnergyModel, MlpEnergy, ParticleStep, Scheme};
-use gradflow_host::engine::Network;
+use gradflow_host::engine::{DeviceChoice, Network};
 use gradflow_host::lvebm::{
     DoubleWellSensor, EvalSettings, ExactAnswers, KnownSet, LatentEvaluation, LatentMean,
     LatentPrecision, LvebmSettings, LvebmTrainer, NegativePhase, Ppca, SENSOR_DIM, SensorData,
@@ -294,12 +294,25 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
             }
         ));
     }
+    let mut device = match family {
+        Family::Mlp => Some(open_device(args.device, args.threads)?),
+        _ if args.device == DeviceChoice::Cuda => {
+            return Err(format!(
+                "--device cuda: the {} family has no network to run on a GPU",
+                family.name()
+            ));
+        }
+        _ => None,
+    };
     let run = Run {
         args,
         data: &data,
         settings: &s,
         family,
         dz,
+        device: device
+            .as_ref()
+            .map_or_else(|| "cpu (closed form)".into(), |d| d.name()),
     };
     match family {
         Family::Mlp => {
@@ -317,7 +330,7 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
                 Ok(Box::new(MlpEnergy::<f64>::new(net, args.threads)))
             };
             let none = |_: &MlpEnergy<f32>, _: &[f64]| None;
-            let device = open_device(args.device, args.threads)?;
+            let device = device.take().expect("opened for the mlp family");
             run.train(MlpEnergy::<f32>::on(net, device), as_f64, none, |_, _| {
                 Ok(json!({}))
             })
@@ -448,6 +461,8 @@ struct Run<'a> {
     settings: &'a LvebmSettings,
     family: Family,
     dz: usize,
+    /// Where the energy runs (for the report).
+    device: String,
 }
 
 impl Run<'_> {
@@ -579,7 +594,7 @@ impl Run<'_> {
         println!(
             "trained lvebm ({} family, dx = {}, dz = {}) on {} in {trained:.1} s ({} updates, \
              batch {}, M = {} latents per datum, pool {}, {} at η_c = {} × {} / η_n = {} × {}, \
-             {} λ = {}, {} gradient evaluations{resumed})",
+             {} λ = {}, {} gradient evaluations, {}{resumed})",
             self.family.name(),
             data.dx,
             self.dz,
@@ -603,6 +618,7 @@ impl Run<'_> {
             s.optimizer.name(),
             s.lr,
             t.grad_evals(),
+            self.device,
         );
     }
 }
