@@ -48,6 +48,9 @@ enum Command {
     Train(Box<cmd_train::TrainArgs>),
     /// Sample a flow trained by `gradflow train` (from its PREFIX.json manifest).
     FlowSample(cmd_train::FlowSampleArgs),
+    /// List the compute devices `--device` can use (CPU threads, CUDA GPUs), or say why
+    /// there is no GPU.
+    Devices,
 }
 
 #[derive(clap::Args)]
@@ -253,6 +256,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => report("eval", cmd_eval::run(&args)),
         Command::Train(args) => cmd_train::train_main(&args),
         Command::FlowSample(args) => report("flow-sample", cmd_train::run_flow_sample(&args)),
+        Command::Devices => report("devices", cmd_device::list_devices()),
     }
 }
 

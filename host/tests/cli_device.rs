@@ -1,6 +1,7 @@
 //! `--device` through the real binary, for each family of trainers (EBM, flows, latent
 //! EBM). Without a GPU (CI): `cuda` is refused in one line naming what is missing, `auto`
-//! says it falls back and trains on the CPU. With one: both train on it.
+//! says it falls back and trains on the CPU. With one: both train on it. `gradflow devices`
+//! lists the GPUs or says why there are none.
 
 use gradflow_host::engine::cuda::probe;
 
@@ -81,6 +82,13 @@ fn every_trainer_takes_a_device() {
                 assert_eq!(cuda, Some(0), "{name} cuda: {cuda_out}{cuda_err}");
             }
         }
+    }
+    let (code, out, err) = gradflow(&dir, &["devices"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.starts_with("cpu: "), "{out}");
+    match &gpu {
+        Err(why) => assert!(out.contains(&format!("cuda: none ({why})")), "{out}"),
+        Ok(count) => assert_eq!(out.matches("cuda:").count(), *count, "{out}"),
     }
     let (code, _, err) = gradflow(&dir, &[&EBM[..], &["--device", "tpu"]].concat());
     assert_eq!(code, Some(2));

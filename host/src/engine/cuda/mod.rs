@@ -30,5 +30,5 @@ mod scalar;
 pub use backend::CudaBackend;
 pub use module::{KERNEL_NAMES, KERNEL_SOURCE, arch_for, compile};
 pub use ops::AdamStep;
-pub use probe::{nvrtc_present, probe};
+pub use probe::{DeviceInfo, devices, nvrtc_present, probe};
 pub use scalar::CudaScalar;

@@ -41,6 +41,9 @@ impl CudaBackend {
         expect_len("Adam gradient", n, grad.len())?;
         expect_len("Adam first moments", n, m.len())?;
         expect_len("Adam second moments", n, v.len())?;
+        if n == 0 {
+            return Ok(());
+        }
         if hyper.t < 1 {
             return Err(EngineError::InvalidParameter("Adam step count must be ≥ 1"));
         }

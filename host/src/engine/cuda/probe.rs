@@ -43,3 +43,34 @@ pub fn nvrtc_present() -> bool {
     // SAFETY: as in `probe`.
     unsafe { cudarc::nvrtc::sys::is_culib_present() }
 }
+
+/// A CUDA device as [`devices`] reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeviceInfo {
+    /// Ordinal, as `CudaBackend::new` takes it.
+    pub ordinal: usize,
+    /// Name, e.g. `NVIDIA H100 80GB HBM3`.
+    pub name: String,
+    /// Compute capability (major, minor).
+    pub compute_capability: (i32, i32),
+    /// Total memory in bytes.
+    pub total_memory: usize,
+}
+
+/// The CUDA devices there are, after [`probe`] (whose reason is the error when there are
+/// none that can be used).
+pub fn devices() -> Result<Vec<DeviceInfo>, String> {
+    let count = probe()?;
+    (0..count)
+        .map(|ordinal| {
+            let ctx = CudaContext::new(ordinal).map_err(|e| format!("device {ordinal}: {e}"))?;
+            let err = |e: cudarc::driver::DriverError| format!("device {ordinal}: {e}");
+            Ok(DeviceInfo {
+                ordinal,
+                name: ctx.name().map_err(err)?,
+                compute_capability: ctx.compute_capability().map_err(err)?,
+                total_memory: ctx.total_mem().map_err(err)?,
+            })
+        })
+        .collect()
+}
