@@ -1,8 +1,9 @@
 //! The CPU backend: tiles of particles on a rayon thread pool, matrix products per tile.
 
-use gradflow_core::{Scalar, StreamRng};
+use gradflow_core::StreamRng;
 use rayon::prelude::*;
 
+use super::checks::{self, batch_len, scalar_output, ula_step};
 use super::error::expect_len;
 use super::fused::{FusedIsa, Plan, Workspace, ula_tile};
 use super::gemm::GemmScalar;
@@ -51,29 +52,6 @@ impl CpuBackend {
     /// Threads of the pool.
     pub fn threads(&self) -> usize {
         self.pool.current_num_threads()
-    }
-}
-
-/// The batch size n of `x`, checking that `x` holds whole particles.
-fn batch_len<S: Scalar>(net: &Network<S>, x: &[S]) -> Result<usize, EngineError> {
-    let d = net.architecture().in_dim();
-    if x.is_empty() || !x.len().is_multiple_of(d) {
-        return Err(EngineError::Size {
-            what: "positions (n × in_dim, n ≥ 1)",
-            expected: d * (x.len() / d).max(1),
-            found: x.len(),
-        });
-    }
-    Ok(x.len() / d)
-}
-
-fn scalar_output<S: Scalar>(net: &Network<S>) -> Result<(), EngineError> {
-    if net.architecture().out_dim() == 1 {
-        Ok(())
-    } else {
-        Err(EngineError::Unsupported(
-            "gradients of a vector-valued network (use param_grad)",
-        ))
     }
 }
 
@@ -177,11 +155,7 @@ impl<S: GemmScalar> Backend<S> for CpuBackend {
         scalar_output(net)?;
         let n = batch_len(net, x)?;
         expect_len("RNG streams (n)", n, rngs.len())?;
-        if !(step.is_finite() && step > S::ZERO) {
-            return Err(EngineError::InvalidParameter(
-                "ULA step must be finite and > 0",
-            ));
-        }
+        ula_step(step)?;
         let diverged = match S::as_f32(net, x).zip(self.fused) {
             Some(((net, x), isa)) => match Plan::new(net) {
                 Some(plan) => self.fused_ula(isa, &plan, x, rngs, step.to_f64() as f32, steps),
@@ -190,9 +164,7 @@ impl<S: GemmScalar> Backend<S> for CpuBackend {
             None => self.tiled_ula(net, x, rngs, step, steps),
         };
         if diverged {
-            return Err(EngineError::Model(gradflow_core::Error::NonFinite {
-                what: "Langevin state (diverged: step too large?)",
-            }));
+            return Err(checks::diverged());
         }
         Ok(())
     }

@@ -23,6 +23,7 @@
 //! ```
 
 mod backend;
+mod checks;
 mod cpu;
 pub mod cuda;
 mod device;

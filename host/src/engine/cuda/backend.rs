@@ -6,6 +6,7 @@ use cudarc::driver::{CudaSlice, PushKernelArg};
 use gradflow_core::StreamRng;
 use rand_core::Rng;
 
+use super::super::checks::{batch_len, diverged, scalar_output, ula_step};
 use super::super::error::expect_len;
 use super::super::{Backend, EngineError, Network};
 use super::CudaScalar;
@@ -78,29 +79,6 @@ impl CudaBackend {
         let mut host = vec![S::ZERO; n * d];
         gpu.download(&out, &mut host)?;
         Ok(host)
-    }
-}
-
-/// The batch size of `x` for `net`.
-fn batch_len<S: CudaScalar>(net: &Network<S>, x: &[S]) -> Result<usize, EngineError> {
-    let d = net.architecture().in_dim();
-    if x.is_empty() || !x.len().is_multiple_of(d) {
-        return Err(EngineError::Size {
-            what: "positions (n × in_dim, n ≥ 1)",
-            expected: d * (x.len() / d).max(1),
-            found: x.len(),
-        });
-    }
-    Ok(x.len() / d)
-}
-
-fn scalar_output<S: CudaScalar>(net: &Network<S>) -> Result<(), EngineError> {
-    if net.architecture().out_dim() == 1 {
-        Ok(())
-    } else {
-        Err(EngineError::Unsupported(
-            "gradients of a vector-valued network (use param_grad)",
-        ))
     }
 }
 
@@ -196,11 +174,7 @@ impl<S: CudaScalar> Backend<S> for CudaBackend {
         scalar_output(net)?;
         let n = batch_len(net, x)?;
         expect_len("RNG streams (n)", n, rngs.len())?;
-        if !(step.is_finite() && step > S::ZERO) {
-            return Err(EngineError::InvalidParameter(
-                "ULA step must be finite and > 0",
-            ));
-        }
+        ula_step(step)?;
         let steps = u32::try_from(steps)
             .map_err(|_| EngineError::InvalidParameter("at most 2³² − 1 ULA steps per call"))?;
         let keys: Vec<u64> = rngs.iter_mut().map(|r| r.next_u64()).collect();
@@ -250,9 +224,7 @@ impl<S: CudaScalar> Backend<S> for CudaBackend {
             .map_err(driver_error)?;
         gpu.stream.synchronize().map_err(driver_error)?;
         if flag[0] != 0 {
-            return Err(EngineError::Model(gradflow_core::Error::NonFinite {
-                what: "Langevin state (diverged: step too large?)",
-            }));
+            return Err(diverged());
         }
         Ok(())
     }

@@ -1,0 +1,47 @@
+//! The argument checks every backend makes before it computes anything.
+
+use gradflow_core::Scalar;
+
+use super::{EngineError, Network};
+
+/// The batch size n of `x`, checking that `x` holds whole particles (n ≥ 1).
+pub(crate) fn batch_len<S: Scalar>(net: &Network<S>, x: &[S]) -> Result<usize, EngineError> {
+    let d = net.architecture().in_dim();
+    if x.is_empty() || !x.len().is_multiple_of(d) {
+        return Err(EngineError::Size {
+            what: "positions (n × in_dim, n ≥ 1)",
+            expected: d * (x.len() / d).max(1),
+            found: x.len(),
+        });
+    }
+    Ok(x.len() / d)
+}
+
+/// `Unsupported` unless `net` is scalar-valued (an energy): input gradients need one output.
+pub(crate) fn scalar_output<S: Scalar>(net: &Network<S>) -> Result<(), EngineError> {
+    if net.architecture().out_dim() == 1 {
+        Ok(())
+    } else {
+        Err(EngineError::Unsupported(
+            "gradients of a vector-valued network (use param_grad)",
+        ))
+    }
+}
+
+/// `InvalidParameter` unless the Langevin step is finite and positive.
+pub(crate) fn ula_step<S: Scalar>(step: S) -> Result<(), EngineError> {
+    if step.is_finite() && step > S::ZERO {
+        Ok(())
+    } else {
+        Err(EngineError::InvalidParameter(
+            "ULA step must be finite and > 0",
+        ))
+    }
+}
+
+/// The error of a diverged Langevin chain.
+pub(crate) fn diverged() -> EngineError {
+    EngineError::Model(gradflow_core::Error::NonFinite {
+        what: "Langevin state (diverged: step too large?)",
+    })
+}
