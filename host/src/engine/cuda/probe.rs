@@ -19,22 +19,22 @@ pub fn probe() -> Result<usize, String> {
     }
     // SAFETY: as above.
     if !unsafe { cudarc::nvrtc::sys::is_culib_present() } {
-        return Err(
-            "NVRTC (libnvrtc.so) not found: the kernels are compiled at run time by it \
-             (install the CUDA toolkit or the nvidia-cuda-nvrtc-cu12 wheel and add its lib \
-             folder to LD_LIBRARY_PATH)"
-                .into(),
-        );
+        return Err(missing("NVRTC", "nvrtc", "nvidia-cuda-nvrtc-cu12"));
     }
     // SAFETY: as above.
     if !unsafe { cudarc::cublas::sys::is_culib_present() } {
-        return Err(
-            "cuBLAS (libcublas.so) not found (install the CUDA toolkit or the \
-             nvidia-cublas-cu12 wheel and add its lib folder to LD_LIBRARY_PATH)"
-                .into(),
-        );
+        return Err(missing("cuBLAS", "cublas", "nvidia-cublas-cu12"));
     }
     Ok(count as usize)
+}
+
+/// Why a CUDA library cannot be used: the names looked for and where to find one.
+fn missing(what: &str, lib: &str, wheel: &str) -> String {
+    format!(
+        "{what} not found (looked for lib{lib}.so and lib{lib}.so.12 on the loader's path): \
+         put the folder that holds it on LD_LIBRARY_PATH (e.g. /usr/local/cuda/lib64), or \
+         install the {wheel} wheel and use its lib folder"
+    )
 }
 
 /// Whether NVRTC can be loaded (it needs no GPU): the kernels can then be compiled, which
