@@ -26,6 +26,19 @@ pub struct AdamStep {
     pub t: i32,
 }
 
+impl AdamStep {
+    /// The `adam` kernel's scalars in precision `S`, in its order: lr, β₁, β₂, ε and the
+    /// bias corrections c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ. The corrections are those of β₁ and β₂
+    /// as `S` holds them, the decays the kernel applies: in f32, 1 − β₂ of the rounded
+    /// 0.999 is 1.3e-5 (relative) off 1 − 0.999, and corrections from the f64 values would
+    /// put that error into every early step's v̂.
+    pub fn kernel_scalars<S: gradflow_core::Scalar>(&self) -> [S; 6] {
+        let [lr, b1, b2, eps] = [self.lr, self.beta1, self.beta2, self.eps].map(S::from_f64);
+        let correction = |beta: S| S::from_f64(1.0 - beta.to_f64().powi(self.t));
+        [lr, b1, b2, eps, correction(b1), correction(b2)]
+    }
+}
+
 impl CudaBackend {
     /// One Adam step on the GPU, the update of [`crate::optim::Adam::step`]: moments `m`,
     /// `v` and `params` updated in place from `grad` (all the same length).
@@ -47,9 +60,7 @@ impl CudaBackend {
         if hyper.t < 1 {
             return Err(EngineError::InvalidParameter("Adam step count must be ≥ 1"));
         }
-        let c1 = S::from_f64(1.0 - hyper.beta1.powi(hyper.t));
-        let c2 = S::from_f64(1.0 - hyper.beta2.powi(hyper.t));
-        let [lr, b1, b2, eps] = [hyper.lr, hyper.beta1, hyper.beta2, hyper.eps].map(S::from_f64);
+        let [lr, b1, b2, eps, c1, c2] = hyper.kernel_scalars::<S>();
         let gpu = self.lock();
         let (mut pd, gd) = (gpu.upload(params)?, gpu.upload(grad)?);
         let (mut md, mut vd) = (gpu.upload(m)?, gpu.upload(v)?);
