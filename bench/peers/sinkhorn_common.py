@@ -94,9 +94,10 @@ def median_seconds(run, repeats, cap):
 class Sizes:
     """Walks the sizes of one (d, blur) in increasing order, applying the caps."""
 
-    def __init__(self, cap, bytes_per_pair):
+    def __init__(self, cap, bytes_per_pair, available=mem_available):
         self.cap = cap
         self.bytes_per_pair = bytes_per_pair
+        self.available = available  # () -> bytes free where the run allocates, or None
         self.last = None  # (n * m, seconds) of the last size run
         self.stopped = None  # reason the larger sizes are skipped
 
@@ -105,7 +106,7 @@ class Sizes:
         if self.stopped:
             return self.stopped
         need = self.bytes_per_pair * n * m
-        avail = mem_available()
+        avail = self.available()
         if avail is not None and need > 0.8 * avail:
             return (
                 f"needs about {need / 2**30:.1f} GiB, more than 80 % of the "

@@ -153,24 +153,32 @@ template <typename T> __device__ void fill(T *a, T v, long long n) {
   GF_FOR(e, n) { a[e] = v; }
 }
 
+// Item e of an n x ceil(d/2) launch: particle i = e / pairs draws the Box-Muller pair
+// `pair` of step t from its Philox stream keys[i], and f(j, z) is called for each of the
+// pair's coordinates j = i*d + 2*pair + k that exist (an odd d has a lone last one).
+template <typename T, typename F>
+__device__ void each_normal(long long e, int d, const unsigned long long *keys,
+                            unsigned int t, F f) {
+  int pairs = (d + 1) / 2;
+  long long i = e / pairs;
+  int pair = (int)(e % pairs);
+  T z[2];
+  gf::normal_pair<T>(keys[i], t, (unsigned int)pair, &z[0], &z[1]);
+  for (int k = 0; k < 2 && 2 * pair + k < d; ++k) f(i * d + 2 * pair + k, z[k]);
+}
+
 // One unadjusted Langevin step x <- x - step*grad + noise*xi of n particles in d dimensions;
 // particle i draws xi from Philox stream keys[i] at counter (t, pair). Sets *bad when a
 // coordinate is not finite afterwards.
 template <typename T>
 __device__ void ula_update(T *x, const T *grad, long long n, int d, T step, T noise,
                            const unsigned long long *keys, unsigned int t, int *bad) {
-  int pairs = (d + 1) / 2;
-  GF_FOR(e, n * pairs) {
-    long long i = e / pairs;
-    int p = (int)(e % pairs);
-    T z[2];
-    gf::normal_pair<T>(keys[i], t, (unsigned int)p, &z[0], &z[1]);
-    for (int k = 0; k < 2 && 2 * p + k < d; ++k) {
-      long long j = i * d + 2 * p + k;
-      T v = x[j] - step * grad[j] + noise * z[k];
+  GF_FOR(e, n * ((d + 1) / 2)) {
+    each_normal<T>(e, d, keys, t, [&](long long j, T z) {
+      T v = x[j] - step * grad[j] + noise * z;
       x[j] = v;
       if (!(v - v == T(0))) atomicOr(bad, 1); // NaN or infinite
-    }
+    });
   }
 }
 
@@ -178,13 +186,8 @@ __device__ void ula_update(T *x, const T *grad, long long n, int d, T step, T no
 template <typename T>
 __device__ void normals(T *out, long long n, int d, const unsigned long long *keys,
                         unsigned int t) {
-  int pairs = (d + 1) / 2;
-  GF_FOR(e, n * pairs) {
-    long long i = e / pairs;
-    int p = (int)(e % pairs);
-    T z[2];
-    gf::normal_pair<T>(keys[i], t, (unsigned int)p, &z[0], &z[1]);
-    for (int k = 0; k < 2 && 2 * p + k < d; ++k) out[i * d + 2 * p + k] = z[k];
+  GF_FOR(e, n * ((d + 1) / 2)) {
+    each_normal<T>(e, d, keys, t, [&](long long j, T z) { out[j] = z; });
   }
 }
 
