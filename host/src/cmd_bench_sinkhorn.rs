@@ -1,11 +1,15 @@
 //! `gradflow bench --workload sinkhorn`: times the engine's debiased Sinkhorn divergence
-//! (all three problems, as GeomLoss's debiased loss solves them) between two sample files.
+//! (all three problems, as GeomLoss's debiased loss solves them) between two sample files,
+//! its soft-mins on the CPU or a GPU (`--device`).
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use gradflow_host::data::Samples;
+use gradflow_host::engine::{Device, DeviceChoice};
 use gradflow_host::sinkhorn::{SinkhornScalar, SinkhornSettings, Stopping};
+
+use crate::cmd_device::open_device;
 
 /// Options of the Sinkhorn workload of `gradflow bench`.
 #[derive(clap::Args)]
@@ -29,6 +33,11 @@ pub struct SinkhornBenchArgs {
     /// Sinkhorn workload: precision of the engine.
     #[arg(long, value_enum, default_value_t = Precision::F32)]
     precision: Precision,
+    /// Sinkhorn workload: where the soft-mins run: cpu, cuda (an NVIDIA GPU; an error if
+    /// none can be used) or auto (the GPU if there is one, else the CPU). On a GPU the
+    /// loop around them stays on the host threads.
+    #[arg(long, default_value_t = DeviceChoice::Cpu)]
+    device: DeviceChoice,
 }
 
 /// The engine's floating-point type.
@@ -88,24 +97,31 @@ pub fn run(
         },
     };
     let repeats = repeats.max(1);
+    let device = open_device(args.device, 1)?;
+    // The CPU's soft-mins run on each timed pool, whatever the CPU device's own threads.
+    let device_label = match device.is_cuda() {
+        true => device.name(),
+        false => "cpu".to_string(),
+    };
     for &t in threads {
         let timing = match args.precision {
-            Precision::F32 => time::<f32>(&settings, &x, &y, t, repeats)?,
-            Precision::F64 => time::<f64>(&settings, &x, &y, t, repeats)?,
+            Precision::F32 => time::<f32>(&settings, &device, &x, &y, t, repeats)?,
+            Precision::F64 => time::<f64>(&settings, &device, &x, &y, t, repeats)?,
         };
         let precision = match args.precision {
             Precision::F32 => "f32",
             Precision::F64 => "f64",
         };
-        print(args, &x, &y, precision, &timing, json);
+        print(args, &x, &y, (precision, &device_label), &timing, json);
     }
     Ok(())
 }
 
-/// Times `divergence` on a pool of `threads` threads: one warm-up, then the median of
-/// `repeats` runs (or the warm-up alone when it was long).
+/// Times `divergence_on(device)` on a pool of `threads` threads: one warm-up, then the
+/// median of `repeats` runs (or the warm-up alone when it was long).
 fn time<S: SinkhornScalar>(
     settings: &SinkhornSettings,
+    device: &Device,
     x: &Samples,
     y: &Samples,
     threads: usize,
@@ -120,7 +136,7 @@ fn time<S: SinkhornScalar>(
     pool.install(|| {
         let t = Instant::now();
         let first = settings
-            .divergence(&xs, &ys, x.d)
+            .divergence_on(device, &xs, &ys, x.d)
             .map_err(|e| e.to_string())?;
         let warm_up = t.elapsed().as_secs_f64();
         let timed_runs = if warm_up > LONG_RUN_SECONDS {
@@ -133,7 +149,7 @@ fn time<S: SinkhornScalar>(
             let t = Instant::now();
             std::hint::black_box(
                 settings
-                    .divergence(&xs, &ys, x.d)
+                    .divergence_on(device, &xs, &ys, x.d)
                     .map_err(|e| e.to_string())?,
             );
             seconds.push(t.elapsed().as_secs_f64());
@@ -157,7 +173,7 @@ fn print(
     args: &SinkhornBenchArgs,
     x: &Samples,
     y: &Samples,
-    precision: &str,
+    (precision, device): (&str, &str),
     t: &Timing,
     json: bool,
 ) {
@@ -171,12 +187,21 @@ fn print(
     if json {
         let tol = args.tol.map_or("null".to_string(), |v| format!("{v:e}"));
         println!(
-            "{{\"workload\":\"sinkhorn\",\"n\":{},\"m\":{},\"dim\":{},\"blur\":{},\"scaling\":{},\"stopping\":\"{stopping}\",\"tol\":{tol},\"precision\":\"{precision}\",\"threads\":{},\"seconds\":{:.6},\"runs\":{},\"value\":{},\"iterations\":[{i0},{i1},{i2}],\"gflops\":{gflops:.2}}}",
-            x.n, y.n, x.d, args.blur, args.scaling, t.threads, t.seconds, t.runs, t.value
+            "{{\"workload\":\"sinkhorn\",\"n\":{},\"m\":{},\"dim\":{},\"blur\":{},\"scaling\":{},\"stopping\":\"{stopping}\",\"tol\":{tol},\"precision\":\"{precision}\",\"device\":{},\"threads\":{},\"seconds\":{:.6},\"runs\":{},\"value\":{},\"iterations\":[{i0},{i1},{i2}],\"gflops\":{gflops:.2}}}",
+            x.n,
+            y.n,
+            x.d,
+            args.blur,
+            args.scaling,
+            serde_json::Value::from(device),
+            t.threads,
+            t.seconds,
+            t.runs,
+            t.value
         );
     } else {
         println!(
-            "gradflow sinkhorn divergence, {} × {} points in {}D, blur {}, scaling {}, {stopping}{}, {precision}: {:.4} s ({} thread{}, median of {}); S_ε = {:.6e}, iterations xy/xx/yy {i0}/{i1}/{i2}, {gflops:.1} GFLOP/s",
+            "gradflow sinkhorn divergence, {} × {} points in {}D, blur {}, scaling {}, {stopping}{}, {precision} on {device}: {:.4} s ({} thread{}, median of {}); S_ε = {:.6e}, iterations xy/xx/yy {i0}/{i1}/{i2}, {gflops:.1} GFLOP/s",
             x.n,
             y.n,
             x.d,

@@ -122,9 +122,10 @@ pub struct TrainArgs {
     /// Worker threads (0: one per core). Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     pub(crate) threads: usize,
-    /// Where the networks run: cpu, cuda (an NVIDIA GPU; an error if none can be used) or
-    /// auto (the GPU if there is one, else the CPU). GPU results agree with the CPU's to
-    /// f32 rounding; Langevin noise on a GPU comes from another generator.
+    /// Where the networks (and NSGF's Sinkhorn soft-mins) run: cpu, cuda (an NVIDIA GPU;
+    /// an error if none can be used) or auto (the GPU if there is one, else the CPU). GPU
+    /// results agree with the CPU's to f32 rounding; Langevin noise on a GPU comes from
+    /// another generator.
     #[arg(long, default_value_t = DeviceChoice::Cpu)]
     pub(crate) device: DeviceChoice,
     /// No progress bar (there is none anyway when stderr is not a terminal).

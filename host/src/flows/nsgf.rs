@@ -3,8 +3,9 @@
 //!
 //! Trajectory j: X⁰ ~ µ₀ and Y ~ µ* (n points each, seed roles [`Role::PoolSource`] and
 //! [`Role::PoolTarget`], counter j); for k = 0..T−1: v̂ = the Sinkhorn velocity of Xᵏ
-//! towards Y ([`crate::sinkhorn::SinkhornSettings::velocity`], annealed, in f32 like the
-//! pool's records: about 10× faster than f64), the records (Xᵏ, k·η, v̂) go to the pool,
+//! towards Y ([`crate::sinkhorn::SinkhornSettings::velocity_on`] the compute's device: its
+//! soft-mins on the GPU under `--device cuda`; annealed, in f32 like the pool's records:
+//! about 10× faster than f64), the records (Xᵏ, k·η, v̂) go to the pool,
 //! Xᵏ⁺¹ = Xᵏ + η·v̂ (in f32). Training step s first adds trajectory
 //! s/`refill_every` when s is a multiple of it, then takes one Adam step on a minibatch of
 //! the pool (indices from [`Role::PoolIndex`], counter s). Sampling: Euler steps of v_θ
@@ -85,7 +86,7 @@ impl NsgfCore {
         let mut v = vec![0.0f32; x.len()];
         for k in 0..self.nsgf.steps {
             compute
-                .install(|| sinkhorn.velocity(&x, &y, 2, &mut v))
+                .install(|| sinkhorn.velocity_on(compute.backend(), &x, &y, 2, &mut v))
                 .map_err(|e| FlowError::Sinkhorn(e.to_string()))?;
             self.pool.push(&x, k as f64 * eta, &v);
             for (xi, vi) in x.iter_mut().zip(&v) {

@@ -7,6 +7,7 @@ use super::SinkhornError;
 use super::SinkhornScalar;
 use super::kernel::LANES;
 use super::schedule::{bounding_box, diameter};
+use crate::engine::cuda::{CudaBackend, DeviceCloud};
 
 /// One point cloud, row-major `n × d`, centred, in the working precision.
 pub(crate) struct Cloud<S> {
@@ -20,6 +21,9 @@ pub(crate) struct Cloud<S> {
     /// coordinate-major inside a block (`packed[(b·d + k)·LANES + l]` is coordinate `k` of
     /// point `b·LANES + l`); the last block is padded with zeros.
     pub(crate) packed: Vec<S>,
+    /// A copy of `points` on a GPU, when the solve's soft-mins run there
+    /// ([`Cloud::upload`]).
+    pub(crate) resident: Option<DeviceCloud<S>>,
 }
 
 impl<S: SinkhornScalar> Cloud<S> {
@@ -39,7 +43,14 @@ impl<S: SinkhornScalar> Cloud<S> {
             d,
             points,
             packed,
+            resident: None,
         }
+    }
+
+    /// Copies the centred points to `gpu` (once per solve) for its soft-mins.
+    pub(crate) fn upload(&mut self, gpu: &CudaBackend) -> Result<(), SinkhornError> {
+        self.resident = Some(S::gpu_upload(gpu, &self.points, self.d)?);
+        Ok(())
     }
 
     /// Number of column blocks.

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::engine::EngineError;
+
 /// Why a Sinkhorn problem could not be solved.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -56,6 +58,8 @@ pub enum SinkhornError {
         /// Iterations run at the final ε.
         iterations: usize,
     },
+    /// The GPU running the soft-mins failed (a CUDA error) or refused a call.
+    Device(EngineError),
 }
 
 impl fmt::Display for SinkhornError {
@@ -90,8 +94,15 @@ impl fmt::Display for SinkhornError {
                 "Sinkhorn did not reach its tolerance in {iterations} iterations \
                  (marginal error {error:e}); raise max_iter, loosen tol or use a larger blur"
             ),
+            Self::Device(e) => write!(f, "the Sinkhorn soft-min on the GPU failed: {e}"),
         }
     }
 }
 
 impl std::error::Error for SinkhornError {}
+
+impl From<EngineError> for SinkhornError {
+    fn from(e: EngineError) -> Self {
+        Self::Device(e)
+    }
+}

@@ -1,5 +1,6 @@
 //! The Sinkhorn engine: debiased Sinkhorn divergences, their gradients and the Sinkhorn
-//! gradient-flow velocity (NSGF) between point clouds, in f32 or f64, on rayon's threads.
+//! gradient-flow velocity (NSGF) between point clouds, in f32 or f64, on rayon's threads
+//! or with the soft-mins on a GPU.
 //!
 //! ```
 //! use gradflow_host::sinkhorn::{SinkhornSettings, Stopping};
@@ -42,9 +43,24 @@
 //! times slower. In f32 the points are centred and the cost is taken as the direct
 //! difference `‖x − y‖²`, which keeps f32 within about 1e-8 of f64 in the value on
 //! typical 2D clouds at blur 0.05 (the example `sinkhorn_precision` measures it).
+//!
+//! # On a GPU
+//! [`SinkhornSettings::divergence_on`] and [`SinkhornSettings::velocity_on`] take a
+//! [`Device`]: on a CUDA device both centred clouds are uploaded once per solve and every
+//! soft-C-transform runs there ([`crate::engine::cuda::CudaBackend::softmin_resident`]: one
+//! thread per row, an online log-sum-exp with a running maximum, in the precision `S`);
+//! the loop around the soft-mins (ε-scaling, averaging, over-relaxation, stopping) stays
+//! on the host in f64, so the GPU solves the same problems with the same iterations and
+//! agrees with the CPU to the rounding of `S` (by a rounding analysis about 1e-6 relative
+//! on the potentials and the value in f32; `tests/cuda_sinkhorn.rs` checks 1e-4 in f32 and
+//! 1e-10 in f64). Its soft-mins come back rounded to `S`, so in f32 the marginal error of
+//! [`Stopping::Tolerance`] stalls higher than on the CPU (about 1e-7·|f|/(ε√n)): keep
+//! `tol` above that. On a CPU device they are [`SinkhornSettings::divergence`] and
+//! [`SinkhornSettings::velocity`] (rayon's current pool, the same bits).
 
 mod cloud;
 mod divergence;
+mod engine;
 mod error;
 mod kernel;
 mod overrelax;
@@ -59,8 +75,10 @@ pub use error::SinkhornError;
 pub use report::{ProblemReport, SolveReport};
 pub use scalar::SinkhornScalar;
 
+use engine::SoftminEngine;
 use scalar::Lane;
 
+use crate::engine::Device;
 use crate::metrics::pairwise_sum;
 
 /// When the Sinkhorn loop stops. `Copy`.
@@ -134,24 +152,50 @@ impl SinkhornSettings {
     /// The debiased divergence `S_ε(x, y)` between the uniform clouds `x` (`n × d`) and `y`
     /// (`m × d`, row-major; `n ≠ m` allowed), with its OT terms, the potentials
     /// (`f_xy` on x, `g_xy` on y, `p_xx`, `q_yy`), the velocity and gradient at x, iteration
-    /// counts and marginal errors. Solves the three problems.
+    /// counts and marginal errors. Solves the three problems, on the CPU.
     pub fn divergence<S: SinkhornScalar>(
         &self,
         x: &[S],
         y: &[S],
         d: usize,
     ) -> Result<Divergence<S>, SinkhornError> {
+        self.divergence_with(SoftminEngine::Cpu, x, y, d)
+    }
+
+    /// [`Self::divergence`] with the soft-mins on `device`: on a CPU device the same
+    /// computation on rayon's current pool (the same bits); on a GPU the clouds are
+    /// uploaded once and every soft-min runs there in precision `S` (a running-maximum
+    /// log-sum-exp), the loop around them on the host in f64. The GPU result agrees with
+    /// the CPU one to the rounding of `S` (module docs, "On a GPU").
+    pub fn divergence_on<S: SinkhornScalar>(
+        &self,
+        device: &Device,
+        x: &[S],
+        y: &[S],
+        d: usize,
+    ) -> Result<Divergence<S>, SinkhornError> {
+        self.divergence_with(SoftminEngine::of(device), x, y, d)
+    }
+
+    /// [`Self::divergence`] on `engine`.
+    fn divergence_with<S: SinkhornScalar>(
+        &self,
+        engine: SoftminEngine<'_>,
+        x: &[S],
+        y: &[S],
+        d: usize,
+    ) -> Result<Divergence<S>, SinkhornError> {
         self.check()?;
-        let (cx, cy, diameter) = cloud::prepare(x, y, d)?;
+        let (cx, cy, diameter) = engine.prepare(x, y, d)?;
         let schedule = schedule::eps_schedule(diameter, self.blur, self.scaling);
         // The three problems are independent: they run side by side on the pool (which
         // matters for small clouds, whose passes have few rows to split).
         let (xy, (xx, yy)) = rayon::join(
-            || problem::cross(&cx, &cy, &schedule, self.stopping, true, true),
+            || problem::cross(engine, &cx, &cy, &schedule, self.stopping, true, true),
             || {
                 rayon::join(
-                    || problem::symmetric(&cx, &schedule, self.stopping, true),
-                    || problem::symmetric(&cy, &schedule, self.stopping, false),
+                    || problem::symmetric(engine, &cx, &schedule, self.stopping, true),
+                    || problem::symmetric(engine, &cy, &schedule, self.stopping, false),
                 )
             },
         );
@@ -193,7 +237,7 @@ impl SinkhornSettings {
 
     /// The NSGF velocity `v(xᵢ) = Σⱼ W^{xy}ᵢⱼ yⱼ − Σₖ W^{xx}ᵢₖ xₖ` (barycentric projection
     /// on y minus on x itself; DESIGN.md §4.3), written into `out` (`n × d`, row-major). It
-    /// equals [`Divergence::velocity_x`] but solves only the xy and xx problems.
+    /// equals [`Divergence::velocity_x`] but solves only the xy and xx problems, on the CPU.
     pub fn velocity<S: SinkhornScalar>(
         &self,
         x: &[S],
@@ -201,18 +245,46 @@ impl SinkhornSettings {
         d: usize,
         out: &mut [S],
     ) -> Result<SolveReport, SinkhornError> {
+        self.velocity_with(SoftminEngine::Cpu, x, y, d, out)
+    }
+
+    /// [`Self::velocity`] with the soft-mins on `device` (see [`Self::divergence_on`]):
+    /// on a CPU device the same bits as [`Self::velocity`].
+    pub fn velocity_on<S: SinkhornScalar>(
+        &self,
+        device: &Device,
+        x: &[S],
+        y: &[S],
+        d: usize,
+        out: &mut [S],
+    ) -> Result<SolveReport, SinkhornError> {
+        self.velocity_with(SoftminEngine::of(device), x, y, d, out)
+    }
+
+    /// [`Self::velocity`] on `engine`.
+    fn velocity_with<S: SinkhornScalar>(
+        &self,
+        engine: SoftminEngine<'_>,
+        x: &[S],
+        y: &[S],
+        d: usize,
+        out: &mut [S],
+    ) -> Result<SolveReport, SinkhornError> {
         self.check()?;
-        let (cx, cy, diameter) = cloud::prepare(x, y, d)?;
+        // The inputs' checks first, in `cloud::prepare`'s order, before any upload.
+        cloud::check("x", x, d)?;
+        cloud::check("y", y, d)?;
         if out.len() != x.len() {
             return Err(SinkhornError::OutputLength {
                 len: out.len(),
                 expected: x.len(),
             });
         }
+        let (cx, cy, diameter) = engine.prepare(x, y, d)?;
         let schedule = schedule::eps_schedule(diameter, self.blur, self.scaling);
         let (xy, xx) = rayon::join(
-            || problem::cross(&cx, &cy, &schedule, self.stopping, false, true),
-            || problem::symmetric(&cx, &schedule, self.stopping, true),
+            || problem::cross(engine, &cx, &cy, &schedule, self.stopping, false, true),
+            || problem::symmetric(engine, &cx, &schedule, self.stopping, true),
         );
         let (xy, xx) = (xy?, xx?);
         if !(xy.f.iter().chain(&xx.p).all(|t| t.is_finite())) {

@@ -27,9 +27,9 @@
 use std::cell::Cell;
 
 use super::cloud::Cloud;
+use super::engine::SoftminEngine;
 use super::overrelax::{Relaxation, relax};
 use super::report::ProblemReport;
-use super::softmin::softmin;
 use super::{SinkhornError, SinkhornScalar, Stopping};
 use crate::metrics::pairwise_sum;
 
@@ -75,18 +75,27 @@ pub(crate) fn marginal_error(old: &[f64], new: &[f64], eps: f64) -> f64 {
     pairwise_sum(&sq).sqrt()
 }
 
-/// [`softmin`], counting its calls in `passes` (the report's pass count).
+/// The engine's soft-min, counting its calls in `passes` (the report's pass count).
 #[allow(
     clippy::type_complexity,
-    reason = "softmin's own signature, spelled out once"
+    reason = "the soft-min's own signature, spelled out once"
 )]
-fn counted<S: SinkhornScalar>(
-    passes: &Cell<usize>,
-) -> impl Fn(&Cloud<S>, &Cloud<S>, f64, &[f64], Option<&[f64]>, &mut [f64], Option<&mut [f64]>) + '_
-{
+fn counted<'a, S: SinkhornScalar>(
+    engine: SoftminEngine<'a>,
+    passes: &'a Cell<usize>,
+) -> impl Fn(
+    &Cloud<S>,
+    &Cloud<S>,
+    f64,
+    &[f64],
+    Option<&[f64]>,
+    &mut [f64],
+    Option<&mut [f64]>,
+) -> Result<(), SinkhornError>
++ 'a {
     move |rows, cols, eps, pot, guess, out, bary| {
         passes.set(passes.get() + 1);
-        softmin(rows, cols, eps, pot, guess, out, bary);
+        engine.softmin(rows, cols, eps, pot, guess, out, bary)
     }
 }
 
@@ -96,6 +105,7 @@ fn counted<S: SinkhornScalar>(
 /// of x on y in the final `f` update. In Tolerance mode the pair is gauge-fixed so that
 /// `⟨a, f⟩ = ⟨b, g⟩`.
 pub(crate) fn cross<S: SinkhornScalar>(
+    engine: SoftminEngine<'_>,
     x: &Cloud<S>,
     y: &Cloud<S>,
     schedule: &[f64],
@@ -104,16 +114,16 @@ pub(crate) fn cross<S: SinkhornScalar>(
     want_bary: bool,
 ) -> Result<Cross, SinkhornError> {
     let passes = Cell::new(0);
-    let transform = counted::<S>(&passes);
+    let transform = counted::<S>(engine, &passes);
     let (n, m) = (x.n, y.n);
     let eps0 = schedule[0];
     let (mut f, mut g) = (vec![0.0; n], vec![0.0; m]);
     let (mut ft, mut gt) = (vec![0.0; n], vec![0.0; m]);
-    transform(y, x, eps0, &vec![0.0; n], None, &mut g, None);
-    transform(x, y, eps0, &vec![0.0; m], None, &mut f, None);
+    transform(y, x, eps0, &vec![0.0; n], None, &mut g, None)?;
+    transform(x, y, eps0, &vec![0.0; m], None, &mut f, None)?;
     for &eps in schedule {
-        transform(x, y, eps, &g, Some(&f), &mut ft, None);
-        transform(y, x, eps, &f, Some(&g), &mut gt, None);
+        transform(x, y, eps, &g, Some(&f), &mut ft, None)?;
+        transform(y, x, eps, &f, Some(&g), &mut gt, None)?;
         average(&mut f, &ft);
         average(&mut g, &gt);
     }
@@ -121,10 +131,10 @@ pub(crate) fn cross<S: SinkhornScalar>(
     let mut bary = want_bary.then(|| vec![0.0; n * x.d]);
     let report = match stopping {
         Stopping::Annealed => {
-            transform(x, y, eps, &g, Some(&f), &mut ft, bary.as_deref_mut());
+            transform(x, y, eps, &g, Some(&f), &mut ft, bary.as_deref_mut())?;
             let error = marginal_error(&f, &ft, eps);
             if extrapolate_g {
-                transform(y, x, eps, &f, Some(&g), &mut gt, None);
+                transform(y, x, eps, &f, Some(&g), &mut gt, None)?;
                 std::mem::swap(&mut g, &mut gt);
             }
             std::mem::swap(&mut f, &mut ft);
@@ -139,9 +149,9 @@ pub(crate) fn cross<S: SinkhornScalar>(
             let mut relaxation = Relaxation::new();
             for k in 1..=max_iter {
                 let check = relaxation.checks_at(k) || k == max_iter;
-                transform(x, y, eps, &g, Some(&f), &mut ft, None);
+                transform(x, y, eps, &g, Some(&f), &mut ft, None)?;
                 relax(&mut f, &ft, if check { 1.0 } else { relaxation.omega() });
-                transform(y, x, eps, &f, Some(&g), &mut gt, None);
+                transform(y, x, eps, &f, Some(&g), &mut gt, None)?;
                 if check {
                     let error = marginal_error(&g, &gt, eps);
                     if error < tol {
@@ -162,7 +172,7 @@ pub(crate) fn cross<S: SinkhornScalar>(
             // The extrapolation from (f, g) with f = smin(g): f again (recomputed only for
             // the barycentres; equal up to rounding) and g = smin(f), already in gt.
             if want_bary {
-                transform(x, y, eps, &g, Some(&f), &mut ft, bary.as_deref_mut());
+                transform(x, y, eps, &g, Some(&f), &mut ft, bary.as_deref_mut())?;
                 std::mem::swap(&mut f, &mut ft);
             }
             std::mem::swap(&mut g, &mut gt);
@@ -180,19 +190,20 @@ pub(crate) fn cross<S: SinkhornScalar>(
 /// Solves OT(a, a) on `x` (weights 1/n) on the schedule; `want_bary`: accumulate the
 /// barycentric projections of x on itself in the final update.
 pub(crate) fn symmetric<S: SinkhornScalar>(
+    engine: SoftminEngine<'_>,
     x: &Cloud<S>,
     schedule: &[f64],
     stopping: Stopping,
     want_bary: bool,
 ) -> Result<Symmetric, SinkhornError> {
     let passes = Cell::new(0);
-    let transform = counted::<S>(&passes);
+    let transform = counted::<S>(engine, &passes);
     let n = x.n;
     let mut p = vec![0.0; n];
     let mut pt = vec![0.0; n];
-    transform(x, x, schedule[0], &vec![0.0; n], None, &mut p, None);
+    transform(x, x, schedule[0], &vec![0.0; n], None, &mut p, None)?;
     for &eps in schedule {
-        transform(x, x, eps, &p, Some(&p), &mut pt, None);
+        transform(x, x, eps, &p, Some(&p), &mut pt, None)?;
         average(&mut p, &pt);
     }
     let eps = *schedule.last().expect("the schedule ends with blur²");
@@ -200,7 +211,7 @@ pub(crate) fn symmetric<S: SinkhornScalar>(
     let mut tolerance_error = None;
     if let Stopping::Tolerance { tol, max_iter } = stopping {
         for k in 1..=max_iter {
-            transform(x, x, eps, &p, Some(&p), &mut pt, None);
+            transform(x, x, eps, &p, Some(&p), &mut pt, None)?;
             let error = marginal_error(&p, &pt, eps);
             if error < tol {
                 iterations += k;
@@ -217,7 +228,7 @@ pub(crate) fn symmetric<S: SinkhornScalar>(
         }
     }
     let mut bary = want_bary.then(|| vec![0.0; n * x.d]);
-    transform(x, x, eps, &p, Some(&p), &mut pt, bary.as_deref_mut());
+    transform(x, x, eps, &p, Some(&p), &mut pt, bary.as_deref_mut())?;
     let marginal_error = tolerance_error.unwrap_or_else(|| marginal_error(&p, &pt, eps));
     Ok(Symmetric {
         p: pt,
@@ -242,6 +253,7 @@ fn gauge_fix(f: &mut [f64], g: &mut [f64]) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::softmin::softmin;
     use super::super::{cloud, schedule};
     use super::*;
 
@@ -263,6 +275,7 @@ mod tests {
         let eps = *schedule.last().expect("non-empty");
         let tol = 1e-11;
         let fast = cross(
+            SoftminEngine::Cpu,
             &cx,
             &cy,
             &schedule,

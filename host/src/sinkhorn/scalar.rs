@@ -2,10 +2,56 @@
 
 use std::fmt::Debug;
 
-pub(crate) use sealed::Lane;
+pub(crate) use sealed::{Lane, OnGpu};
 
 mod sealed {
     use std::ops::{Add, Mul, Sub};
+
+    use crate::engine::EngineError;
+    use crate::engine::cuda::{CudaBackend, CudaScalar, DeviceCloud};
+
+    /// The GPU soft-min in this precision (f32 and f64, through the CUDA backend's
+    /// generic calls; names of their own so that they do not clash with `Lane`'s).
+    pub trait OnGpu: Sized {
+        /// [`CudaBackend::upload_cloud`].
+        fn gpu_upload(
+            gpu: &CudaBackend,
+            points: &[Self],
+            d: usize,
+        ) -> Result<DeviceCloud<Self>, EngineError>;
+        /// [`CudaBackend::softmin_resident`].
+        fn gpu_softmin(
+            gpu: &CudaBackend,
+            rows: &DeviceCloud<Self>,
+            cols: &DeviceCloud<Self>,
+            eps: f64,
+            pot: &[f64],
+            out: &mut [Self],
+            bary: Option<&mut [Self]>,
+        ) -> Result<(), EngineError>;
+    }
+
+    impl<S: CudaScalar> OnGpu for S {
+        fn gpu_upload(
+            gpu: &CudaBackend,
+            points: &[S],
+            d: usize,
+        ) -> Result<DeviceCloud<S>, EngineError> {
+            gpu.upload_cloud(points, d)
+        }
+
+        fn gpu_softmin(
+            gpu: &CudaBackend,
+            rows: &DeviceCloud<S>,
+            cols: &DeviceCloud<S>,
+            eps: f64,
+            pot: &[f64],
+            out: &mut [S],
+            bary: Option<&mut [S]>,
+        ) -> Result<(), EngineError> {
+            gpu.softmin_resident(rows, cols, eps, pot, out, bary)
+        }
+    }
 
     /// The arithmetic of the inner loops (only this crate implements it, for f32 and f64).
     pub trait Lane:
@@ -59,8 +105,9 @@ mod sealed {
 /// The type sets the precision of the inner loops over point pairs (f32: a vectorised
 /// polynomial `exp`, AVX-512 or AVX2 + FMA where the CPU has them). Whatever the type, the
 /// potentials are carried between iterations in f64, and the sums over points (per row
-/// across tiles, OT terms, marginal errors) are taken in f64.
-pub trait SinkhornScalar: Lane + Debug + Default + Send + Sync + 'static {
+/// across tiles, OT terms, marginal errors) are taken in f64. On a GPU the soft-mins run
+/// in this type and return their results in it.
+pub trait SinkhornScalar: Lane + OnGpu + Debug + Default + Send + Sync + 'static {
     /// `"f32"` or `"f64"`.
     const NAME: &'static str;
     /// Widens to f64 (exact).

@@ -26,9 +26,11 @@ mod ops;
 pub mod philox;
 mod probe;
 mod scalar;
+mod softmin;
 
 pub use backend::CudaBackend;
 pub use module::{KERNEL_NAMES, KERNEL_SOURCE, arch_for, compile};
 pub use ops::AdamStep;
 pub use probe::{DeviceInfo, devices, nvrtc_present, probe};
 pub use scalar::CudaScalar;
+pub use softmin::DeviceCloud;
