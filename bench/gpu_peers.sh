@@ -10,7 +10,7 @@
 #   tensorized on the GPU (bench/peers/sinkhorn_geomloss.py --device cuda), annealed, f32,
 #   d = 2, blur 0.05, n = m in GPU_PEERS_SINKHORN_SIZES (default 4096 16384 65536);
 # - a full NSGF 2D training run (`gradflow train nsgf`, default settings) on the GPU and on
-#   the CPU: wall time and W2.
+#   the CPU: wall time and W2 (GPU_PEERS_NSGF_ARGS: extra options, e.g. a shorter --steps).
 # Needs: a release build of gradflow (built here), a Python with torch (CUDA) and geomloss
 # (GPU_PEERS_PYTHON, default python3), and NVRTC and cuBLAS on LD_LIBRARY_PATH.
 # GPU_PEERS_DEVICE=cpu runs everything on the CPU instead: a check of the scripts only.
@@ -50,7 +50,8 @@ done
   --blurs 0.05 --device "$device" >>"$out"
 echo "== NSGF 2D training run" >&2
 for d in "$device" cpu; do
-  (cd "$work" && "$gradflow" train nsgf --device "$d" -o "nsgf_$d" --no-progress) |
+  # shellcheck disable=SC2086
+  (cd "$work" && "$gradflow" train nsgf --device "$d" -o "nsgf_$d" --no-progress ${GPU_PEERS_NSGF_ARGS:-}) |
     sed "s/^/nsgf --device $d: /" >"$work/nsgf_$d.txt"
 done
 "$py" bench/peers/gpu_report.py "$out" "$work"/nsgf_*.txt

@@ -33,11 +33,6 @@ pub struct SinkhornBenchArgs {
     /// Sinkhorn workload: precision of the engine.
     #[arg(long, value_enum, default_value_t = Precision::F32)]
     precision: Precision,
-    /// Sinkhorn workload: where the soft-mins run: cpu, cuda (an NVIDIA GPU; an error if
-    /// none can be used) or auto (the GPU if there is one, else the CPU). On a GPU the
-    /// loop around them stays on the host threads.
-    #[arg(long, default_value_t = DeviceChoice::Cpu)]
-    device: DeviceChoice,
 }
 
 /// The engine's floating-point type.
@@ -69,6 +64,7 @@ struct Timing {
 /// the warm-up alone when it took longer than [`LONG_RUN_SECONDS`] (as the peer scripts).
 pub fn run(
     args: &SinkhornBenchArgs,
+    device: DeviceChoice,
     threads: &[usize],
     repeats: usize,
     json: bool,
@@ -97,7 +93,7 @@ pub fn run(
         },
     };
     let repeats = repeats.max(1);
-    let device = open_device(args.device, 1)?;
+    let device = open_device(device, 1)?;
     // The CPU's soft-mins run on each timed pool, whatever the CPU device's own threads.
     let device_label = match device.is_cuda() {
         true => device.name(),

@@ -17,6 +17,7 @@ use gradflow_host::bench::{
     BATCHED_ULA_FLOPS, BATCHED_ULA_PARTICLES, BATCHED_ULA_STEPS, BatchedUlaWorkload, ULA_MLP_FLOPS,
     UlaMlpWorkload, sgemm_peak_gflops,
 };
+use gradflow_host::engine::DeviceChoice;
 
 #[derive(Parser)]
 #[command(
@@ -78,6 +79,11 @@ struct BenchArgs {
     /// Print one JSON object per row instead of a table.
     #[arg(long)]
     json: bool,
+    /// Batched and sinkhorn workloads: where the networks or the Sinkhorn soft-mins run:
+    /// cpu, cuda (an NVIDIA GPU; an error if none can be used) or auto (the GPU if there is
+    /// one, else the CPU). On a GPU the Sinkhorn loop stays on the host threads.
+    #[arg(long, default_value_t = DeviceChoice::Cpu)]
+    device: DeviceChoice,
     #[command(flatten)]
     sinkhorn: cmd_bench_sinkhorn::SinkhornBenchArgs,
 }
@@ -102,6 +108,7 @@ fn bench(args: &BenchArgs) -> ExitCode {
         Workload::Sgemm => bench_sgemm(args),
         Workload::Sinkhorn => cmd_bench_sinkhorn::run(
             &args.sinkhorn,
+            args.device,
             &thread_counts(args),
             args.repeats.unwrap_or(5),
             args.json,
@@ -170,9 +177,16 @@ fn bench_batched(args: &BenchArgs) -> Result<(), String> {
         return Err("--steps must be at least 1".into());
     }
     let repeats = args.repeats.unwrap_or(7);
-    for threads in thread_counts(args) {
-        let mut workload = BatchedUlaWorkload::<f32>::new(particles, args.steps, threads)
+    // On a GPU the thread count does not matter: one row.
+    let threads = match args.device {
+        DeviceChoice::Cpu => thread_counts(args),
+        _ => vec![0],
+    };
+    for threads in threads {
+        let device = cmd_device::open_device(args.device, threads)?;
+        let mut workload = BatchedUlaWorkload::<f32>::on(particles, args.steps, device)
             .map_err(|e| e.to_string())?;
+        let device = workload.device().name();
         let rate = workload
             .median_particle_steps_per_s(repeats)
             .map_err(|e| e.to_string())?;
@@ -180,15 +194,15 @@ fn bench_batched(args: &BenchArgs) -> Result<(), String> {
         let gflops = rate * BATCHED_ULA_FLOPS as f64 / 1e9;
         if args.json {
             println!(
-                "{{\"impl\": \"gradflow\", \"precision\": \"f32\", \"threads\": {threads}, \"particles\": {particles}, \"steps\": {}, \"particle_steps_per_s\": {rate:.0}, \"gflops\": {gflops:.2}}}",
+                "{{\"impl\": \"gradflow\", \"device\": {}, \"precision\": \"f32\", \"threads\": {threads}, \"particles\": {particles}, \"steps\": {}, \"particle_steps_per_s\": {rate:.0}, \"gflops\": {gflops:.2}}}",
+                serde_json::Value::from(device),
                 args.steps
             );
         } else {
             println!(
-                "gradflow batched ula, mlp 2-128-128-1 silu, f32, {particles} particles × {} steps: {:.3} M particle-steps/s, {gflops:.1} GFLOP/s ({threads} thread{}, median of {repeats})",
+                "gradflow batched ula, mlp 2-128-128-1 silu, f32, {particles} particles × {} steps: {:.3} M particle-steps/s, {gflops:.1} GFLOP/s ({device}, median of {repeats})",
                 args.steps,
                 rate / 1e6,
-                if threads == 1 { "" } else { "s" }
             );
         }
     }

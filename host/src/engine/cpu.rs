@@ -62,7 +62,9 @@ impl<S: GemmScalar> Backend<S> for CpuBackend {
             Some(FusedIsa::Avx2) => ", fused f32 kernels: AVX2",
             None => "",
         };
-        format!("cpu ({} threads{fused})", self.threads())
+        let threads = self.threads();
+        let plural = if threads == 1 { "" } else { "s" };
+        format!("cpu ({threads} thread{plural}{fused})")
     }
 
     fn forward(&self, net: &Network<S>, x: &[S], out: &mut [S]) -> Result<(), EngineError> {
