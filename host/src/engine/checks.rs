@@ -2,6 +2,7 @@
 
 use gradflow_core::Scalar;
 
+use super::error::expect_len;
 use super::{EngineError, Network};
 
 /// The batch size n of `x`, checking that `x` holds whole particles (n ≥ 1).
@@ -28,10 +29,19 @@ pub(crate) fn scalar_output<S: Scalar>(net: &Network<S>) -> Result<(), EngineErr
     }
 }
 
-/// `InvalidParameter` unless the Langevin step is finite and positive.
-pub(crate) fn ula_step<S: Scalar>(step: S) -> Result<(), EngineError> {
+/// The batch size n of a Langevin call, after checking its arguments: an energy, whole
+/// particles, one RNG stream per particle, a finite positive step.
+pub(crate) fn ula_args<S: Scalar>(
+    net: &Network<S>,
+    x: &[S],
+    streams: usize,
+    step: S,
+) -> Result<usize, EngineError> {
+    scalar_output(net)?;
+    let n = batch_len(net, x)?;
+    expect_len("RNG streams (n)", n, streams)?;
     if step.is_finite() && step > S::ZERO {
-        Ok(())
+        Ok(n)
     } else {
         Err(EngineError::InvalidParameter(
             "ULA step must be finite and > 0",

@@ -3,7 +3,7 @@
 use gradflow_core::StreamRng;
 use rayon::prelude::*;
 
-use super::checks::{self, batch_len, scalar_output, ula_step};
+use super::checks::{self, batch_len, scalar_output, ula_args};
 use super::error::expect_len;
 use super::fused::{FusedIsa, Plan, Workspace, ula_tile};
 use super::gemm::GemmScalar;
@@ -154,10 +154,7 @@ impl<S: GemmScalar> Backend<S> for CpuBackend {
         step: S,
         steps: usize,
     ) -> Result<(), EngineError> {
-        scalar_output(net)?;
-        let n = batch_len(net, x)?;
-        expect_len("RNG streams (n)", n, rngs.len())?;
-        ula_step(step)?;
+        ula_args(net, x, rngs.len(), step)?;
         let diverged = match S::as_f32(net, x).zip(self.fused) {
             Some(((net, x), isa)) => match Plan::new(net) {
                 Some(plan) => self.fused_ula(isa, &plan, x, rngs, step.to_f64() as f32, steps),

@@ -6,7 +6,7 @@ use cudarc::driver::{CudaSlice, PushKernelArg};
 use gradflow_core::StreamRng;
 use rand_core::Rng;
 
-use super::super::checks::{batch_len, diverged, scalar_output, ula_step};
+use super::super::checks::{batch_len, diverged, scalar_output, ula_args};
 use super::super::error::expect_len;
 use super::super::{Backend, EngineError, Network};
 use super::CudaScalar;
@@ -171,10 +171,7 @@ impl<S: CudaScalar> Backend<S> for CudaBackend {
         step: S,
         steps: usize,
     ) -> Result<(), EngineError> {
-        scalar_output(net)?;
-        let n = batch_len(net, x)?;
-        expect_len("RNG streams (n)", n, rngs.len())?;
-        ula_step(step)?;
+        let n = ula_args(net, x, rngs.len(), step)?;
         let steps = u32::try_from(steps)
             .map_err(|_| EngineError::InvalidParameter("at most 2³² − 1 ULA steps per call"))?;
         let keys: Vec<u64> = rngs.iter_mut().map(|r| r.next_u64()).collect();
