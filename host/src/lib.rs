@@ -1,7 +1,9 @@
 //! # gradflow-host
 //!
-//! gradflow on a workstation: batched sampling on CPU threads (training, CUDA, data sets,
-//! metrics and checkpoints arrive in later milestones) and the `gradflow` command-line tool.
+//! gradflow on a workstation: the batched engine on CPU threads or an NVIDIA GPU
+//! ([`engine`], [`engine::cuda`]), the Sinkhorn engine, training of the three methods
+//! ([`ebm`], [`flows`], [`lvebm`]) with checkpoints, data sets, metrics, plots, the C API
+//! and the `gradflow` command-line tool.
 //!
 //! ```
 //! use gradflow_core::{Gaussian, Mala, StreamRng};
