@@ -88,6 +88,12 @@ impl Gpu {
         beta: S,
         c: &mut impl DevicePtrMut<S>,
     ) -> Result<(), EngineError> {
+        let dims = [a_op.rows, a_op.cols, b_op.rows, b_op.cols];
+        if dims.iter().any(|&v| i32::try_from(v).is_err()) {
+            return Err(EngineError::InvalidParameter(
+                "a matrix dimension over 2³¹ − 1 (cuBLAS's limit): split the batch",
+            ));
+        }
         let cfg = row_major(a_op, b_op, S::ONE, beta);
         let need = |op: Operand| op.rows * op.cols;
         assert!(
