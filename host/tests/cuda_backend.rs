@@ -12,15 +12,13 @@ use gradflow_host::engine::{Backend, CpuBackend, Device, DeviceChoice, EngineErr
 use gradflow_host::optim::Adam;
 use rand_core::Rng;
 
+#[path = "common/gpu.rs"]
+mod gpu_check;
+
 /// The GPU, or `None` after printing why the test skips.
 fn gpu(test: &str) -> Option<CudaBackend> {
-    match probe() {
-        Ok(_) => Some(CudaBackend::new(0).expect("a GPU was found by the probe")),
-        Err(why) => {
-            println!("{test}: skipped, no usable GPU: {why}");
-            None
-        }
-    }
+    gpu_check::gpu_present(test)
+        .then(|| CudaBackend::new(0).expect("a GPU was found by the probe"))
 }
 
 fn architectures(kind: ModelKind, out: usize) -> Vec<Architecture> {

@@ -21,19 +21,16 @@ use gradflow_host::engine::{Device, DeviceChoice};
 use gradflow_host::sinkhorn::{Divergence, SinkhornScalar, SinkhornSettings, Stopping};
 use serde_json::Value;
 
+#[path = "common/gpu.rs"]
+mod gpu_check;
+
 /// A GPU device, or `None` after printing why the test skips.
 fn gpu(test: &str) -> Option<Device> {
-    match probe() {
-        Ok(_) => Some(
-            Device::select(DeviceChoice::Cuda, 1)
-                .expect("a GPU was found by the probe")
-                .0,
-        ),
-        Err(why) => {
-            println!("{test}: skipped, no usable GPU: {why}");
-            None
-        }
-    }
+    gpu_check::gpu_present(test).then(|| {
+        Device::select(DeviceChoice::Cuda, 1)
+            .expect("a GPU was found by the probe")
+            .0
+    })
 }
 
 /// `n` points in `d` dimensions: standard normals scaled by `scale`, plus `shift` on the
@@ -248,7 +245,7 @@ fn bench_names_its_device() {
     let auto = run("auto");
     match probe() {
         Err(why) => {
-            println!("bench_names_its_device: GPU part skipped, no usable GPU: {why}");
+            gpu_check::gpu_present("bench_names_its_device (GPU part)");
             assert_eq!(row(&auto)["device"], "cpu");
             assert!(String::from_utf8_lossy(&auto.stderr).contains(&why));
             let out = run("cuda");
