@@ -42,7 +42,7 @@ export GRADFLOW_REQUIRE_GPU=1 GRADFLOW_REQUIRE_NVRTC=1
 cargo build --release -q --bin gradflow -p gradflow-host
 gradflow=$(realpath "${CARGO_TARGET_DIR:-target}/release/gradflow")
 "$gradflow" devices
-cargo test --release -p gradflow-host --test cuda_nvrtc --test cuda_backend --test cuda_sinkhorn \
+cargo test --release --no-fail-fast -p gradflow-host --test cuda_nvrtc --test cuda_backend --test cuda_sinkhorn \
   --test cli_device -- --nocapture --test-threads 1
 work=$(mktemp -d)
 for d in cuda cpu; do
