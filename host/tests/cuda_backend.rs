@@ -17,8 +17,7 @@ mod gpu_check;
 
 /// The GPU, or `None` after printing why the test skips.
 fn gpu(test: &str) -> Option<CudaBackend> {
-    gpu_check::gpu_present(test)
-        .then(|| CudaBackend::new(0).expect("a GPU was found by the probe"))
+    gpu_check::gpu_present(test).then(|| CudaBackend::new(0).expect("a GPU was found by the probe"))
 }
 
 fn architectures(kind: ModelKind, out: usize) -> Vec<Architecture> {
