@@ -3,8 +3,7 @@
 use gradflow_core::StreamRng;
 use rayon::prelude::*;
 
-use super::checks::{self, batch_len, scalar_output, ula_args};
-use super::error::expect_len;
+use super::checks::{self, forward_args, param_grad_args, ula_args, value_grad_args};
 use super::fused::{FusedIsa, Plan, Workspace, ula_tile};
 use super::gemm::GemmScalar;
 use super::tile::{Tape, backward, forward};
@@ -68,9 +67,8 @@ impl<S: GemmScalar> Backend<S> for CpuBackend {
     }
 
     fn forward(&self, net: &Network<S>, x: &[S], out: &mut [S]) -> Result<(), EngineError> {
-        let n = batch_len(net, x)?;
+        forward_args(net, x, out.len())?;
         let (d, o) = (net.architecture().in_dim(), net.architecture().out_dim());
-        expect_len("outputs (n × out_dim)", n * o, out.len())?;
         self.pool.install(|| {
             x.par_chunks(TILE * d)
                 .zip(out.par_chunks_mut(TILE * o))
@@ -89,11 +87,8 @@ impl<S: GemmScalar> Backend<S> for CpuBackend {
         value: &mut [S],
         grad: &mut [S],
     ) -> Result<(), EngineError> {
-        scalar_output(net)?;
-        let n = batch_len(net, x)?;
+        value_grad_args(net, x, value.len(), grad.len())?;
         let d = net.architecture().in_dim();
-        expect_len("values (n)", n, value.len())?;
-        expect_len("gradients (n × in_dim)", n * d, grad.len())?;
         self.pool.install(|| {
             x.par_chunks(TILE * d)
                 .zip(value.par_chunks_mut(TILE))
@@ -116,11 +111,9 @@ impl<S: GemmScalar> Backend<S> for CpuBackend {
         cot: &[S],
         grad_params: &mut [S],
     ) -> Result<(), EngineError> {
-        let n = batch_len(net, x)?;
+        param_grad_args(net, x, cot.len(), grad_params.len())?;
         let arch = net.architecture();
         let (d, o, p) = (arch.in_dim(), arch.out_dim(), arch.n_params());
-        expect_len("cotangents (n × out_dim)", n * o, cot.len())?;
-        expect_len("parameter gradient", p, grad_params.len())?;
         let rows = TILE * TILES_PER_PARTIAL;
         let partials: Vec<Vec<S>> = self.pool.install(|| {
             x.par_chunks(rows * d)

@@ -6,8 +6,7 @@ use cudarc::driver::{CudaSlice, PushKernelArg};
 use gradflow_core::StreamRng;
 use rand_core::Rng;
 
-use super::super::checks::{batch_len, diverged, scalar_output, ula_args};
-use super::super::error::expect_len;
+use super::super::checks::{diverged, forward_args, param_grad_args, ula_args, value_grad_args};
 use super::super::{Backend, EngineError, Network};
 use super::CudaScalar;
 use super::gpu::Gpu;
@@ -103,12 +102,7 @@ impl<S: CudaScalar> Backend<S> for CudaBackend {
     }
 
     fn forward(&self, net: &Network<S>, x: &[S], out: &mut [S]) -> Result<(), EngineError> {
-        let n = batch_len(net, x)?;
-        expect_len(
-            "outputs (n × out_dim)",
-            n * net.architecture().out_dim(),
-            out.len(),
-        )?;
+        let n = forward_args(net, x, out.len())?;
         let gpu = self.lock();
         let dev = OnDevice::new(&gpu, net)?;
         let x = gpu.upload(x)?;
@@ -124,10 +118,7 @@ impl<S: CudaScalar> Backend<S> for CudaBackend {
         value: &mut [S],
         grad: &mut [S],
     ) -> Result<(), EngineError> {
-        scalar_output(net)?;
-        let n = batch_len(net, x)?;
-        expect_len("values (n)", n, value.len())?;
-        expect_len("gradients (n × in_dim)", x.len(), grad.len())?;
+        let n = value_grad_args(net, x, value.len(), grad.len())?;
         let gpu = self.lock();
         let dev = OnDevice::new(&gpu, net)?;
         let x = gpu.upload(x)?;
@@ -148,10 +139,7 @@ impl<S: CudaScalar> Backend<S> for CudaBackend {
         cot: &[S],
         grad_params: &mut [S],
     ) -> Result<(), EngineError> {
-        let n = batch_len(net, x)?;
-        let arch = net.architecture();
-        expect_len("cotangents (n × out_dim)", n * arch.out_dim(), cot.len())?;
-        expect_len("parameter gradient", arch.n_params(), grad_params.len())?;
+        let n = param_grad_args(net, x, cot.len(), grad_params.len())?;
         let gpu = self.lock();
         let dev = OnDevice::new(&gpu, net)?;
         let x = gpu.upload(x)?;
