@@ -98,8 +98,9 @@ pub const BATCHED_ULA_PARTICLES: usize = 16_384;
 /// ULA steps per timed run of [`BatchedUlaWorkload`] unless told otherwise.
 pub const BATCHED_ULA_STEPS: usize = 10;
 
-/// Batched ULA steps (τ = 0.01) of a 2→128→128→1 SiLU MLP energy on the engine's
-/// [`crate::engine::CpuBackend`] or a GPU ([`Device`]): the workload of the throughput table of issue 4.
+/// Batched ULA steps (τ = 0.01) of a 2→128→128→1 SiLU MLP energy on one of the engine's
+/// devices ([`Device`]: CPU threads or a GPU): the workload of the throughput table of
+/// issue 4.
 ///
 /// The energy is [`Network::energy`] with seed 0: LeCun-normal weights (N(0, 1/fan-in)) and
 /// zero biases, the initialisation of the core's `MlpParams::init_lecun_normal`. The
@@ -117,8 +118,8 @@ pub struct BatchedUlaWorkload<S> {
 }
 
 impl<S: CudaScalar> BatchedUlaWorkload<S> {
-    /// `particles` particles, `steps` ULA steps per run, on a [`crate::engine::CpuBackend`] of `threads`
-    /// threads (0: one per core).
+    /// `particles` particles, `steps` ULA steps per run, on `threads` CPU threads (0: one
+    /// per core).
     pub fn new(particles: usize, steps: usize, threads: usize) -> Result<Self, EngineError> {
         Self::on(particles, steps, Device::cpu(threads))
     }

@@ -1,15 +1,13 @@
 //! `--device cpu|cuda|auto`: opening the engine's device for a command.
 
 use gradflow_host::engine::cuda::{arch_for, devices, nvrtc_present};
-use gradflow_host::engine::{Device, DeviceChoice, EngineError};
+use gradflow_host::engine::{Device, DeviceChoice};
 
 /// The device `choice` names, with `threads` CPU threads; `auto`'s fallback to the CPU is
 /// said on stderr.
 pub(crate) fn open_device(choice: DeviceChoice, threads: usize) -> Result<Device, String> {
-    let (device, note) = Device::select(choice, threads).map_err(|e| match e {
-        EngineError::Device(why) => format!("--device {choice}: {why}"),
-        other => format!("--device {choice}: {other}"),
-    })?;
+    let (device, note) =
+        Device::select(choice, threads).map_err(|e| format!("--device {choice}: {e}"))?;
     if let Some(note) = note {
         eprintln!("{note}");
     }

@@ -162,12 +162,10 @@ fn ula_replays_on_the_cpu<S: CudaScalar>(gpu: &CudaBackend) {
                 }
             }
         }
-        assert_close(
-            &format!("{arch:?} ULA chains"),
-            &x_gpu,
-            &x,
-            10.0 * tol::<S>(),
-        );
+        // Per step the chains differ by τ times the gradients' difference (≤ tol relative,
+        // checked above), the noise's (a few ulps of √(2τ)·z) and one rounding of x: five
+        // steps at τ = 0.01 stay well inside the passes' own tolerance.
+        assert_close(&format!("{arch:?} ULA chains"), &x_gpu, &x, tol::<S>());
 
         let normals = gpu.normals::<S>(&keys[..10], d, 3).unwrap();
         for (i, row) in normals.chunks(d).enumerate() {

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use gradflow_core::StreamRng;
 
-use super::cuda::{CudaBackend, CudaScalar, probe};
+use super::cuda::{CudaBackend, CudaScalar};
 use super::{Backend, CpuBackend, EngineError, Network};
 
 /// The device a user asks for.
@@ -68,15 +68,14 @@ impl Device {
         match choice {
             DeviceChoice::Cpu => Ok((Self::cpu(threads), None)),
             DeviceChoice::Cuda => Ok((Self::Cuda(CudaBackend::new(0)?), None)),
-            DeviceChoice::Auto => {
-                match probe().and_then(|_| CudaBackend::new(0).map_err(|e| e.to_string())) {
-                    Ok(gpu) => Ok((Self::Cuda(gpu), None)),
-                    Err(why) => Ok((
-                        Self::cpu(threads),
-                        Some(format!("--device auto: using the CPU ({why})")),
-                    )),
+            // `CudaBackend::new` probes first: without a GPU it fails with the reason.
+            DeviceChoice::Auto => match CudaBackend::new(0) {
+                Ok(gpu) => Ok((Self::Cuda(gpu), None)),
+                Err(why) => {
+                    let note = format!("--device auto: using the CPU ({why})");
+                    Ok((Self::cpu(threads), Some(note)))
                 }
-            }
+            },
         }
     }
 

@@ -35,7 +35,7 @@ impl fmt::Display for EngineError {
             Self::Unsupported(what) => write!(f, "unsupported: {what}"),
             Self::InvalidParameter(what) => write!(f, "invalid parameter: {what}"),
             Self::Model(e) => write!(f, "{e}"),
-            Self::Device(why) => write!(f, "device: {why}"),
+            Self::Device(why) => f.write_str(why),
         }
     }
 }

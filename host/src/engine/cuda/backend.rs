@@ -2,7 +2,7 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use cudarc::driver::{CudaSlice, PushKernelArg};
+use cudarc::driver::PushKernelArg;
 use gradflow_core::StreamRng;
 use rand_core::Rng;
 
@@ -10,7 +10,7 @@ use super::super::checks::{diverged, forward_args, param_grad_args, ula_args, va
 use super::super::{Backend, EngineError, Network};
 use super::CudaScalar;
 use super::gpu::Gpu;
-use super::mlp::{Layers, Tape};
+use super::mlp::Tape;
 use super::module::driver_error;
 
 /// The engine on one NVIDIA GPU, through cudarc: cuBLAS for the matrix products, NVRTC
@@ -63,7 +63,7 @@ impl CudaBackend {
     ) -> Result<Vec<S>, EngineError> {
         let gpu = self.lock();
         let n = keys.len();
-        let dev_keys = gpu.stream.clone_htod(keys).map_err(driver_error)?;
+        let dev_keys = gpu.upload(keys)?;
         let mut out = gpu.zeros::<S>(n * d)?;
         let (n_arg, d_arg) = (n as i64, d as i32);
         let mut launch = gpu.stream.launch_builder(gpu.kernels.get::<S>("normals"));
@@ -81,21 +81,6 @@ impl CudaBackend {
     }
 }
 
-/// A network on the device: its layers and its parameters.
-struct OnDevice<S> {
-    layers: Layers,
-    params: CudaSlice<S>,
-}
-
-impl<S: CudaScalar> OnDevice<S> {
-    fn new(gpu: &Gpu, net: &Network<S>) -> Result<Self, EngineError> {
-        Ok(Self {
-            layers: Layers::of(net),
-            params: gpu.upload(net.params())?,
-        })
-    }
-}
-
 impl<S: CudaScalar> Backend<S> for CudaBackend {
     fn describe(&self) -> String {
         format!("cuda:{} ({})", self.ordinal, self.name)
@@ -104,10 +89,9 @@ impl<S: CudaScalar> Backend<S> for CudaBackend {
     fn forward(&self, net: &Network<S>, x: &[S], out: &mut [S]) -> Result<(), EngineError> {
         let n = forward_args(net, x, out.len())?;
         let gpu = self.lock();
-        let dev = OnDevice::new(&gpu, net)?;
         let x = gpu.upload(x)?;
-        let mut tape = Tape::new(&gpu, &dev.layers, n)?;
-        tape.forward(&gpu, &dev.layers, &dev.params, &x, false)?;
+        let mut tape = Tape::new(&gpu, net, n)?;
+        tape.forward(&gpu, &x, false)?;
         gpu.download(&tape.out, out)
     }
 
@@ -120,14 +104,11 @@ impl<S: CudaScalar> Backend<S> for CudaBackend {
     ) -> Result<(), EngineError> {
         let n = value_grad_args(net, x, value.len(), grad.len())?;
         let gpu = self.lock();
-        let dev = OnDevice::new(&gpu, net)?;
         let x = gpu.upload(x)?;
-        let mut tape = Tape::new(&gpu, &dev.layers, n)?;
-        let mut cot = gpu.zeros::<S>(n)?;
-        gpu.fill(&mut cot, S::ONE)?;
+        let mut tape = Tape::new(&gpu, net, n)?;
         let mut g = gpu.zeros::<S>(grad.len())?;
-        tape.forward(&gpu, &dev.layers, &dev.params, &x, true)?;
-        tape.backward(&gpu, &dev.layers, &dev.params, &x, &cot, None, Some(&mut g))?;
+        tape.forward(&gpu, &x, true)?;
+        tape.backward(&gpu, &x, None, None, Some(&mut g))?;
         gpu.download(&tape.out, value)?;
         gpu.download(&g, grad)
     }
@@ -141,13 +122,12 @@ impl<S: CudaScalar> Backend<S> for CudaBackend {
     ) -> Result<(), EngineError> {
         let n = param_grad_args(net, x, cot.len(), grad_params.len())?;
         let gpu = self.lock();
-        let dev = OnDevice::new(&gpu, net)?;
         let x = gpu.upload(x)?;
         let cot = gpu.upload(cot)?;
-        let mut tape = Tape::new(&gpu, &dev.layers, n)?;
+        let mut tape = Tape::new(&gpu, net, n)?;
         let mut g = gpu.zeros::<S>(grad_params.len())?;
-        tape.forward(&gpu, &dev.layers, &dev.params, &x, true)?;
-        tape.backward(&gpu, &dev.layers, &dev.params, &x, &cot, Some(&mut g), None)?;
+        tape.forward(&gpu, &x, true)?;
+        tape.backward(&gpu, &x, Some(&cot), Some(&mut g), None)?;
         gpu.download(&g, grad_params)
     }
 
@@ -165,28 +145,17 @@ impl<S: CudaScalar> Backend<S> for CudaBackend {
         let keys: Vec<u64> = rngs.iter_mut().map(|r| r.next_u64()).collect();
         let d = net.architecture().in_dim();
         let gpu = self.lock();
-        let dev = OnDevice::new(&gpu, net)?;
         let mut xd = gpu.upload(x)?;
-        let dev_keys = gpu.stream.clone_htod(&keys).map_err(driver_error)?;
-        let mut tape = Tape::new(&gpu, &dev.layers, n)?;
-        let mut cot = gpu.zeros::<S>(n)?;
-        gpu.fill(&mut cot, S::ONE)?;
+        let dev_keys = gpu.upload(&keys)?;
+        let mut tape = Tape::new(&gpu, net, n)?;
         let mut g = gpu.zeros::<S>(x.len())?;
-        let mut bad = gpu.stream.alloc_zeros::<i32>(1).map_err(driver_error)?;
+        let mut bad = gpu.zeros::<i32>(1)?;
         let noise = (S::TWO * step).sqrt();
         let (n_arg, d_arg) = (n as i64, d as i32);
         let update = gpu.kernels.get::<S>("ula_update");
         for t in 0..steps {
-            tape.forward(&gpu, &dev.layers, &dev.params, &xd, true)?;
-            tape.backward(
-                &gpu,
-                &dev.layers,
-                &dev.params,
-                &xd,
-                &cot,
-                None,
-                Some(&mut g),
-            )?;
+            tape.forward(&gpu, &xd, true)?;
+            tape.backward(&gpu, &xd, None, None, Some(&mut g))?;
             let mut launch = gpu.stream.launch_builder(update);
             launch
                 .arg(&mut xd)
@@ -204,10 +173,7 @@ impl<S: CudaScalar> Backend<S> for CudaBackend {
         }
         gpu.download(&xd, x)?;
         let mut flag = [0i32];
-        gpu.stream
-            .memcpy_dtoh(&bad, &mut flag)
-            .map_err(driver_error)?;
-        gpu.stream.synchronize().map_err(driver_error)?;
+        gpu.download(&bad, &mut flag)?;
         if flag[0] != 0 {
             return Err(diverged());
         }

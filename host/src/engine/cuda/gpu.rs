@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use cudarc::cublas::CudaBlas;
 use cudarc::driver::{
-    CudaContext, CudaSlice, CudaStream, DevicePtr, DevicePtrMut, LaunchConfig, PushKernelArg,
+    CudaContext, CudaSlice, CudaStream, DevicePtr, DevicePtrMut, DeviceRepr, LaunchConfig,
+    PushKernelArg, ValidAsZeroBits,
 };
 
 use super::super::EngineError;
@@ -59,20 +60,23 @@ impl Gpu {
     }
 
     /// A copy of `host` on the device.
-    pub fn upload<S: CudaScalar>(&self, host: &[S]) -> Result<CudaSlice<S>, EngineError> {
+    pub fn upload<T: DeviceRepr>(&self, host: &[T]) -> Result<CudaSlice<T>, EngineError> {
         self.stream.clone_htod(host).map_err(driver_error)
     }
 
     /// `len` zeros on the device.
-    pub fn zeros<S: CudaScalar>(&self, len: usize) -> Result<CudaSlice<S>, EngineError> {
+    pub fn zeros<T: DeviceRepr + ValidAsZeroBits>(
+        &self,
+        len: usize,
+    ) -> Result<CudaSlice<T>, EngineError> {
         self.stream.alloc_zeros(len.max(1)).map_err(driver_error)
     }
 
     /// Copies the first `host.len()` values of `dev` into `host` and waits for it.
-    pub fn download<S: CudaScalar>(
+    pub fn download<T: DeviceRepr>(
         &self,
-        dev: &CudaSlice<S>,
-        host: &mut [S],
+        dev: &CudaSlice<T>,
+        host: &mut [T],
     ) -> Result<(), EngineError> {
         self.stream
             .memcpy_dtoh(&dev.slice(0..host.len()), host)
@@ -129,28 +133,35 @@ impl Gpu {
         (rows, cols): (usize, usize),
         act: i32,
     ) -> Result<(), EngineError> {
+        let len = rows * cols;
+        assert!(
+            z.len() >= len && bias.len() >= cols,
+            "bias_act operand too short"
+        );
         let f = self.kernels.get::<S>("bias_act");
         let (rows_arg, cols_arg) = (rows as i64, cols as i32);
         let (zp, _z) = z.device_ptr_mut(&self.stream);
         let (bp, _b) = bias.device_ptr(&self.stream);
-        let null = 0u64;
-        let mut launch = self.stream.launch_builder(f);
-        launch.arg(&zp);
-        let dp;
-        let _d;
-        match deriv {
+        // A null pointer tells the kernel not to write derivatives.
+        let (dp, _d) = match deriv {
             Some(d) => {
-                (dp, _d) = d.device_ptr_mut(&self.stream);
-                launch.arg(&dp);
+                assert!(d.len() >= len, "bias_act derivatives too short");
+                let (p, sync) = d.device_ptr_mut(&self.stream);
+                (p, Some(sync))
             }
-            None => {
-                launch.arg(&null);
-            }
-        }
-        launch.arg(&bp).arg(&rows_arg).arg(&cols_arg).arg(&act);
+            None => (0, None),
+        };
+        let mut launch = self.stream.launch_builder(f);
+        launch
+            .arg(&zp)
+            .arg(&dp)
+            .arg(&bp)
+            .arg(&rows_arg)
+            .arg(&cols_arg)
+            .arg(&act);
         // SAFETY: the kernel reads and writes rows·cols values of z and deriv and cols of
-        // bias, which the callers allocate; the argument types match its signature.
-        unsafe { launch.launch(Self::elementwise(rows * cols)) }
+        // bias, all there (asserted); the argument types match its signature.
+        unsafe { launch.launch(Self::elementwise(len)) }
             .map(drop)
             .map_err(driver_error)
     }

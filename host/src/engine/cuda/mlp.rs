@@ -12,7 +12,7 @@ use super::layout::Operand;
 
 /// Where each layer's parameters lie in the flat vector, and the activation.
 #[derive(Clone, Debug)]
-pub struct Layers {
+struct Layers {
     /// (offset of the weight, inputs, outputs) per layer, inputs first; the bias follows
     /// the weight.
     dims: Vec<(usize, usize, usize)>,
@@ -22,7 +22,7 @@ pub struct Layers {
 
 impl Layers {
     /// The layers of `net`.
-    pub fn of<S: CudaScalar>(net: &Network<S>) -> Self {
+    fn of<S: CudaScalar>(net: &Network<S>) -> Self {
         let arch = net.architecture();
         let mut offset = 0;
         let dims = (0..arch.n_layers())
@@ -44,9 +44,13 @@ impl Layers {
     }
 }
 
-/// The device buffers of a pass over n particles: each hidden layer's activations and
-/// derivatives, the outputs, and two back-propagation buffers.
+/// A network on the device with the buffers of its passes over n particles: its layers
+/// and parameters, each hidden layer's activations and derivatives, the outputs, two
+/// back-propagation buffers, and n ones (the cotangent of an energy, and the bias
+/// gradient's reduction).
 pub struct Tape<S> {
+    layers: Layers,
+    params: CudaSlice<S>,
     n: usize,
     acts: Vec<CudaSlice<S>>,
     derivs: Vec<CudaSlice<S>>,
@@ -57,8 +61,9 @@ pub struct Tape<S> {
 }
 
 impl<S: CudaScalar> Tape<S> {
-    /// Buffers for n particles of a network with `layers`.
-    pub fn new(gpu: &Gpu, layers: &Layers, n: usize) -> Result<Self, EngineError> {
+    /// `net` on the device, with buffers for n particles.
+    pub fn new(gpu: &Gpu, net: &Network<S>, n: usize) -> Result<Self, EngineError> {
+        let layers = Layers::of(net);
         let hidden = &layers.dims[..layers.hidden()];
         let widest = layers
             .dims
@@ -73,12 +78,14 @@ impl<S: CudaScalar> Tape<S> {
         let mut ones = gpu.zeros(n)?;
         gpu.fill(&mut ones, S::ONE)?;
         Ok(Self {
+            params: gpu.upload(net.params())?,
             n,
             acts: per_layer(gpu)?,
             derivs: per_layer(gpu)?,
             out: gpu.zeros(n * out_dim)?,
             delta: [gpu.zeros(n * widest)?, gpu.zeros(n * widest)?],
             ones,
+            layers,
         })
     }
 
@@ -87,16 +94,15 @@ impl<S: CudaScalar> Tape<S> {
     pub fn forward(
         &mut self,
         gpu: &Gpu,
-        layers: &Layers,
-        params: &CudaSlice<S>,
         x: &CudaSlice<S>,
         derivs: bool,
     ) -> Result<(), EngineError> {
         let n = self.n;
+        let layers = &self.layers;
         let last = layers.hidden();
         for (k, &(offset, i, o)) in layers.dims.iter().enumerate() {
-            let weight = params.slice(offset..offset + i * o);
-            let bias = params.slice(offset + i * o..offset + (i + 1) * o);
+            let weight = self.params.slice(offset..offset + i * o);
+            let bias = self.params.slice(offset + i * o..offset + (i + 1) * o);
             let (done, rest) = self.acts.split_at_mut(k.min(last));
             let target = if k == last {
                 &mut self.out
@@ -118,22 +124,22 @@ impl<S: CudaScalar> Tape<S> {
         Ok(())
     }
 
-    /// Back-propagates the cotangent `cot` (n × out_dim) of the last [`Tape::forward`]
-    /// (which kept derivatives): the parameter gradient of `Σᵢ ⟨cotᵢ, y(xᵢ)⟩` into
-    /// `grad_params` and the input gradients into `grad_x` (n × in_dim), each if given.
-    #[allow(clippy::too_many_arguments)]
+    /// Back-propagates the cotangent `cot` (n × out_dim; `None`: all ones, the cotangent
+    /// of a scalar energy) of the last [`Tape::forward`] (which kept derivatives): the
+    /// parameter gradient of `Σᵢ ⟨cotᵢ, y(xᵢ)⟩` into `grad_params` and the input
+    /// gradients into `grad_x` (n × in_dim), each if given.
     pub fn backward(
         &mut self,
         gpu: &Gpu,
-        layers: &Layers,
-        params: &CudaSlice<S>,
         x: &CudaSlice<S>,
-        cot: &CudaSlice<S>,
+        cot: Option<&CudaSlice<S>>,
         mut grad_params: Option<&mut CudaSlice<S>>,
         mut grad_x: Option<&mut CudaSlice<S>>,
     ) -> Result<(), EngineError> {
         let n = self.n;
+        let layers = &self.layers;
         let last = layers.hidden();
+        let cot = cot.unwrap_or(&self.ones);
         // δ of layer k lives in delta[k % 2] (the output layer's is `cot` itself).
         for k in (0..=last).rev() {
             let (offset, i, o) = layers.dims[k];
@@ -151,7 +157,7 @@ impl<S: CudaScalar> Tape<S> {
                 let mut db = g.slice_mut(offset + i * o..offset + (i + 1) * o);
                 gpu.gemm((&self.ones, Operand::plain(1, n)), dz, S::ZERO, &mut db)?;
             }
-            let weight = params.slice(offset..offset + i * o);
+            let weight = self.params.slice(offset..offset + i * o);
             let w_t = (&weight, Operand::transposed(i, o));
             match (k, grad_x.as_deref_mut()) {
                 (0, Some(gx)) => gpu.gemm(dz, w_t, S::ZERO, gx)?,
