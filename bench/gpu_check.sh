@@ -39,10 +39,10 @@ for lib in nvrtc cublas; do
 done
 export LD_LIBRARY_PATH="$path${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export GRADFLOW_REQUIRE_GPU=1 GRADFLOW_REQUIRE_NVRTC=1
-cargo build --release -q --bin gradflow -p gradflow-host
+cargo build --release -q --bin gradflow -p gradflow-cli
 gradflow=$(realpath "${CARGO_TARGET_DIR:-target}/release/gradflow")
 "$gradflow" devices
-cargo test --release --no-fail-fast -p gradflow-host --test cuda_nvrtc --test cuda_backend --test cuda_sinkhorn \
+cargo test --release --no-fail-fast -p gradflow --test cuda_nvrtc --test cuda_backend --test cuda_sinkhorn \
   --test cli_device -- --nocapture --test-threads 1
 work=$(mktemp -d)
 for d in cuda cpu; do

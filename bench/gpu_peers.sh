@@ -22,7 +22,7 @@ py=${GPU_PEERS_PYTHON:-python3}
 sizes=${GPU_PEERS_PARTICLES:-16384 262144 1048576}
 sk_sizes=${GPU_PEERS_SINKHORN_SIZES:-4096 16384 65536}
 target=${CARGO_TARGET_DIR:-target}
-cargo build --release -q --bin gradflow -p gradflow-host
+cargo build --release -q --bin gradflow -p gradflow-cli
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 gradflow=$work/gradflow

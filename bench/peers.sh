@@ -36,7 +36,7 @@ if ! "$py" -c "$pinned" 2>/dev/null; then
   [ -x "$py" ] || python3 -m venv "$venv"
   "$venv/bin/pip" install -q "jax[cpu]==0.10.2" "torch==2.15.0"
 fi
-cargo build --release -q --bin gradflow -p gradflow-host
+cargo build --release -q --bin gradflow -p gradflow-cli
 # A private copy: another checkout sharing CARGO_TARGET_DIR may rebuild release/gradflow.
 private=$(mktemp -d)
 trap 'rm -rf "$private"' EXIT

@@ -88,7 +88,7 @@ gradflow=$private/gradflow
 if [ -n "${SINKHORN_GRADFLOW:-}" ]; then
   cp "$SINKHORN_GRADFLOW" "$gradflow"
 else
-  cargo build --release -q --bin gradflow -p gradflow-host
+  cargo build --release -q --bin gradflow -p gradflow-cli
   cp "$target/release/gradflow" "$gradflow"
 fi
 if ! "$gradflow" bench --help 2>/dev/null | grep -q -- --blur; then

@@ -1,6 +1,6 @@
 """What the batched peers share: the workload's constants, thread set-up and the JSON rows.
 
-The workload is gradflow_host::bench::BatchedUlaWorkload: K = 10 ULA steps
+The workload is gradflow::bench::BatchedUlaWorkload: K = 10 ULA steps
 x <- x - tau*grad E(x) + sqrt(2 tau)*xi, tau = 0.01, of N = 16384 particles from N(0, I) on
 a 2->128->128->1 SiLU MLP energy with LeCun-normal weights (N(0, 1/fan_in)) and zero
 biases. Every timed run restarts from the same positions.
@@ -16,7 +16,7 @@ STEPS = 10
 TAU = 0.01
 WIDTH = 128
 REPEATS = 7
-FLOPS = 67_200  # gradflow_host::bench::BATCHED_ULA_FLOPS (the issue quotes 69 128)
+FLOPS = 67_200  # gradflow::bench::BATCHED_ULA_FLOPS (the issue quotes 69 128)
 
 
 def limit_threads(threads):

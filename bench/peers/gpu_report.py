@@ -8,7 +8,7 @@ import json
 import sys
 from collections import defaultdict
 
-FLOPS = 67_200  # gradflow_host::bench::BATCHED_ULA_FLOPS
+FLOPS = 67_200  # gradflow::bench::BATCHED_ULA_FLOPS
 
 
 def main(path, reports):

@@ -1,6 +1,6 @@
 """JAX peer of `gradflow bench`: one ULA step of a 2->64->64->1 SiLU MLP energy.
 
-The same workload as gradflow_host::bench::UlaMlpWorkload: 1024 particles from N(0, I),
+The same workload as gradflow::bench::UlaMlpWorkload: 1024 particles from N(0, I),
 x <- x - tau*grad E(x) + sqrt(2 tau)*xi with tau = 0.01, LeCun-normal weights, zero biases.
 JAX moves the whole batch at once (jit + vmap(grad)), so its layers are matrix-matrix
 products; gradflow moves one particle after another. Prints one JSON object per precision.
@@ -18,7 +18,7 @@ jax.config.update("jax_enable_x64", True)
 PARTICLES = 1024
 REPEATS = 200
 TAU = 0.01
-FLOPS = 17_216  # gradflow_host::bench::ULA_MLP_FLOPS
+FLOPS = 17_216  # gradflow::bench::ULA_MLP_FLOPS
 
 
 def init(key, dtype):

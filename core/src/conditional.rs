@@ -1,5 +1,5 @@
 //! The conditional energy z ↦ E(x, z) of a joint energy with x held fixed: what samples
-//! the latents of a latent-variable EBM given an observation (DESIGN §4.4).
+//! the latents of a latent-variable EBM given an observation (docs/src/design.md §4.4).
 
 use core::cell::RefCell;
 

@@ -1,4 +1,4 @@
-//! Stationary laws of the SDE kernels against closed forms (DESIGN §4.1).
+//! Stationary laws of the SDE kernels against closed forms (docs/src/design.md §4.1).
 //!
 //! Each test runs `CHAINS` independent chains (one stream each) long enough to forget their
 //! start, and uses the final state of each: the samples are i.i.d., so the standard error of

@@ -18,14 +18,26 @@
 //!   the firmware build (MALA on a model energy only) must fit 2 KiB of RAM and 16 KiB of
 //!   `.text`; the full build has every sampler. Both footprints are printed.
 //!
-//! The host library is the `libgradflow_host-<hash>.a` that cargo built in this test's
-//! `deps/` directory (it builds every crate type of gradflow-host because this crate
+//! The host library is the `libgradflow-<hash>.a` that cargo built in this test's
+//! `deps/` directory (it builds every crate type of gradflow because this crate
 //! depends on it; only root packages get a copy without the hash); the no_std library is
 //! built here with an inner cargo into `target/ffi-embedded/<variant>`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use gradflow::data::{Dataset2d, Samples};
+use gradflow::demo::Sampler;
+use gradflow::ebm::{EbmSettings, EbmTrainer, EnergyModel, MlpEnergy, ParticleStep, Scheme};
+use gradflow::engine::Network;
+use gradflow::fit::{FitSettings, fit};
+use gradflow::flows::manifest::Sampling;
+use gradflow::flows::{Compute, FlowSettings, Method, eval_source, trainer};
+use gradflow::lvebm::{LvebmSettings, LvebmTrainer};
+use gradflow::sampling::{
+    EnergySource, SamplerSpec, Schedule, normal_init, sample as host_sample, sample_conditional,
+};
+use gradflow::train::{RunOptions, run as train};
 use gradflow_core::Activation;
 use gradflow_core::capi::{
     GF_SAMPLER_MALA, GfModel, GfPotential, GfRng, GfSamplerParams, GfStatus, energy_force,
@@ -33,18 +45,6 @@ use gradflow_core::capi::{
     scratch_len,
 };
 use gradflow_core::model::ModelKind;
-use gradflow_host::data::{Dataset2d, Samples};
-use gradflow_host::demo::Sampler;
-use gradflow_host::ebm::{EbmSettings, EbmTrainer, EnergyModel, MlpEnergy, ParticleStep, Scheme};
-use gradflow_host::engine::Network;
-use gradflow_host::fit::{FitSettings, fit};
-use gradflow_host::flows::manifest::Sampling;
-use gradflow_host::flows::{Compute, FlowSettings, Method, eval_source, trainer};
-use gradflow_host::lvebm::{LvebmSettings, LvebmTrainer};
-use gradflow_host::sampling::{
-    EnergySource, SamplerSpec, Schedule, normal_init, sample as host_sample, sample_conditional,
-};
-use gradflow_host::train::{RunOptions, run as train};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -92,7 +92,7 @@ fn make(out: &Path, target: &str, extra: &[String]) {
     run(&mut cmd, &format!("make {target}"));
 }
 
-/// The newest `libgradflow_host-*.a` in `deps/`: the one this `cargo test` built (or found
+/// The newest `libgradflow-*.a` in `deps/`: the one this `cargo test` built (or found
 /// up to date).
 /// Writes raw native-endian doubles, the examples' input format.
 fn write_f64s(path: &Path, values: &[f64]) {
@@ -116,12 +116,12 @@ fn host_lib() -> String {
         .filter_map(Result::ok)
         .filter(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            name.starts_with("libgradflow_host-") && name.ends_with(".a")
+            name.starts_with("libgradflow-") && name.ends_with(".a")
         })
         .max_by_key(|e| e.metadata().and_then(|m| m.modified()).ok());
     let lib = newest.unwrap_or_else(|| {
         panic!(
-            "no libgradflow_host-*.a in {}: cargo should have built it as a dependency of \
+            "no libgradflow-*.a in {}: cargo should have built it as a dependency of \
              this crate",
             deps.display()
         )
@@ -313,7 +313,7 @@ fn cpp17_ebm_langevin_samples_a_trained_ebm_like_the_host() {
 /// z_dim = 2 (the C program given DX = 1 is refused). The C99 program samples z | x
 /// for 128 observed rows with `gf_sample_conditional_f64`; its latents must be those of
 /// `sampling::sample_conditional` (the batched host path that `gradflow sample --model
-/// --given` runs; host/tests/cli_sample_given.rs holds the CLI to it and to the C call) to
+/// --given` runs; host/cli/tests/cli_sample_given.rs holds the CLI to it and to the C call) to
 /// 1e-12, both in double precision on the same f32 weights, from the CLI's default start
 /// (N(0, I) from the streams (seed, 2⁶³ + i)), for ula, mala, jko and jko2 (τ = 0.01, 200
 /// steps, M = 4).

@@ -45,5 +45,9 @@ fn core_header_is_in_sync() {
 
 #[test]
 fn host_header_is_in_sync() {
-    check("host", "include/cbindgen.toml", "include/gradflow.h");
+    check(
+        "host/gradflow",
+        "include/cbindgen.toml",
+        "include/gradflow.h",
+    );
 }

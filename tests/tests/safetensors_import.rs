@@ -1,7 +1,7 @@
 //! Importing a PyTorch-layout MLP from safetensors (fixture made by
 //! `tests/fixtures/make_torch_mlp.py` with the safetensors package) and exporting back.
 
-use gradflow_host::modelio::{ModelBytes, ModelIoError};
+use gradflow::modelio::{ModelBytes, ModelIoError};
 
 const FIXTURE: &[u8] = include_bytes!("../fixtures/torch_mlp.safetensors");
 const EXPECTED: &str = include_str!("../fixtures/torch_mlp.json");

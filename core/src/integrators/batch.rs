@@ -67,7 +67,7 @@ pub fn run_batch<S: Scalar, K: Kernel<S> + ?Sized, E: Energy<S> + ?Sized>(
     Ok(report)
 }
 
-/// Samples the latents of a joint energy E(x, z) given observed rows (DESIGN §4.4): chain
+/// Samples the latents of a joint energy E(x, z) given observed rows (docs/src/design.md §4.4): chain
 /// `k` moves z_k (a block of `kernel.state_len(dz)` scalars of `states`, dz = d −
 /// `observed_dim`) on the conditional energy z ↦ E(x_k, z) ([`Conditional`]) of its own
 /// observed row x_k (`observed`: one row of `observed_dim` scalars per chain), by `steps`

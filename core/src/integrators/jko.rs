@@ -1,4 +1,4 @@
-//! The Wasserstein-2 (JKO) particle schemes of DESIGN §4.2 (*reconstructed*: our own
+//! The Wasserstein-2 (JKO) particle schemes of docs/src/design.md §4.2 (*reconstructed*: our own
 //! derivation from the paper's abstract and Wibisono's symmetrized Langevin, not a
 //! faithful reproduction of arXiv 1910.14216).
 

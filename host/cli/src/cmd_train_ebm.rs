@@ -1,0 +1,366 @@
+//! `gradflow train ebm`: an energy-based model by maximum likelihood on a 2D set or the
+//! digits, with the particle scheme of the run; writes the model, a figure and a JSON report.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use gradflow::data::Samples;
+use gradflow::ebm::{
+    EbmData, EbmEvaluation, EbmSettings, EbmTrainer, EnergyModel, InitBox, LongRunStart,
+    MMD_BANDWIDTH_2D, MlpEnergy, ParticleStep, Scheme, TEST_POINTS_2D, energy_contours, evaluate,
+    sample_metrics,
+};
+use gradflow::engine::Network;
+use gradflow::plot::{PlotOptions, TileOptions, image_grid};
+use gradflow_core::Activation;
+use serde_json::json;
+
+use crate::cmd_device::open_device;
+use crate::cmd_train::{Driven, TrainArgs, drive, nsgf_options, with_suffix};
+
+/// Options of `gradflow train ebm` (refused by the flow methods).
+#[derive(clap::Args)]
+pub struct EbmOptions {
+    /// ebm, lvebm: particle scheme: ula (Langevin baseline), jko, jko2 (W2 proximal schemes,
+    /// our reconstructions) or mala [default: ebm jko2, lvebm ula].
+    #[arg(long)]
+    pub(crate) scheme: Option<Scheme>,
+    /// ebm: particle step τ (x ← x − τ∇E + √(2τ)ξ) [default: 0.01 in 2D, 1e-3 on digits].
+    #[arg(long)]
+    tau: Option<f64>,
+    /// ebm, lvebm: proximal fixed-point iterations M of jko / jko2 [default: 4].
+    #[arg(long)]
+    pub(crate) inner_iters: Option<u32>,
+    /// ebm, lvebm: relaxation ω ∈ (0, 1] of the proximal iterations [default: 1].
+    #[arg(long)]
+    pub(crate) relaxation: Option<f64>,
+    /// ebm: energy-gradient evaluations per particle per update; the scheme takes the
+    /// most steps that fit (ula 1 per step, jko M, jko2 1 + M, mala 1 + 1 per update)
+    /// [default: 20].
+    #[arg(long, conflicts_with = "particle_steps")]
+    grad_evals: Option<usize>,
+    /// ebm: particle steps K per update, instead of --grad-evals.
+    #[arg(long)]
+    particle_steps: Option<usize>,
+    /// ebm: replay-buffer slots [default: 8192].
+    #[arg(long)]
+    buffer: Option<usize>,
+    /// ebm: probability that a drawn particle restarts from the uniform box [default: 0.05].
+    #[arg(long)]
+    reinit: Option<f64>,
+    /// ebm: weight α of the energy penalty α(E₊² + E₋²) [default: 0.1 in 2D, 1e-3 on
+    /// digits].
+    #[arg(long)]
+    penalty: Option<f64>,
+    /// ebm, lvebm: Adam's β₁ [default: 0.9].
+    #[arg(long)]
+    pub(crate) beta1: Option<f64>,
+    /// ebm: steps of the long-run evaluation chains [default: 1000].
+    #[arg(long)]
+    eval_steps: Option<usize>,
+}
+
+impl EbmOptions {
+    /// The first EBM option given, by its flag (the flow methods refuse them).
+    pub fn given(&self) -> Option<&'static str> {
+        self.flags()
+            .into_iter()
+            .find_map(|(flag, given)| given.then_some(flag))
+    }
+
+    /// Every EBM option by its flag, and whether it was given.
+    pub fn flags(&self) -> [(&'static str, bool); 11] {
+        [
+            ("--scheme", self.scheme.is_some()),
+            ("--tau", self.tau.is_some()),
+            ("--inner-iters", self.inner_iters.is_some()),
+            ("--relaxation", self.relaxation.is_some()),
+            ("--grad-evals", self.grad_evals.is_some()),
+            ("--particle-steps", self.particle_steps.is_some()),
+            ("--buffer", self.buffer.is_some()),
+            ("--reinit", self.reinit.is_some()),
+            ("--penalty", self.penalty.is_some()),
+            ("--beta1", self.beta1.is_some()),
+            ("--eval-steps", self.eval_steps.is_some()),
+        ]
+    }
+}
+
+/// The flow options that `train ebm` and `train lvebm` refuse, by flag.
+pub(crate) fn flow_option_given(args: &TrainArgs) -> Option<&'static str> {
+    let others = [
+        ("--omega", args.omega.is_some()),
+        ("--path-coupling", args.path_coupling.is_some()),
+        ("--eval-draws", args.eval_draws != 1),
+    ];
+    nsgf_options(args)
+        .into_iter()
+        .chain(others)
+        .find_map(|(flag, given)| given.then_some(flag))
+}
+
+/// The run's data, settings and network widths.
+struct Plan {
+    data: EbmData,
+    settings: EbmSettings,
+    widths: Vec<usize>,
+    eval_steps: usize,
+}
+
+fn plan(args: &TrainArgs) -> Result<Plan, String> {
+    if let Some(flag) = flow_option_given(args).or(args.lvebm.given()) {
+        return Err(format!("{flag} does not apply to ebm"));
+    }
+    let o = &args.ebm;
+    let data: EbmData = args
+        .dataset
+        .as_deref()
+        .unwrap_or("8gaussians")
+        .parse()
+        .map_err(|e| format!("--dataset: {e}"))?;
+    let digits = data == EbmData::Digits;
+    let d = EbmSettings::default();
+    let scheme = o.scheme.unwrap_or(d.particles.scheme);
+    let scheme = scheme.with_inner(o.inner_iters.unwrap_or(4));
+    if o.inner_iters.is_some() && scheme.inner() == 0 {
+        return Err(format!(
+            "--inner-iters applies to jko and jko2, not {scheme}"
+        ));
+    }
+    let particle_steps = match o.particle_steps {
+        Some(k) => k,
+        None => {
+            let budget = o.grad_evals.unwrap_or(20);
+            let k = scheme.steps_for_budget(budget);
+            if k == 0 {
+                return Err(format!(
+                    "--grad-evals {budget}: not enough for one {scheme} step ({} gradients)",
+                    scheme.grad_evals(1)
+                ));
+            }
+            k
+        }
+    };
+    let settings = EbmSettings {
+        particles: ParticleStep {
+            scheme,
+            tau: o.tau.unwrap_or(if digits { 1e-3 } else { d.particles.tau }),
+            relaxation: o.relaxation.unwrap_or(d.particles.relaxation),
+        },
+        particle_steps,
+        batch: args.batch.unwrap_or(d.batch),
+        buffer: o.buffer.unwrap_or(d.buffer),
+        reinit: o.reinit.unwrap_or(d.reinit),
+        lr: args.lr.unwrap_or(d.lr),
+        beta1: o.beta1.unwrap_or(d.beta1),
+        // In 64-D the energy must rise by hundreds of units off the digits: a penalty of
+        // 0.1 on E² flattens it and the particles diffuse away.
+        penalty: o.penalty.unwrap_or(if digits { 1e-3 } else { d.penalty }),
+        updates: args.steps.unwrap_or(d.updates),
+        seed: args.seed,
+        ..d
+    };
+    settings.validate().map_err(|e| e.to_string())?;
+    let widths = args
+        .widths
+        .clone()
+        .unwrap_or(if digits { vec![256, 256] } else { vec![64, 64] });
+    if widths.is_empty() || widths.contains(&0) {
+        return Err("--widths: every width must be >= 1".into());
+    }
+    Ok(Plan {
+        data,
+        settings,
+        widths,
+        eval_steps: o.eval_steps.unwrap_or(1000),
+    })
+}
+
+/// Runs `gradflow train ebm`: `Ok(Some(message))` when interrupted.
+pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
+    let start = Instant::now();
+    let Plan {
+        data,
+        settings: s,
+        widths,
+        eval_steps,
+    } = plan(args)?;
+    let prefix = args.out.clone().unwrap_or_else(|| PathBuf::from("ebm"));
+    if prefix.file_name().is_none() {
+        return Err(format!("--out {}: not a file name", prefix.display()));
+    }
+    let checkpoint = args
+        .checkpoint
+        .clone()
+        .unwrap_or_else(|| with_suffix(&prefix, ".ckpt"));
+    let (train, test) = data.train_test(s.seed).map_err(|e| e.to_string())?;
+    let net = Network::<f64>::energy(data.dim(), &widths, Activation::Silu, s.seed)
+        .map_err(|e| e.to_string())?;
+    let model = MlpEnergy::<f32>::on(net, open_device(args.device, args.threads)?);
+    let device = model.device().name();
+    let threads = model.threads();
+    let mut t = EbmTrainer::new(&s, model, &train).map_err(|e| e.to_string())?;
+    let hint = "a lower --tau or --lr, or a larger --penalty";
+    let resumed = match drive(&mut t, args, s.updates, &checkpoint, "update", hint)? {
+        Driven::Finished { resumed } => resumed,
+        Driven::Interrupted(message) => return Ok(Some(message)),
+    };
+    let trained = start.elapsed().as_secs_f64();
+    let w: Vec<String> = widths.iter().map(|w| w.to_string()).collect();
+    println!(
+        "trained ebm on {data} in {trained:.1} s ({} updates × batch {}, {} ({} particle steps of τ = {} \
+         = {} gradient evaluations per particle per update), MLP {} SiLU, {device}{resumed})",
+        s.updates,
+        s.batch,
+        s.particles.scheme,
+        s.particle_steps,
+        s.particles.tau,
+        s.grad_evals_per_update(),
+        w.join("×"),
+    );
+    // 2D: chains from the uniform box, the test of a well-trained energy. Digits: from the
+    // replay buffer: in 64-D chains from uniform noise do not find the digits in any
+    // affordable number of steps, and the energy far from the buffer is not trained.
+    let init = InitBox::around(&train, data.dim(), s.init_margin).map_err(|e| e.to_string())?;
+    let buffer: Vec<f64> = t
+        .buffer()
+        .positions()
+        .iter()
+        .map(|&v| f64::from(v))
+        .collect();
+    let chains_from = match data {
+        EbmData::Set2d(_) => LongRunStart::Uniform(&init),
+        EbmData::Digits => LongRunStart::Points(&buffer),
+    };
+    let eval = evaluate(
+        t.model(),
+        data,
+        &test,
+        &s.particles,
+        chains_from,
+        eval_steps,
+        s.seed,
+    )
+    .map_err(|e| e.to_string())?;
+    let floor = data_floor(data, &train, &test, s.seed)?;
+    report(data, &s, &eval, floor, test.len() / data.dim());
+
+    let model_path = with_suffix(&prefix, ".gfm");
+    let bytes = t.model().model_bytes().map_err(|e| e.to_string())?;
+    bytes.write(&model_path).map_err(|e| e.to_string())?;
+    let png = with_suffix(&prefix, ".png");
+    figure(data, &eval, &s, bytes, &model_path, &png)?;
+    let json_path = with_suffix(&prefix, ".json");
+    let record = json!({
+        "data": data.to_string(),
+        "settings": s.to_json(),
+        "widths": widths,
+        "grad_evals_per_update": s.grad_evals_per_update(),
+        "grad_evals_total": t.grad_evals(),
+        "train_seconds": trained,
+        "threads": threads,
+        "device": device,
+        "kl": eval.kl.map(|k| k.kl),
+        "kl_cells": eval.kl.map(|k| k.cells_per_axis),
+        "w2": eval.metrics.w2,
+        "mmd2": eval.metrics.mmd2,
+        "mmd_bandwidth": eval.metrics.bandwidth,
+        "w2_floor": floor.0,
+        "mmd2_floor": floor.1,
+        "eval_steps": eval.long_run_steps,
+        "model": model_path.display().to_string(),
+    });
+    std::fs::write(&json_path, format!("{record:#}\n"))
+        .map_err(|e| format!("{}: {e}", json_path.display()))?;
+    println!(
+        "  wrote {}, {}, {} and the checkpoint {}; total {:.1} s",
+        model_path.display(),
+        png.display(),
+        json_path.display(),
+        checkpoint.display(),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(None)
+}
+
+/// W2 and MMD² between data not in the test set and the test points: what a perfect model
+/// scores (2D: another draw of the set; digits: as many training images).
+fn data_floor(data: EbmData, train: &[f64], test: &[f64], seed: u64) -> Result<(f64, f64), String> {
+    let d = data.dim();
+    let (other, bandwidth) = match data {
+        EbmData::Set2d(set) => (
+            set.sample(TEST_POINTS_2D, seed.wrapping_add(0xf100_0000_0000)),
+            Some(MMD_BANDWIDTH_2D),
+        ),
+        EbmData::Digits => (train[..test.len().min(train.len())].to_vec(), None),
+    };
+    let m =
+        sample_metrics(&other, &test[..other.len()], d, bandwidth).map_err(|e| e.to_string())?;
+    Ok((m.w2, m.mmd2))
+}
+
+fn report(data: EbmData, s: &EbmSettings, eval: &EbmEvaluation, floor: (f64, f64), n_test: usize) {
+    if let Some(kl) = eval.kl {
+        println!(
+            "  KL(data ‖ model) on a {0}×{0} grid over the data's box: {1:.4} nats",
+            kl.cells_per_axis, kl.kl
+        );
+    }
+    let m = &eval.metrics;
+    println!(
+        "  long-run samples ({} steps of {} from {}) vs {n_test} held-out points: \
+         W2 {:.4}, MMD² {:.3e} (RBF bandwidth {:.3})",
+        eval.long_run_steps,
+        s.particles.scheme,
+        match data {
+            EbmData::Set2d(_) => "the uniform box",
+            EbmData::Digits => "the replay buffer",
+        },
+        m.w2,
+        m.mmd2,
+        m.bandwidth
+    );
+    let other = match data {
+        EbmData::Set2d(_) => "another draw of the set",
+        EbmData::Digits => "as many training images",
+    };
+    println!(
+        "  floors ({other} vs the held-out points): W2 {:.4}, MMD² {:.3e}",
+        floor.0, floor.1
+    );
+}
+
+/// The run's figure: energy contours with the long-run samples (2D), or a grid of
+/// long-run samples (digits).
+fn figure(
+    data: EbmData,
+    eval: &EbmEvaluation,
+    s: &EbmSettings,
+    bytes: gradflow::modelio::ModelBytes,
+    model_path: &std::path::Path,
+    png: &std::path::Path,
+) -> Result<(), String> {
+    let figure = match data {
+        EbmData::Set2d(set) => {
+            let mut energy =
+                gradflow::plot::ModelEnergy::new(bytes, model_path).map_err(|e| e.to_string())?;
+            let title = format!(
+                "ebm {} on {set}, τ = {}: energy and long-run samples",
+                s.particles.scheme, s.particles.tau
+            );
+            energy_contours(|x| energy.energy(x), set, Some(&eval.samples), &title)
+        }
+        EbmData::Digits => {
+            let n = eval.samples.len() / data.dim();
+            let samples =
+                Samples::new(n, data.dim(), eval.samples.clone()).map_err(|e| e.to_string())?;
+            let tiles = TileOptions {
+                range: Some([0.0, 1.0]),
+                ..TileOptions::default()
+            };
+            image_grid(&samples, &tiles, &PlotOptions::default())
+        }
+    }
+    .map_err(|e| e.to_string())?;
+    figure.write_png(png).map_err(|e| e.to_string())
+}

@@ -1,0 +1,31 @@
+//! Data sets: the seeded 2D generators, scikit-learn's 8×8 digits, .npy and .csv files
+//! (point sets and trajectories), and train/test splits.
+//!
+//! ```
+//! use gradflow::data::{Dataset2d, Samples, split};
+//!
+//! let points = Dataset2d::Moons.sample(1000, 7); // 1000 × 2, row-major
+//! let samples = Samples::new(1000, 2, points)?;
+//! let (train, test) = split(&samples, 0.2, 7)?;
+//! assert_eq!((train.n, test.n), (800, 200));
+//! # Ok::<(), gradflow::data::DataError>(())
+//! ```
+
+mod csv;
+pub mod digits;
+mod error;
+mod npy;
+mod samples;
+pub(crate) mod shuffle;
+pub mod split;
+pub mod toy2d;
+mod trajectory;
+
+pub use digits::{DIGITS_DIM, DIGITS_N, Digits, digits};
+pub use error::{DataError, FormatError};
+pub use samples::{NpyDtype, Samples};
+pub use split::{split, split_indices};
+pub use toy2d::{
+    Dataset2d, Pair2d, UnknownDataset, W2_FLOOR_PAIRS, W2_FLOOR_POINTS, eight_gaussians_to_moons,
+};
+pub use trajectory::Trajectory;

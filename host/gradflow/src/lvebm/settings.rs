@@ -1,0 +1,229 @@
+//! Settings of latent-variable EBM training.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde_json::{Value, json};
+
+use crate::ebm::{EbmError, ParticleStep, Scheme};
+
+/// How θ moves along the estimated log-likelihood gradient.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ThetaOptimizer {
+    /// Plain gradient steps θ ← θ − λ·g (the method as stated; PGD's update).
+    Sgd,
+    /// Adam (β₂ = 0.999) at learning rate λ: the default for networks.
+    #[default]
+    Adam,
+}
+
+/// Where the model expectation E_{p_θ(x,z)}[∇θE] = ∇θ log Z comes from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NegativePhase {
+    /// The persistent joint pool of Langevin particles (the method).
+    #[default]
+    Pool,
+    /// The family's closed-form ∇θ log Z (the PGD baseline of Kuntz, Lim & Johansen 2023,
+    /// which needs a normalised model; networks have none).
+    Exact,
+}
+
+/// An optimiser or negative-phase name that is not one of ours.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownName(pub String);
+
+impl fmt::Display for UnknownName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown name {:?}", self.0)
+    }
+}
+
+impl std::error::Error for UnknownName {}
+
+impl ThetaOptimizer {
+    /// `sgd` or `adam`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sgd => "sgd",
+            Self::Adam => "adam",
+        }
+    }
+}
+
+impl FromStr for ThetaOptimizer {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        match s {
+            "sgd" => Ok(Self::Sgd),
+            "adam" => Ok(Self::Adam),
+            _ => Err(UnknownName(format!("{s} (optimisers: sgd, adam)"))),
+        }
+    }
+}
+
+impl NegativePhase {
+    /// `pool` or `exact`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Pool => "pool",
+            Self::Exact => "exact",
+        }
+    }
+}
+
+impl FromStr for NegativePhase {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        match s {
+            "pool" => Ok(Self::Pool),
+            "exact" => Ok(Self::Exact),
+            _ => Err(UnknownName(format!("{s} (negative phases: pool, exact)"))),
+        }
+    }
+}
+
+/// Settings of [`super::LvebmTrainer`]. The energy family, the data and the split
+/// dx / dz are given to the trainer separately.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LvebmSettings {
+    /// Scheme and step η_c of the conditional latent particles z | xᵢ.
+    pub posterior: ParticleStep,
+    /// Conditional steps K_c per update.
+    pub posterior_steps: usize,
+    /// Persistent latent particles M per datum.
+    pub particles_per_datum: usize,
+    /// Scheme and step η_n of the joint pool.
+    pub pool: ParticleStep,
+    /// Pool steps K_n per update.
+    pub pool_steps: usize,
+    /// Joint pool particles P.
+    pub pool_size: usize,
+    /// Data points per update (their particles move; the others wait). 0: all.
+    pub batch: usize,
+    /// θ's optimiser.
+    pub optimizer: ThetaOptimizer,
+    /// Learning rate λ.
+    pub lr: f64,
+    /// Adam's β₁.
+    pub beta1: f64,
+    /// Pool or closed-form negative phase.
+    pub negative: NegativePhase,
+    /// Parameter updates.
+    pub updates: u64,
+    /// Seed of the initialisation, the batches and the particle noise.
+    pub seed: u64,
+}
+
+impl Default for LvebmSettings {
+    /// The two-time-scale defaults: ULA at η = 0.02 for both particle sets, K_c = K_n = 5
+    /// steps per update, M = 8, P = 1024, batch 128, Adam at λ = 1e-3, 3000 updates. θ
+    /// moves slowly against the particles' mixing (docs/src/design.md §4.4: one inner step with a
+    /// large λ diverges).
+    fn default() -> Self {
+        let step = ParticleStep {
+            scheme: Scheme::Ula,
+            tau: 0.02,
+            relaxation: 1.0,
+        };
+        Self {
+            posterior: step,
+            posterior_steps: 5,
+            particles_per_datum: 8,
+            pool: step,
+            pool_steps: 5,
+            pool_size: 1024,
+            batch: 128,
+            optimizer: ThetaOptimizer::Adam,
+            lr: 1e-3,
+            beta1: 0.9,
+            negative: NegativePhase::Pool,
+            updates: 3000,
+            seed: 0,
+        }
+    }
+}
+
+impl LvebmSettings {
+    /// The PGD baseline (Kuntz, Lim & Johansen 2023) with step h: one ULA step of the
+    /// conditional particles and one gradient step θ ← θ − h·g per update, with the
+    /// closed-form ∇θ log Z, and no pool. Their θ-gradient is the per-datum mean (their
+    /// rescaled variant), as here.
+    pub fn pgd(h: f64, particles_per_datum: usize, updates: u64, seed: u64) -> Self {
+        let step = ParticleStep {
+            scheme: Scheme::Ula,
+            tau: h,
+            relaxation: 1.0,
+        };
+        Self {
+            posterior: step,
+            posterior_steps: 1,
+            particles_per_datum,
+            pool: step,
+            pool_steps: 0,
+            pool_size: 0,
+            batch: 0,
+            optimizer: ThetaOptimizer::Sgd,
+            lr: h,
+            beta1: 0.9,
+            negative: NegativePhase::Exact,
+            updates,
+            seed,
+        }
+    }
+
+    /// Checks every setting, naming the first bad one.
+    pub fn validate(&self) -> Result<(), EbmError> {
+        self.posterior.validate()?;
+        self.pool.validate()?;
+        let bad = |what: String| Err(EbmError::Settings(what));
+        if self.posterior_steps == 0 || self.particles_per_datum == 0 {
+            return bad(format!(
+                "conditional steps {} and particles per datum {}: both must be >= 1",
+                self.posterior_steps, self.particles_per_datum
+            ));
+        }
+        if self.negative == NegativePhase::Pool && (self.pool_steps == 0 || self.pool_size == 0) {
+            return bad(format!(
+                "pool steps {} and pool size {}: both must be >= 1",
+                self.pool_steps, self.pool_size
+            ));
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return bad(format!("learning rate {}: must be finite and > 0", self.lr));
+        }
+        if !(0.0..1.0).contains(&self.beta1) {
+            return bad(format!("beta1 {}: must be in [0, 1)", self.beta1));
+        }
+        if self.updates == 0 {
+            return bad("updates must be >= 1".into());
+        }
+        Ok(())
+    }
+
+    /// The settings as JSON (for checkpoints and reports).
+    pub fn to_json(&self) -> Value {
+        let step = |s: &ParticleStep| {
+            json!({
+                "scheme": s.scheme.name(),
+                "inner_iters": s.scheme.inner(),
+                "tau": s.tau,
+                "relaxation": s.relaxation,
+            })
+        };
+        json!({
+            "posterior": step(&self.posterior),
+            "posterior_steps": self.posterior_steps,
+            "particles_per_datum": self.particles_per_datum,
+            "pool": step(&self.pool),
+            "pool_steps": self.pool_steps,
+            "pool_size": self.pool_size,
+            "batch": self.batch,
+            "optimizer": self.optimizer.name(),
+            "lr": self.lr,
+            "beta1": self.beta1,
+            "negative": self.negative.name(),
+            "updates": self.updates,
+            "seed": self.seed,
+        })
+    }
+}
