@@ -1,7 +1,8 @@
-"""The EBM comparison of issue 6: maximum-likelihood EBMs whose negative particles move by
-ula (the Langevin baseline), jko, jko2 (the W2 proximal schemes, our reconstructions) or
-mala, at the SAME number of energy-gradient evaluations per particle per update, on the
-2D sets with closed-form densities, at a moderate and a large step tau, over several seeds.
+"""The EBM scheme comparison (docs/src/results/ebm.md): maximum-likelihood EBMs whose negative
+particles move by ula (the Langevin baseline), jko, jko2 (the W2 proximal schemes, our
+reconstructions) or mala, at the SAME number of energy-gradient evaluations per particle per
+update, on the 2D sets with closed-form densities, at a moderate and a large step tau, over
+several seeds.
 
 Every run is one `gradflow train ebm --dataset SET --scheme S --tau T --grad-evals G
 --seed K --out DIR/NAME`; its JSON report (KL on the grid, W2 and MMD^2 of long-run samples

@@ -1,9 +1,10 @@
-"""The baseline comparison of issue 7: latent-variable EBMs trained by coupled particle
-dynamics (the method: conditional latent particles + a joint negative pool, Adam on theta)
-against PGD (Kuntz, Lim & Johansen 2023: one ULA step of the latent particles and one
+"""The comparison with PGD (docs/src/results/lvebm.md): latent-variable EBMs trained by coupled
+particle dynamics (the method: conditional latent particles + a joint negative pool, Adam on
+theta) against PGD (Kuntz, Lim & Johansen 2023: one ULA step of the latent particles and one
 gradient step theta <- theta - h*g per update, with the closed-form grad log Z that only a
 normalised model has), at the SAME number of energy-gradient evaluations, on the
-known-answer problems of DESIGN 4.4 (and any other `gradflow train lvebm --dataset`).
+known-answer problems of docs/src/design.md §4.4 (and any other `gradflow train lvebm
+--dataset`).
 
 Every run is one `gradflow train lvebm --dataset SET ...` (the method with its defaults;
 PGD with `--scheme ula --negative exact --optimizer sgd --posterior-steps 1

@@ -9,7 +9,7 @@ a JSON-lines file, so an interrupted table resumes where it stopped. The Markdow
 printed at the end (and with --report-only from the JSON lines alone).
 
 NSGF is a discrete scheme: its inference repeats the training step, X <- X + eta v(X, k eta)
-for k < T (DESIGN.md 4.3). So its 10-step column comes from a model trained with T = 10,
+for k < T (docs/src/design.md §4.3). So its 10-step column comes from a model trained with T = 10,
 eta = 0.4 (`nsgf10`) and its 100-step column from one with T = 100, eta = 0.04 (`nsgf100`),
 both over the flow time T eta = 4; the table also shows each model at the other step count.
 
@@ -40,7 +40,7 @@ VARIANTS = {
 }
 METHODS = list(VARIANTS)
 LABELS = {"nsgf": "NSGF", "nsgfpp": "NSGF++", "otcfm": "OT-CFM", "fm": "FM"}
-# DESIGN.md §4.3: the paper's Table 1 (10 / 100 Euler steps).
+# docs/src/design.md §4.3: the paper's Table 1 (10 / 100 Euler steps).
 PAPER = {
     "nsgf": [(0.285, 0.278), (0.144, 0.144), (0.077, 0.067), (0.117, 0.110), (0.252, 0.147)],
     "otcfm": [(0.289, 0.269), (0.173, 0.165), (0.088, 0.078), (0.149, 0.127), (0.253, 0.159)],

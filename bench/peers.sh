@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gradflow against JAX and PyTorch (CPU), side by side, in one run on this machine. Prints
 # two tables (bench/peers/report.py):
-# - the throughput table of issue 4: K = 10 batched ULA steps of a 2->128->128->1 SiLU MLP
+# - the batched-ULA throughput table: K = 10 batched ULA steps of a 2->128->128->1 SiLU MLP
 #   energy for N = 16384 particles, f32, on 1 thread and on every core, with each row's
 #   fraction of the machine's measured SGEMM peak (the best 2048^3 f32 GEMM of the gemm
 #   crate, numpy and torch.mm at that thread count);

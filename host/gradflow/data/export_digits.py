@@ -1,7 +1,7 @@
 """Export scikit-learn's 8x8 digits to digits.bin (see DIGITS_README.md).
 
 Usage:  python3 -m venv /tmp/skl && /tmp/skl/bin/pip install scikit-learn
-        /tmp/skl/bin/python host/data/export_digits.py host/data/digits.bin
+        /tmp/skl/bin/python host/gradflow/data/export_digits.py host/gradflow/data/digits.bin
 """
 
 import sys

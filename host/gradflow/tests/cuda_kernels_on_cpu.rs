@@ -1,4 +1,4 @@
-//! The CUDA kernels of `host/src/engine/cuda/kernels.cu`, run on the CPU (no GPU here nor in
+//! The CUDA kernels of `host/gradflow/src/engine/cuda/kernels.cu`, run on the CPU (no GPU here nor in
 //! CI): `cuda_on_cpu/driver.cpp` compiles the kernel file as C++20 with a shim for the CUDA
 //! built-ins (`cuda_on_cpu/shim.h`: each block's threads are real threads meeting at a
 //! barrier in `__syncthreads`, dynamic shared memory is filled with NaNs before each block)

@@ -47,7 +47,7 @@
 //! runs), plus the sparse solve (a small share). The coarser levels add about a third.
 //! Measured on 2 shared cores (release, median of 3): n = 1000 in 0.02 s, 4000 in
 //! 0.15–0.3 s, 10 000 in 0.75–1.4 s (2D: uniform against uniform or Gaussian, 8 blobs
-//! against a Gaussian); the ignored test `w2_timing` in `host/tests/metrics.rs`
+//! against a Gaussian); the ignored test `w2_timing` in `host/gradflow/tests/metrics.rs`
 //! reproduces them.
 
 use rayon::prelude::*;

@@ -1,5 +1,5 @@
-// Runs one kernel of host/src/engine/cuda/kernels.cu on the CPU (see shim.h), for
-// host/tests/cuda_kernels_on_cpu.rs. Build: g++ -std=c++20 -pthread -I<kernel dir>
+// Runs one kernel of host/gradflow/src/engine/cuda/kernels.cu on the CPU (see shim.h), for
+// host/gradflow/tests/cuda_kernels_on_cpu.rs. Build: g++ -std=c++20 -pthread -I<kernel dir>
 // driver.cpp. The shim comes first, then the kernel file as NVRTC compiles it (its
 // GF_KERNEL_PRELUDE stays empty: a macro cannot expand to an #include).
 //

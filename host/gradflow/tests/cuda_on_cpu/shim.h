@@ -1,4 +1,4 @@
-// CUDA on the CPU, just enough of it for host/src/engine/cuda/kernels.cu: the driver
+// CUDA on the CPU, just enough of it for host/gradflow/src/engine/cuda/kernels.cu: the driver
 // (driver.cpp) includes this header and then the unchanged kernel file (as `-include
 // shim.h` would; GF_KERNEL_PRELUDE cannot carry an #include), and launches a kernel block
 // after block, each block as blockDim.x real std::threads that meet at a std::barrier in

@@ -4,7 +4,7 @@
 //
 // Layout: every matrix is row-major, one particle per row (n x width), as on the host.
 // The file is plain CUDA C++ without headers, so that it also compiles as C++ on the CPU
-// (host/tests/cuda_kernels_on_cpu.rs runs it there against the CPU backend).
+// (host/gradflow/tests/cuda_kernels_on_cpu.rs runs it there against the CPU backend).
 
 #ifndef GF_KERNEL_PRELUDE
 #define GF_KERNEL_PRELUDE
@@ -72,7 +72,7 @@ template <typename T> __device__ void activate(int act, T z, T *value, T *deriv)
 }
 
 // ---- Philox4x32-10 (Salmon et al. 2011), the counter-based generator of the Langevin
-// kernels; host/src/engine/cuda/philox.rs is the same function on the host.
+// kernels; host/gradflow/src/engine/cuda/philox.rs is the same function on the host.
 
 struct Philox {
   unsigned int v[4];
@@ -205,7 +205,7 @@ __device__ void adam(T *p, const T *g, T *m, T *v, long long n, T lr, T beta1, T
   }
 }
 
-// The soft-C-transform of the Sinkhorn engine (host/src/sinkhorn/softmin.rs), online:
+// The soft-C-transform of the Sinkhorn engine (host/gradflow/src/sinkhorn/softmin.rs), online:
 //   out[i] = -eps (log_w + log sum_j exp(u[j] - |x_i - y_j|^2 half_inv)),
 // u[j] = pot[j]/eps, half_inv = 1/(2 eps), and when bary is not null the barycentric
 // projection bary[i] = sum_j W_ij y_j with W_ij the normalised weights. One thread per row;
