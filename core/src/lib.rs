@@ -31,12 +31,7 @@
 //! Conventions: overdamped Langevin is `x ← x − τ∇E(x) + √(2τ)ξ` (see [`integrators`]);
 //! network weights use the row-vector layout `y = x·W + b` (see [`MlpParams`]).
 //!
-//! Cargo features: `std` lets the C API catch panics at the boundary (the host library
-//! turns it on). `capi-ula`, `capi-mala`, `capi-baoab`, `capi-jko` (jko and jko2) and
-//! `capi-analytic` choose which samplers and analytic potentials the C API's run-time codes
-//! can reach. They are all on by default. Firmware turns off what it never calls, because
-//! the linker cannot drop a kernel that a run-time code might select. A code that is left
-//! out returns `GF_STATUS_NOT_COMPILED`. The Rust API always has everything.
+//! The C API over this crate is its own crate, `gradflow-capi` (`core/capi/`).
 
 #![no_std]
 #![deny(missing_docs)]
@@ -45,10 +40,9 @@
 #![allow(clippy::needless_range_loop)]
 
 // The tests use `Vec` for large sample sets.
-#[cfg(any(test, feature = "std"))]
+#[cfg(test)]
 extern crate std;
 
-pub mod capi;
 mod conditional;
 pub mod energies;
 mod energy;

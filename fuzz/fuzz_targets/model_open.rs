@@ -4,7 +4,7 @@
 //! explores the header and weight checks behind the checksum.
 #![no_main]
 
-use gradflow_core::capi::*;
+use gradflow_capi::*;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {

@@ -4,7 +4,7 @@
 //! observed rows.
 #![no_main]
 
-use gradflow_core::capi::*;
+use gradflow_capi::*;
 use libfuzzer_sys::fuzz_target;
 
 mod bytes;

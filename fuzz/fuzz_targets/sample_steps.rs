@@ -2,7 +2,7 @@
 //! every call returns a status; a successful one leaves finite states.
 #![no_main]
 
-use gradflow_core::capi::*;
+use gradflow_capi::*;
 use libfuzzer_sys::fuzz_target;
 
 mod bytes;

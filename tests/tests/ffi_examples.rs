@@ -18,8 +18,8 @@
 //!   the firmware build (MALA on a model energy only) must fit 2 KiB of RAM and 16 KiB of
 //!   `.text`; the full build has every sampler. Both footprints are printed.
 //!
-//! The host library is the `libgradflow-<hash>.a` that cargo built in this test's
-//! `deps/` directory (it builds every crate type of gradflow because this crate
+//! The C library is the `libgradflow_capi-<hash>.a` that cargo built in this test's
+//! `deps/` directory (it builds every crate type of gradflow-capi because this crate
 //! depends on it; only root packages get a copy without the hash); the no_std library is
 //! built here with an inner cargo into `target/ffi-embedded/<variant>`.
 
@@ -38,12 +38,12 @@ use gradflow::sampling::{
     EnergySource, SamplerSpec, Schedule, normal_init, sample as host_sample, sample_conditional,
 };
 use gradflow::train::{RunOptions, run as train};
-use gradflow_core::Activation;
-use gradflow_core::capi::{
+use gradflow_capi::{
     GF_SAMPLER_MALA, GfModel, GfPotential, GfRng, GfSamplerParams, GfStatus, energy_force,
     gf_model_open, gf_potential_model, gf_rng_init_streams, gf_sampler_params_default, sample,
     scratch_len,
 };
+use gradflow_core::Activation;
 use gradflow_core::model::ModelKind;
 
 fn repo() -> PathBuf {
@@ -92,7 +92,7 @@ fn make(out: &Path, target: &str, extra: &[String]) {
     run(&mut cmd, &format!("make {target}"));
 }
 
-/// The newest `libgradflow-*.a` in `deps/`: the one this `cargo test` built (or found
+/// The newest `libgradflow_capi-*.a` in `deps/`: the one this `cargo test` built (or found
 /// up to date).
 /// Writes raw native-endian doubles, the examples' input format.
 fn write_f64s(path: &Path, values: &[f64]) {
@@ -116,12 +116,12 @@ fn host_lib() -> String {
         .filter_map(Result::ok)
         .filter(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            name.starts_with("libgradflow-") && name.ends_with(".a")
+            name.starts_with("libgradflow_capi-") && name.ends_with(".a")
         })
         .max_by_key(|e| e.metadata().and_then(|m| m.modified()).ok());
     let lib = newest.unwrap_or_else(|| {
         panic!(
-            "no libgradflow-*.a in {}: cargo should have built it as a dependency of \
+            "no libgradflow_capi-*.a in {}: cargo should have built it as a dependency of \
              this crate",
             deps.display()
         )

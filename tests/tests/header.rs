@@ -10,12 +10,23 @@ fn repo() -> PathBuf {
         .to_path_buf()
 }
 
-fn check(crate_dir: &str, config: &str, header: &str) {
+/// What cbindgen reads: a whole crate, or some of its source files.
+enum Source<'a> {
+    Crate(&'a str),
+    Files(&'a [&'a str]),
+}
+
+fn check(source: Source<'_>, config: &str, header: &str) {
     let repo = repo();
     let config = cbindgen::Config::from_file(repo.join(config)).expect("cbindgen config");
     let mut generated = Vec::new();
-    cbindgen::Builder::new()
-        .with_crate(repo.join(crate_dir))
+    let builder = match source {
+        Source::Crate(dir) => cbindgen::Builder::new().with_crate(repo.join(dir)),
+        Source::Files(files) => files
+            .iter()
+            .fold(cbindgen::Builder::new(), |b, f| b.with_src(repo.join(f))),
+    };
+    builder
         .with_config(config)
         .generate()
         .expect("cbindgen failed")

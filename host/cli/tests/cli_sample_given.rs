@@ -10,7 +10,7 @@ use gradflow::data::Samples;
 use gradflow::engine::Network;
 use gradflow::modelio::ModelBytes;
 use gradflow::sampling::normal_init;
-use gradflow_core::capi::{
+use gradflow_capi::{
     GF_SAMPLER_MALA, GF_SAMPLER_ULA, GfModel, GfPotential, GfRng, GfSamplerParams, GfStatus,
     gf_conditional_scratch_len, gf_model_open, gf_potential_model, gf_rng_init_streams,
     gf_sample_conditional_f64, gf_sampler_params_default,

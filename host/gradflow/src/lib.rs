@@ -2,8 +2,9 @@
 //!
 //! gradflow on a workstation: the batched engine on CPU threads or an NVIDIA GPU
 //! ([`engine`], [`engine::cuda`]), the Sinkhorn engine, training of the three methods
-//! ([`ebm`], [`flows`], [`lvebm`]) with checkpoints, data sets, metrics, plots, the C API
-//! and the `gradflow` command-line tool.
+//! ([`ebm`], [`flows`], [`lvebm`]) with checkpoints, data sets, metrics and plots (the
+//! `plot` feature). The `gradflow` command-line tool is the crate `gradflow-cli`; the C API
+//! is the crate `gradflow-capi`.
 //!
 //! ```
 //! use gradflow_core::{Gaussian, Mala, StreamRng};
@@ -20,7 +21,6 @@
 #![deny(missing_docs)]
 
 pub mod bench;
-pub mod capi;
 pub mod compare;
 pub mod data;
 pub mod demo;

@@ -13,7 +13,7 @@ use gradflow::flows::{
 use gradflow::metrics::wasserstein2;
 use gradflow::modelio::ModelBytes;
 use gradflow::train::{RunOptions, run};
-use gradflow_core::capi::{
+use gradflow_capi::{
     GF_SOLVER_EULER, GF_SOLVER_NONE, GfModel, GfStatus, gf_flow_scratch_len, gf_integrate_f64,
     gf_model_open, gf_time_predict_f64,
 };

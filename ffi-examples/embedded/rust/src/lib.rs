@@ -3,7 +3,7 @@
 
 #![no_std]
 
-pub use gradflow_core::capi;
+pub use gradflow_capi;
 
 unsafe extern "C" {
     fn abort() -> !;

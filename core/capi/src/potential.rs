@@ -1,10 +1,10 @@
 //! Potentials for the C samplers: a model file's energy or an analytic energy.
 
 use super::{GfModel, GfStatus, c_mut, c_ref, guard};
-use crate::model::{ModelEval, ModelKind};
-#[cfg(feature = "capi-analytic")]
-use crate::{DoubleWell, Dw4, LennardJones, MullerBrown, error::check_positive};
-use crate::{Energy, Scalar};
+use gradflow_core::model::{ModelEval, ModelKind};
+#[cfg(feature = "analytic")]
+use gradflow_core::{DoubleWell, Dw4, LennardJones, MullerBrown};
+use gradflow_core::{Energy, Scalar};
 
 /// [`GfPotential::kind`]: the energy model of [`GfPotential::model`].
 pub const GF_POTENTIAL_MODEL: u32 = 1;
@@ -38,20 +38,20 @@ pub struct GfPotential {
 unsafe impl Sync for GfPotential {}
 
 /// An analytic energy or a model, resolved from a [`GfPotential`]. The analytic ones are
-/// compiled in by the `capi-analytic` feature (else [`GfStatus::NotCompiled`]).
+/// compiled in by the `analytic` feature (else [`GfStatus::NotCompiled`]).
 enum Resolved<'m, S> {
-    Model(crate::model::ModelView<'m>),
-    #[cfg(feature = "capi-analytic")]
+    Model(gradflow_core::model::ModelView<'m>),
+    #[cfg(feature = "analytic")]
     DoubleWell1(DoubleWell<S, 1>),
-    #[cfg(feature = "capi-analytic")]
+    #[cfg(feature = "analytic")]
     DoubleWell2(DoubleWell<S, 2>),
-    #[cfg(feature = "capi-analytic")]
+    #[cfg(feature = "analytic")]
     DoubleWell3(DoubleWell<S, 3>),
-    #[cfg(feature = "capi-analytic")]
+    #[cfg(feature = "analytic")]
     MullerBrown(MullerBrown<S>),
-    #[cfg(feature = "capi-analytic")]
+    #[cfg(feature = "analytic")]
     Dw4(Dw4<S>),
-    #[cfg(feature = "capi-analytic")]
+    #[cfg(feature = "analytic")]
     Lj13(LennardJones<S, 13>),
     /// Keeps `S` used when the analytic potentials are left out.
     #[allow(dead_code)]
@@ -60,7 +60,7 @@ enum Resolved<'m, S> {
 
 /// Whether the analytic `GF_POTENTIAL_*` codes are compiled in.
 fn analytic_compiled() -> Result<(), GfStatus> {
-    if cfg!(feature = "capi-analytic") {
+    if cfg!(feature = "analytic") {
         Ok(())
     } else {
         Err(GfStatus::NotCompiled)
@@ -69,7 +69,7 @@ fn analytic_compiled() -> Result<(), GfStatus> {
 
 impl GfPotential {
     fn resolve<S: Scalar>(&self) -> Result<Resolved<'_, S>, GfStatus> {
-        #[cfg(feature = "capi-analytic")]
+        #[cfg(feature = "analytic")]
         let p = self.params.map(S::from_f64);
         let resolved = match self.kind {
             GF_POTENTIAL_MODEL => {
@@ -81,21 +81,23 @@ impl GfPotential {
                 view.expect_energy()?;
                 Resolved::Model(view)
             }
-            #[cfg(feature = "capi-analytic")]
+            #[cfg(feature = "analytic")]
             GF_POTENTIAL_DOUBLE_WELL => match self.dim {
                 1 => Resolved::DoubleWell1(DoubleWell::new(p[0], p[1])?),
                 2 => Resolved::DoubleWell2(DoubleWell::new(p[0], p[1])?),
                 3 => Resolved::DoubleWell3(DoubleWell::new(p[0], p[1])?),
                 _ => return Err(GfStatus::InvalidParameter),
             },
-            #[cfg(feature = "capi-analytic")]
+            #[cfg(feature = "analytic")]
             GF_POTENTIAL_MULLER_BROWN => {
-                check_positive("Müller–Brown scale must be finite and > 0", p[0])?;
+                if !(p[0].is_finite() && p[0] > S::ZERO) {
+                    return Err(GfStatus::InvalidParameter);
+                }
                 Resolved::MullerBrown(MullerBrown { scale: p[0] })
             }
-            #[cfg(feature = "capi-analytic")]
+            #[cfg(feature = "analytic")]
             GF_POTENTIAL_DW4 => Resolved::Dw4(Dw4::default()),
-            #[cfg(feature = "capi-analytic")]
+            #[cfg(feature = "analytic")]
             GF_POTENTIAL_LJ13 => Resolved::Lj13(LennardJones::default()),
             // Unreachable when the analytic potentials are compiled in.
             #[allow(unreachable_patterns)]
@@ -154,17 +156,17 @@ impl GfPotential {
                 // `resolve` checked the kind.
                 f(&ModelEval::new_checked(&view, own), rest)
             }
-            #[cfg(feature = "capi-analytic")]
+            #[cfg(feature = "analytic")]
             Resolved::DoubleWell1(e) => f(&e, scratch),
-            #[cfg(feature = "capi-analytic")]
+            #[cfg(feature = "analytic")]
             Resolved::DoubleWell2(e) => f(&e, scratch),
-            #[cfg(feature = "capi-analytic")]
+            #[cfg(feature = "analytic")]
             Resolved::DoubleWell3(e) => f(&e, scratch),
-            #[cfg(feature = "capi-analytic")]
+            #[cfg(feature = "analytic")]
             Resolved::MullerBrown(e) => f(&e, scratch),
-            #[cfg(feature = "capi-analytic")]
+            #[cfg(feature = "analytic")]
             Resolved::Dw4(e) => f(&e, scratch),
-            #[cfg(feature = "capi-analytic")]
+            #[cfg(feature = "analytic")]
             Resolved::Lj13(e) => f(&e, scratch),
             Resolved::Never(never, _) => match never {},
         }
@@ -178,7 +180,7 @@ fn fill(out: *mut GfPotential, pot: GfPotential) -> Result<(), GfStatus> {
     Ok(())
 }
 
-/// An analytic potential ([`GfStatus::NotCompiled`] without `capi-analytic`).
+/// An analytic potential ([`GfStatus::NotCompiled`] without `analytic`).
 fn analytic(kind: u32, dim: u32, params: [f64; 4]) -> Result<GfPotential, GfStatus> {
     analytic_compiled()?;
     Ok(GfPotential {

@@ -8,9 +8,9 @@ use super::{
     GfModel, GfPotential, GfRng, GfStatus, c_mut, c_ref, c_slice, c_slice_mut, check_finite_input,
     disjoint, expect_len, guard, write_optional,
 };
-use crate::integrators::run_batch;
-use crate::model::{ModelEval, ModelKind};
-use crate::{Baoab, Energy, Jko, Kernel, OdeSolver, Scalar};
+use gradflow_core::integrators::run_batch;
+use gradflow_core::model::{ModelEval, ModelKind};
+use gradflow_core::{Baoab, Energy, Jko, Kernel, OdeSolver, Scalar};
 
 /// Sampler code for [`gf_scratch_len`]: no sampler (scratch for energies and forces).
 pub const GF_SAMPLER_NONE: u32 = 0;

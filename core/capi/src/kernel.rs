@@ -2,41 +2,36 @@
 
 // With every kernel left out (a build that only evaluates energies), the enum is empty.
 #![cfg_attr(
-    not(any(
-        feature = "capi-ula",
-        feature = "capi-mala",
-        feature = "capi-baoab",
-        feature = "capi-jko"
-    )),
+    not(any(feature = "ula", feature = "mala", feature = "baoab", feature = "jko")),
     allow(unused_variables, unreachable_code)
 )]
 
 use super::GfStatus;
 use super::run::{self, GfSamplerParams};
-#[cfg(feature = "capi-baoab")]
-use crate::Baoab;
-#[cfg(feature = "capi-mala")]
-use crate::Mala;
-#[cfg(feature = "capi-ula")]
-use crate::Ula;
-use crate::{Error, Kernel, Scalar, StepInfo};
-#[cfg(feature = "capi-jko")]
-use crate::{Jko, Jko2};
+#[cfg(feature = "baoab")]
+use gradflow_core::Baoab;
+#[cfg(feature = "mala")]
+use gradflow_core::Mala;
+#[cfg(feature = "ula")]
+use gradflow_core::Ula;
+use gradflow_core::{Error, Kernel, Scalar, StepInfo};
+#[cfg(feature = "jko")]
+use gradflow_core::{Jko, Jko2};
 
 /// One of the five kernels, chosen at run time. Each is compiled in by its cargo feature
-/// (`capi-ula`, `capi-mala`, `capi-baoab`, `capi-jko` for jko and jko2), so firmware
+/// (`ula`, `mala`, `baoab`, `jko` for jko and jko2), so firmware
 /// carries only the kernels it calls; a code whose kernel is left out gives
 /// [`GfStatus::NotCompiled`].
 pub(super) enum AnyKernel<S> {
-    #[cfg(feature = "capi-ula")]
+    #[cfg(feature = "ula")]
     Ula(Ula<S>),
-    #[cfg(feature = "capi-mala")]
+    #[cfg(feature = "mala")]
     Mala(Mala<S>),
-    #[cfg(feature = "capi-baoab")]
+    #[cfg(feature = "baoab")]
     Baoab(Baoab<S>),
-    #[cfg(feature = "capi-jko")]
+    #[cfg(feature = "jko")]
     Jko(Jko<S>),
-    #[cfg(feature = "capi-jko")]
+    #[cfg(feature = "jko")]
     Jko2(Jko2<S>),
     /// Keeps `S` used and the matches exhaustive when every kernel is left out.
     #[allow(dead_code)]
@@ -51,23 +46,23 @@ impl<S: Scalar> AnyKernel<S> {
             return Err(GfStatus::NonFiniteInput);
         }
         Ok(match code {
-            #[cfg(feature = "capi-ula")]
+            #[cfg(feature = "ula")]
             run::GF_SAMPLER_ULA => Self::Ula(Ula { step: f(p.step) }),
-            #[cfg(feature = "capi-mala")]
+            #[cfg(feature = "mala")]
             run::GF_SAMPLER_MALA => Self::Mala(Mala { step: f(p.step) }),
-            #[cfg(feature = "capi-baoab")]
+            #[cfg(feature = "baoab")]
             run::GF_SAMPLER_BAOAB => Self::Baoab(Baoab {
                 step: f(p.step),
                 friction: f(p.friction),
                 mass: f(p.mass),
             }),
-            #[cfg(feature = "capi-jko")]
+            #[cfg(feature = "jko")]
             run::GF_SAMPLER_JKO => Self::Jko(Jko {
                 step: f(p.step),
                 inner_iters: p.inner_iters,
                 relaxation: f(p.relaxation),
             }),
-            #[cfg(feature = "capi-jko")]
+            #[cfg(feature = "jko")]
             run::GF_SAMPLER_JKO2 => Self::Jko2(Jko2 {
                 step: f(p.step),
                 inner_iters: p.inner_iters,
@@ -85,15 +80,15 @@ impl<S: Scalar> AnyKernel<S> {
 macro_rules! dispatch {
     ($self:expr, $k:ident => $body:expr) => {
         match $self {
-            #[cfg(feature = "capi-ula")]
+            #[cfg(feature = "ula")]
             AnyKernel::Ula($k) => $body,
-            #[cfg(feature = "capi-mala")]
+            #[cfg(feature = "mala")]
             AnyKernel::Mala($k) => $body,
-            #[cfg(feature = "capi-baoab")]
+            #[cfg(feature = "baoab")]
             AnyKernel::Baoab($k) => $body,
-            #[cfg(feature = "capi-jko")]
+            #[cfg(feature = "jko")]
             AnyKernel::Jko($k) => $body,
-            #[cfg(feature = "capi-jko")]
+            #[cfg(feature = "jko")]
             AnyKernel::Jko2($k) => $body,
             AnyKernel::Never(never, _) => match *never {},
         }
@@ -107,11 +102,11 @@ impl<S: Scalar> Kernel<S> for AnyKernel<S> {
     fn scratch_len(&self, dim: usize) -> usize {
         dispatch!(self, k => k.scratch_len(dim))
     }
-    fn step<E: crate::Energy<S> + ?Sized>(
+    fn step<E: gradflow_core::Energy<S> + ?Sized>(
         &self,
         energy: &E,
         state: &mut [S],
-        rng: &mut crate::StreamRng,
+        rng: &mut gradflow_core::StreamRng,
         scratch: &mut [S],
     ) -> Result<StepInfo, Error> {
         dispatch!(self, k => k.step(energy, state, rng, scratch))

@@ -1,7 +1,7 @@
 //! Opening a model from caller-owned bytes.
 
 use super::{GfStatus, c_mut, c_slice, guard};
-use crate::model::ModelView;
+use gradflow_core::model::ModelView;
 
 /// The value of [`GfModel::opened`] after a successful [`gf_model_open`].
 pub const GF_MODEL_OPENED: u32 = 0x4746_4D31;

@@ -1,7 +1,7 @@
 //! Random stream states that C code keeps in its own (even static) memory.
 
 use super::{GfStatus, c_mut, c_slice_mut, guard};
-use crate::StreamRng;
+use gradflow_core::StreamRng;
 
 /// The state of one particle's random stream (Xoshiro256++, 32 bytes). Initialise it
 /// with [`gf_rng_init`]; the samplers advance it, so later calls continue the stream.

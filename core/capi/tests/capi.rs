@@ -4,7 +4,7 @@
 
 use core::ptr::{null, null_mut};
 
-use gradflow_core::capi::*;
+use gradflow_capi::*;
 use gradflow_core::model::{Architecture, ModelKind, crc32, encode, encoded_len};
 use gradflow_core::{Activation, StreamRng};
 use proptest::prelude::*;

@@ -5,7 +5,7 @@
 
 use core::ptr::{null, null_mut};
 
-use gradflow_core::capi::*;
+use gradflow_capi::*;
 use gradflow_core::model::{Architecture, ModelEval, ModelKind, ModelView, encode, encoded_len};
 use gradflow_core::{Activation, Mala, StreamRng, Ula, run_conditional};
 

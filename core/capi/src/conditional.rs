@@ -8,8 +8,8 @@ use super::{
     GfPotential, GfRng, GfStatus, c_mut, c_ref, c_slice, c_slice_mut, check_finite_input, disjoint,
     expect_len, guard, write_optional,
 };
-use crate::integrators::run_batch;
-use crate::{Conditional, Kernel, Scalar, conditional_work_len};
+use gradflow_core::integrators::run_batch;
+use gradflow_core::{Conditional, Kernel, Scalar, conditional_work_len};
 
 /// The latent dimension dz = d − `x_dim` of `pot` split after `x_dim` observed coordinates;
 /// [`GfStatus::InvalidParameter`] unless 0 < `x_dim` < d and, for a latent-energy model,

@@ -5,7 +5,7 @@ use std::ffi::CString;
 use std::ptr::null_mut;
 
 use gradflow::fit::{FitSettings, FitTarget, fit};
-use gradflow_core::capi::*;
+use gradflow_capi::*;
 
 fn muller_brown() -> GfPotential {
     let mut p = std::mem::MaybeUninit::<GfPotential>::uninit();

@@ -2,8 +2,8 @@
 
 use core::ffi::c_char;
 
-use crate::Error;
-use crate::model::ModelError;
+use gradflow_core::Error;
+use gradflow_core::model::ModelError;
 
 /// The result of a C API call. `GF_STATUS_OK` is 0; errors start at the distinctive base
 /// 7701 so that a stray integer is not mistaken for one. Returned to C only (inputs never

@@ -1,5 +1,5 @@
-//! The host's additions to the C API (same header, `gradflow.h`): loading a model file from
-//! a path, and the batch calls spread over threads.
+//! The `std` additions to the C API (header `gradflow.h`): loading a model file from a
+//! path, and the batch calls spread over threads.
 //!
 //! The threaded calls split the particles into contiguous blocks, one per thread, each
 //! with its own scratch and with the particles' own RNG states, so their results are
@@ -7,12 +7,12 @@
 
 use std::ffi::{CStr, c_char};
 
-use gradflow_core::Scalar;
-use gradflow_core::capi::{
+use crate::{
     GF_SAMPLER_NONE, GfModel, GfPotential, GfRng, GfSampleReport, GfSamplerParams, GfStatus, c_mut,
     c_ref, check_energy_force, check_sample, energy_force, energy_force_slices, guard, sample,
     sample_slices, scratch_len, write_optional,
 };
+use gradflow_core::Scalar;
 
 /// A model file read into memory by [`gf_model_file_load`]; free it with
 /// [`gf_model_file_free`].
