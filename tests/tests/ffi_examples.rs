@@ -18,10 +18,10 @@
 //!   the firmware build (MALA on a model energy only) must fit 2 KiB of RAM and 16 KiB of
 //!   `.text`; the full build has every sampler. Both footprints are printed.
 //!
-//! The C library is the `libgradflow_capi-<hash>.a` that cargo built in this test's
-//! `deps/` directory (it builds every crate type of gradflow-capi because this crate
-//! depends on it; only root packages get a copy without the hash); the no_std library is
-//! built here with an inner cargo into `target/ffi-embedded/<variant>`.
+//! The C library is the `libgradflow_capi.a` that cargo built in this test's `deps/`
+//! directory (it builds every crate type of gradflow-capi because this crate depends on
+//! it); the no_std library is built here with an inner cargo into
+//! `target/ffi-embedded/<variant>`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -92,8 +92,6 @@ fn make(out: &Path, target: &str, extra: &[String]) {
     run(&mut cmd, &format!("make {target}"));
 }
 
-/// The newest `libgradflow_capi-*.a` in `deps/`: the one this `cargo test` built (or found
-/// up to date).
 /// Writes raw native-endian doubles, the examples' input format.
 fn write_f64s(path: &Path, values: &[f64]) {
     let bytes: Vec<u8> = values.iter().flat_map(|x| x.to_ne_bytes()).collect();
@@ -109,6 +107,8 @@ fn read_f64s(path: &Path) -> Vec<f64> {
         .collect()
 }
 
+/// The newest `libgradflow_capi.a` (or `libgradflow_capi-<hash>.a`) in `deps/`: the one
+/// this `cargo test` built (or found up to date).
 fn host_lib() -> String {
     let deps = profile_dir().join("deps");
     let newest = std::fs::read_dir(&deps)
@@ -116,12 +116,13 @@ fn host_lib() -> String {
         .filter_map(Result::ok)
         .filter(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            name.starts_with("libgradflow_capi-") && name.ends_with(".a")
+            name == "libgradflow_capi.a"
+                || (name.starts_with("libgradflow_capi-") && name.ends_with(".a"))
         })
         .max_by_key(|e| e.metadata().and_then(|m| m.modified()).ok());
     let lib = newest.unwrap_or_else(|| {
         panic!(
-            "no libgradflow_capi-*.a in {}: cargo should have built it as a dependency of \
+            "no libgradflow_capi.a in {}: cargo should have built it as a dependency of \
              this crate",
             deps.display()
         )

@@ -73,6 +73,21 @@ pub use status::{GfStatus, gf_status_str};
 
 use core::ffi::c_char;
 
+// Without std there is no unwinding: a panic (which the checks of every entry point are
+// there to prevent) aborts. Build such a library with `panic = "abort"`.
+#[cfg(all(not(feature = "std"), not(test)))]
+unsafe extern "C" {
+    fn abort() -> !;
+}
+
+#[cfg(all(not(feature = "std"), not(test)))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    // SAFETY: `abort` from the C library takes no arguments and never returns; firmware
+    // without a C library provides its own (a reset or a trap).
+    unsafe { abort() }
+}
+
 /// The library version, `MAJOR.MINOR.PATCH` (static, NUL-terminated).
 #[unsafe(no_mangle)]
 pub extern "C" fn gf_version() -> *const c_char {

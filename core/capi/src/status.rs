@@ -155,7 +155,11 @@ impl From<Error> for GfStatus {
                 ModelError::ChecksumMismatch { .. } => Self::ModelChecksum,
                 ModelError::BadArchitecture { .. } => Self::ModelBadArchitecture,
                 ModelError::WrongKind { .. } => Self::ModelWrongKind,
+                // The core's errors are non-exhaustive: a variant added there later is a
+                // model the C API cannot use.
+                _ => Self::ModelBadArchitecture,
             },
+            _ => Self::InvalidParameter,
         }
     }
 }

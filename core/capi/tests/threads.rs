@@ -1,11 +1,12 @@
-//! The host's threaded C calls give the single-threaded core calls' bits, for any thread
+//! The threaded C calls (the `std` feature) give the single-threaded core calls' bits, for any thread
 //! count, and load model files from paths with clear statuses.
 
 use std::ffi::CString;
 use std::ptr::null_mut;
 
-use gradflow::fit::{FitSettings, FitTarget, fit};
 use gradflow_capi::*;
+use gradflow_core::model::{Architecture, ModelKind, encode, encoded_len};
+use gradflow_core::{Activation, StreamRng};
 
 fn muller_brown() -> GfPotential {
     let mut p = std::mem::MaybeUninit::<GfPotential>::uninit();
@@ -56,7 +57,7 @@ fn threaded_sampling_matches_single_threaded_bits() {
         };
         // SAFETY: valid slices with their lengths.
         let s2 = unsafe {
-            gradflow::capi::gf_host_sample_f64(
+            gf_host_sample_f64(
                 &pot,
                 GF_SAMPLER_MALA,
                 &params,
@@ -79,29 +80,28 @@ fn threaded_sampling_matches_single_threaded_bits() {
 
 #[test]
 fn threaded_forces_match_and_model_files_load_from_paths() {
-    let (model, _) = fit(&FitSettings {
-        target: FitTarget::DoubleWell {
-            barrier: 1.0,
-            stiffness: 1.0,
-        },
-        width: 16,
-        iters: 200,
-        ..FitSettings::default()
-    })
-    .unwrap();
+    // A 2 → 16 → 16 → 1 SiLU energy with N(0, 1/4) weights: what matters here is that
+    // the threaded and single-threaded calls agree on it, not what it learned.
+    let arch = Architecture::mlp(ModelKind::Energy, Activation::Silu, 2, &[16, 16], 1).unwrap();
+    let mut rng = StreamRng::new(11, 0);
+    let params: Vec<f32> = (0..arch.n_params())
+        .map(|_| 0.5 * rng.normal::<f32>())
+        .collect();
+    let mut model = vec![0u8; encoded_len(&arch)];
+    encode(&arch, &params, &mut model).unwrap();
     let dir = std::env::temp_dir().join(format!("gradflow-capi-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("dw.gfm");
-    model.write(&path).unwrap();
+    std::fs::write(&path, &model).unwrap();
     let c_path = CString::new(path.to_str().unwrap()).unwrap();
     let mut file = null_mut();
     // SAFETY: NUL-terminated path and a writable out-pointer.
     assert_eq!(
-        unsafe { gradflow::capi::gf_model_file_load(c_path.as_ptr(), &mut file) },
+        unsafe { gf_model_file_load(c_path.as_ptr(), &mut file) },
         GfStatus::Ok
     );
     // SAFETY: a live handle.
-    let m = unsafe { gradflow::capi::gf_model_file_model(file) };
+    let m = unsafe { gf_model_file_model(file) };
     let mut pot = std::mem::MaybeUninit::<GfPotential>::uninit();
     // SAFETY: valid pointers.
     assert_eq!(
@@ -136,7 +136,7 @@ fn threaded_forces_match_and_model_files_load_from_paths() {
     };
     // SAFETY: valid slices with their lengths.
     let s2 = unsafe {
-        gradflow::capi::gf_host_energy_force_f32(
+        gf_host_energy_force_f32(
             &pot,
             n,
             x.as_ptr(),
@@ -151,26 +151,26 @@ fn threaded_forces_match_and_model_files_load_from_paths() {
     assert_eq!((s1, s2), (GfStatus::Ok, GfStatus::Ok));
     assert_eq!((e1, f1), (e2, f2));
     // SAFETY: a live handle, freed once.
-    unsafe { gradflow::capi::gf_model_file_free(file) };
+    unsafe { gf_model_file_free(file) };
 
     // Missing and corrupted files.
     let missing = CString::new(dir.join("none.gfm").to_str().unwrap()).unwrap();
     // SAFETY: as above.
     assert_eq!(
-        unsafe { gradflow::capi::gf_model_file_load(missing.as_ptr(), &mut file) },
+        unsafe { gf_model_file_load(missing.as_ptr(), &mut file) },
         GfStatus::Io
     );
-    let mut bytes = model.as_bytes().to_vec();
+    let mut bytes = model.clone();
     bytes[100] ^= 1;
     std::fs::write(&path, &bytes).unwrap();
     // SAFETY: as above.
     assert_eq!(
-        unsafe { gradflow::capi::gf_model_file_load(c_path.as_ptr(), &mut file) },
+        unsafe { gf_model_file_load(c_path.as_ptr(), &mut file) },
         GfStatus::ModelChecksum
     );
     // SAFETY: NULL path is refused.
     assert_eq!(
-        unsafe { gradflow::capi::gf_model_file_load(std::ptr::null(), &mut file) },
+        unsafe { gf_model_file_load(std::ptr::null(), &mut file) },
         GfStatus::NullPointer
     );
     std::fs::remove_dir_all(&dir).ok();

@@ -45,8 +45,9 @@ impl<'m, 's, S: Scalar> ModelEval<'m, 's, S> {
     }
 
     /// For callers that have checked the kind and the scratch length themselves: no
-    /// `Result` to move through (the C API's frames are firmware stack).
-    pub(crate) fn new_checked(view: &'m ModelView<'m>, scratch: &'s mut [S]) -> Self {
+    /// `Result` to move through (the C API's frames are firmware stack). An unchecked
+    /// kind or a short scratch gives NaN energies, never undefined behaviour.
+    pub fn new_checked(view: &'m ModelView<'m>, scratch: &'s mut [S]) -> Self {
         Self {
             view,
             scratch: RefCell::new(scratch),

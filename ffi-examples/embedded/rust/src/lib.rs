@@ -1,17 +1,8 @@
-//! gradflow's core C API as a `no_std` static library: everything in `gradflow_core.h`,
-//! no allocator, no std. A panic (which the API's checks are there to prevent) aborts.
+//! gradflow's C API as a `no_std` static library for firmware: `gradflow-capi` without its
+//! `std` feature (everything in `gradflow_core.h`), no allocator, no std, built small
+//! (`opt-level = "s"`, LTO) with `panic = "abort"`. A panic (which the API's checks are
+//! there to prevent) calls the C library's `abort` (the crate's panic handler).
 
 #![no_std]
 
 pub use gradflow_capi;
-
-unsafe extern "C" {
-    fn abort() -> !;
-}
-
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
-    // SAFETY: `abort` from the C library takes no arguments and never returns; firmware
-    // without a C library provides its own (a reset or a trap).
-    unsafe { abort() }
-}
