@@ -7,8 +7,7 @@ use std::time::Instant;
 
 use gradflow_core::{Activation, Kernel, Mlp, MlpParams, Scalar, StreamRng, Ula};
 
-use crate::engine::cuda::CudaScalar;
-use crate::engine::{Backend, Device, EngineError, Network};
+use crate::engine::{Backend, Device, DeviceScalar, EngineError, Network};
 
 /// FLOPs of one ULA step of the 2→64→64→1 MLP energy (an FMA counted as 2, the 128
 /// activation evaluations not counted): forward 2·(2·64 + 64·64 + 64) = 8576; backward
@@ -117,7 +116,7 @@ pub struct BatchedUlaWorkload<S> {
     steps: usize,
 }
 
-impl<S: CudaScalar> BatchedUlaWorkload<S> {
+impl<S: DeviceScalar> BatchedUlaWorkload<S> {
     /// `particles` particles, `steps` ULA steps per run, on `threads` CPU threads (0: one
     /// per core).
     pub fn new(particles: usize, steps: usize, threads: usize) -> Result<Self, EngineError> {

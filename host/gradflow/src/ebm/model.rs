@@ -4,8 +4,7 @@
 use gradflow_core::Scalar;
 
 use super::EbmError;
-use crate::engine::cuda::CudaScalar;
-use crate::engine::{Backend, Device, EngineError, Network};
+use crate::engine::{Backend, Device, DeviceScalar, EngineError, Network};
 use crate::modelio::ModelBytes;
 
 /// An energy evaluated on batches of particles (n × d, row-major): what the particle
@@ -56,7 +55,7 @@ pub struct MlpEnergy<S> {
     backend: Device,
 }
 
-impl<S: CudaScalar> MlpEnergy<S> {
+impl<S: DeviceScalar> MlpEnergy<S> {
     /// The energy of `net` evaluated on `threads` CPU threads (0: one per core).
     pub fn new(net: Network<f64>, threads: usize) -> Self {
         Self::on(net, Device::cpu(threads))
@@ -91,7 +90,7 @@ impl<S: CudaScalar> MlpEnergy<S> {
     }
 }
 
-impl<S: CudaScalar> BatchEnergy<S> for MlpEnergy<S> {
+impl<S: DeviceScalar> BatchEnergy<S> for MlpEnergy<S> {
     fn dim(&self) -> usize {
         self.net.architecture().in_dim()
     }
@@ -105,7 +104,7 @@ impl<S: CudaScalar> BatchEnergy<S> for MlpEnergy<S> {
     }
 }
 
-impl<S: CudaScalar> EnergyModel<S> for MlpEnergy<S> {
+impl<S: DeviceScalar> EnergyModel<S> for MlpEnergy<S> {
     fn params(&self) -> &[f64] {
         &self.master
     }

@@ -1,12 +1,30 @@
-//! Choosing where the engine runs: `--device cpu|cuda|auto`.
+//! Choosing where the engine runs: the CPU, a CUDA GPU (with the `cuda` cargo feature), or
+//! the GPU when there is one.
 
 use std::fmt;
 use std::str::FromStr;
 
 use gradflow_core::StreamRng;
 
+#[cfg(not(feature = "cuda"))]
+use super::GemmScalar;
+#[cfg(feature = "cuda")]
 use super::cuda::{CudaBackend, CudaScalar};
 use super::{Backend, CpuBackend, EngineError, Network};
+
+/// The scalars every device computes in (f32 and f64): the CPU's, and the GPU's where the
+/// `cuda` feature is on.
+#[cfg(feature = "cuda")]
+pub trait DeviceScalar: CudaScalar {}
+#[cfg(feature = "cuda")]
+impl<S: CudaScalar> DeviceScalar for S {}
+
+/// The scalars every device computes in (f32 and f64): the CPU's, and the GPU's where the
+/// `cuda` feature is on.
+#[cfg(not(feature = "cuda"))]
+pub trait DeviceScalar: GemmScalar {}
+#[cfg(not(feature = "cuda"))]
+impl<S: GemmScalar> DeviceScalar for S {}
 
 /// The device a user asks for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -49,6 +67,7 @@ pub enum Device {
     /// CPU threads.
     Cpu(CpuBackend),
     /// An NVIDIA GPU.
+    #[cfg(feature = "cuda")]
     Cuda(CudaBackend),
 }
 
@@ -67,22 +86,37 @@ impl Device {
     ) -> Result<(Self, Option<String>), EngineError> {
         match choice {
             DeviceChoice::Cpu => Ok((Self::cpu(threads), None)),
-            DeviceChoice::Cuda => Ok((Self::Cuda(CudaBackend::new(0)?), None)),
-            // `CudaBackend::new` probes first: without a GPU it fails with the reason.
-            DeviceChoice::Auto => match CudaBackend::new(0) {
-                Ok(gpu) => Ok((Self::Cuda(gpu), None)),
+            DeviceChoice::Cuda => Self::gpu().map(|gpu| (gpu, None)),
+            DeviceChoice::Auto => match Self::gpu() {
+                Ok(gpu) => Ok((gpu, None)),
                 Err(why) => {
-                    let note = format!("--device auto: using the CPU ({why})");
+                    let note = format!("device auto: using the CPU ({why})");
                     Ok((Self::cpu(threads), Some(note)))
                 }
             },
         }
     }
 
+    /// CUDA device 0. `CudaBackend::new` probes first: without a GPU it fails with the
+    /// reason.
+    #[cfg(feature = "cuda")]
+    fn gpu() -> Result<Self, EngineError> {
+        Ok(Self::Cuda(CudaBackend::new(0)?))
+    }
+
+    /// Without the `cuda` feature there is no GPU backend to select.
+    #[cfg(not(feature = "cuda"))]
+    fn gpu() -> Result<Self, EngineError> {
+        Err(EngineError::Device(
+            "this build of gradflow has no CUDA backend (cargo feature `cuda`)".into(),
+        ))
+    }
+
     /// Threads of the CPU backend (1 on a GPU: the host thread that drives it).
     pub fn threads(&self) -> usize {
         match self {
             Self::Cpu(cpu) => cpu.threads(),
+            #[cfg(feature = "cuda")]
             Self::Cuda(_) => 1,
         }
     }
@@ -95,18 +129,23 @@ impl Device {
 
     /// Whether this is a GPU.
     pub fn is_cuda(&self) -> bool {
-        matches!(self, Self::Cuda(_))
+        match self {
+            Self::Cpu(_) => false,
+            #[cfg(feature = "cuda")]
+            Self::Cuda(_) => true,
+        }
     }
 
-    fn backend<S: CudaScalar>(&self) -> &dyn Backend<S> {
+    fn backend<S: DeviceScalar>(&self) -> &dyn Backend<S> {
         match self {
             Self::Cpu(cpu) => cpu,
+            #[cfg(feature = "cuda")]
             Self::Cuda(gpu) => gpu,
         }
     }
 }
 
-impl<S: CudaScalar> Backend<S> for Device {
+impl<S: DeviceScalar> Backend<S> for Device {
     fn describe(&self) -> String {
         self.backend::<S>().describe()
     }

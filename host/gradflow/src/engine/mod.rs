@@ -1,7 +1,7 @@
 //! The batched engine: an MLP's forward pass, input gradient and parameter gradient over N
 //! particles as matrix products, and batched Langevin steps, behind a [`Backend`] that the
-//! training loops use: CPU threads ([`CpuBackend`]) or an NVIDIA GPU ([`cuda::CudaBackend`]),
-//! chosen at run time ([`Device`], `--device cpu|cuda|auto`).
+//! training loops use: CPU threads ([`CpuBackend`]) or an NVIDIA GPU (`cuda::CudaBackend`, with
+//! the `cuda` cargo feature), chosen at run time ([`Device`]).
 //!
 //! The networks are runtime-shaped ([`Network`]) in the model-file layout, so a trained
 //! network is written as a model file and evaluated by the core, the C API and firmware
@@ -25,6 +25,7 @@
 mod backend;
 mod checks;
 mod cpu;
+#[cfg(feature = "cuda")]
 pub mod cuda;
 mod device;
 mod error;
@@ -35,7 +36,7 @@ mod tile;
 
 pub use backend::Backend;
 pub use cpu::CpuBackend;
-pub use device::{Device, DeviceChoice};
+pub use device::{Device, DeviceChoice, DeviceScalar};
 pub use error::EngineError;
 pub use fused::FusedIsa;
 pub(crate) use fused::exp_f32;

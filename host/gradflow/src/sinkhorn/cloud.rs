@@ -7,6 +7,7 @@ use super::SinkhornError;
 use super::SinkhornScalar;
 use super::kernel::LANES;
 use super::schedule::{bounding_box, diameter};
+#[cfg(feature = "cuda")]
 use crate::engine::cuda::{CudaBackend, DeviceCloud};
 
 /// One point cloud, row-major `n × d`, centred, in the working precision.
@@ -23,6 +24,7 @@ pub(crate) struct Cloud<S> {
     pub(crate) packed: Vec<S>,
     /// A copy of `points` on a GPU, when the solve's soft-mins run there
     /// ([`Cloud::upload`]).
+    #[cfg(feature = "cuda")]
     pub(crate) resident: Option<DeviceCloud<S>>,
 }
 
@@ -43,11 +45,13 @@ impl<S: SinkhornScalar> Cloud<S> {
             d,
             points,
             packed,
+            #[cfg(feature = "cuda")]
             resident: None,
         }
     }
 
     /// Copies the centred points to `gpu` (once per solve) for its soft-mins.
+    #[cfg(feature = "cuda")]
     pub(crate) fn upload(&mut self, gpu: &CudaBackend) -> Result<(), SinkhornError> {
         self.resident = Some(S::gpu_upload(gpu, &self.points, self.d)?);
         Ok(())

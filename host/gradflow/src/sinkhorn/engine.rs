@@ -7,8 +7,8 @@ use super::cloud::{self, Cloud};
 use super::softmin::softmin;
 use super::{SinkhornError, SinkhornScalar};
 use crate::engine::Device;
-use crate::engine::EngineError;
-use crate::engine::cuda::CudaBackend;
+#[cfg(feature = "cuda")]
+use crate::engine::{EngineError, cuda::CudaBackend};
 
 /// The engine of a solve's soft-mins. `Copy`.
 #[derive(Clone, Copy, Debug)]
@@ -16,7 +16,12 @@ pub(crate) enum SoftminEngine<'a> {
     /// The vectorised CPU kernel on rayon's current pool.
     Cpu,
     /// The CUDA backend's kernel.
+    #[cfg(feature = "cuda")]
     Cuda(&'a CudaBackend),
+    /// Keeps the lifetime used when there is no GPU variant.
+    #[cfg(not(feature = "cuda"))]
+    #[allow(dead_code)]
+    Never(core::convert::Infallible, core::marker::PhantomData<&'a ()>),
 }
 
 impl<'a> SoftminEngine<'a> {
@@ -24,6 +29,7 @@ impl<'a> SoftminEngine<'a> {
     pub(crate) fn of(device: &'a Device) -> Self {
         match device {
             Device::Cpu(_) => Self::Cpu,
+            #[cfg(feature = "cuda")]
             Device::Cuda(gpu) => Self::Cuda(gpu),
         }
     }
@@ -35,7 +41,9 @@ impl<'a> SoftminEngine<'a> {
         y: &[S],
         d: usize,
     ) -> Result<(Cloud<S>, Cloud<S>, f64), SinkhornError> {
+        #[cfg_attr(not(feature = "cuda"), allow(unused_mut))]
         let (mut cx, mut cy, diameter) = cloud::prepare(x, y, d)?;
+        #[cfg(feature = "cuda")]
         if let Self::Cuda(gpu) = self {
             cx.upload(gpu)?;
             cy.upload(gpu)?;
@@ -58,13 +66,29 @@ impl<'a> SoftminEngine<'a> {
         out: &mut [f64],
         bary: Option<&mut [f64]>,
     ) -> Result<(), SinkhornError> {
-        let gpu = match self {
+        match self {
             Self::Cpu => {
                 softmin(rows, cols, eps, pot, guess, out, bary);
-                return Ok(());
+                Ok(())
             }
-            Self::Cuda(gpu) => gpu,
-        };
+            #[cfg(feature = "cuda")]
+            Self::Cuda(gpu) => Self::softmin_on_gpu(gpu, rows, cols, eps, pot, out, bary),
+            #[cfg(not(feature = "cuda"))]
+            Self::Never(never, _) => match never {},
+        }
+    }
+
+    /// [`SoftminEngine::softmin`] on `gpu`, from the clouds' resident copies.
+    #[cfg(feature = "cuda")]
+    fn softmin_on_gpu<S: SinkhornScalar>(
+        gpu: &CudaBackend,
+        rows: &Cloud<S>,
+        cols: &Cloud<S>,
+        eps: f64,
+        pot: &[f64],
+        out: &mut [f64],
+        bary: Option<&mut [f64]>,
+    ) -> Result<(), SinkhornError> {
         let (Some(r), Some(c)) = (rows.resident.as_ref(), cols.resident.as_ref()) else {
             return Err(EngineError::InvalidParameter(
                 "the Sinkhorn clouds were not uploaded to the GPU",

@@ -7,11 +7,14 @@ pub(crate) use sealed::{Lane, OnGpu};
 mod sealed {
     use std::ops::{Add, Mul, Sub};
 
+    #[cfg(feature = "cuda")]
     use crate::engine::EngineError;
+    #[cfg(feature = "cuda")]
     use crate::engine::cuda::{CudaBackend, CudaScalar, DeviceCloud};
 
     /// The GPU soft-min in this precision (f32 and f64, through the CUDA backend's
     /// generic calls; names of their own so that they do not clash with `Lane`'s).
+    #[cfg(feature = "cuda")]
     pub trait OnGpu: Sized {
         /// [`CudaBackend::upload_cloud`].
         fn gpu_upload(
@@ -31,6 +34,7 @@ mod sealed {
         ) -> Result<(), EngineError>;
     }
 
+    #[cfg(feature = "cuda")]
     impl<S: CudaScalar> OnGpu for S {
         fn gpu_upload(
             gpu: &CudaBackend,
@@ -52,6 +56,14 @@ mod sealed {
             gpu.softmin_resident(rows, cols, eps, pot, out, bary)
         }
     }
+
+    /// Without the `cuda` feature no soft-min runs on a GPU: nothing to ask of the type.
+    #[cfg(not(feature = "cuda"))]
+    pub trait OnGpu {}
+    #[cfg(not(feature = "cuda"))]
+    impl OnGpu for f32 {}
+    #[cfg(not(feature = "cuda"))]
+    impl OnGpu for f64 {}
 
     /// The arithmetic of the inner loops (only this crate implements it, for f32 and f64).
     pub trait Lane:
