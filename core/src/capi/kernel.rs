@@ -19,7 +19,7 @@ use crate::Baoab;
 use crate::Mala;
 #[cfg(feature = "capi-ula")]
 use crate::Ula;
-use crate::{Error, Kernel, Scalar, StepInfo};
+use crate::{BatchReport, Error, Kernel, Scalar};
 #[cfg(feature = "capi-jko")]
 use crate::{Jko, Jko2};
 
@@ -107,13 +107,15 @@ impl<S: Scalar> Kernel<S> for AnyKernel<S> {
     fn scratch_len(&self, dim: usize) -> usize {
         dispatch!(self, k => k.scratch_len(dim))
     }
-    fn step<E: crate::Energy<S> + ?Sized>(
+    fn run<E: crate::Energy<S> + ?Sized>(
         &self,
         energy: &E,
         state: &mut [S],
         rng: &mut crate::StreamRng,
+        steps: u64,
         scratch: &mut [S],
-    ) -> Result<StepInfo, Error> {
-        dispatch!(self, k => k.step(energy, state, rng, scratch))
+        report: &mut BatchReport,
+    ) -> Result<(), Error> {
+        dispatch!(self, k => k.run(energy, state, rng, steps, scratch, report))
     }
 }

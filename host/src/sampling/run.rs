@@ -183,6 +183,20 @@ impl Schedule {
                 .then(|| ((s - self.burn_in) / k - 1) as usize),
         }
     }
+
+    /// The first step after step `s` whose state is kept (a record or a frame), or `steps`
+    /// if none comes before it: the chains run uninterrupted up to it.
+    fn next_stop(&self, s: u64) -> u64 {
+        let mut stop = self.steps;
+        if let Some(k) = self.thin {
+            let j = s.saturating_sub(self.burn_in) / k.max(1) + 1;
+            stop = stop.min(self.burn_in.saturating_add(j.saturating_mul(k)));
+        }
+        if let Some(k) = self.frame_every {
+            stop = stop.min((s / k.max(1) + 1).saturating_mul(k));
+        }
+        stop
+    }
 }
 
 /// What a run produced.
@@ -411,15 +425,24 @@ fn run_block<K: Kernel<f64>>(
         if schedule.steps == 0 {
             block.records[c * records * d..(c * records + 1) * d].copy_from_slice(&state[..d]);
         }
-        for s in 1..=schedule.steps {
-            match kernel.step(energy, state, rng, &mut scratch) {
-                Ok(info) => {
-                    block.report.steps += 1;
-                    block.report.accepted += u64::from(info.accepted);
-                    block.report.grad_evals += u64::from(info.grad_evals);
-                }
+        let mut s = 0;
+        while s < schedule.steps {
+            // One uninterrupted run up to the next kept state (MALA and BAOAB evaluate the
+            // gradient at its start once, then once per step).
+            let stop = schedule.next_stop(s);
+            let done_before = block.report.steps;
+            match kernel.run(
+                energy,
+                state,
+                rng,
+                stop - s,
+                &mut scratch,
+                &mut block.report,
+            ) {
+                Ok(()) => s = stop,
                 Err(Error::NonFinite { what }) => {
-                    block.diverged.push((first + c, s, what));
+                    let failed = s + (block.report.steps - done_before) + 1;
+                    block.diverged.push((first + c, failed, what));
                     break;
                 }
                 Err(e) => return Err(e.into()),
