@@ -58,7 +58,9 @@ pub struct GfSampleReport {
     pub steps: u64,
     /// Accepted steps (all, except for MALA's rejections).
     pub accepted: u64,
-    /// Energy-gradient evaluations.
+    /// Energy-gradient evaluations. Per particle: `steps` for ULA; `steps + 1` for MALA
+    /// and BAOAB, which carry the gradient from one step to the next within a call (0 for
+    /// no steps); `steps × inner_iters` for jko and `steps × (1 + inner_iters)` for jko2.
     pub grad_evals: u64,
 }
 
