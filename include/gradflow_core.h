@@ -189,7 +189,9 @@ typedef struct GfSampleReport {
   uint64_t steps;
   // Accepted steps (all, except for MALA's rejections).
   uint64_t accepted;
-  // Energy-gradient evaluations.
+  // Energy-gradient evaluations. Per particle: `steps` for ULA; `steps + 1` for MALA
+  // and BAOAB, which carry the gradient from one step to the next within a call (0 for
+  // no steps); `steps × inner_iters` for jko and `steps × (1 + inner_iters)` for jko2.
   uint64_t grad_evals;
 } GfSampleReport;
 

@@ -8,8 +8,7 @@ use super::{
     GfPotential, GfRng, GfStatus, c_mut, c_ref, c_slice, c_slice_mut, check_finite_input, disjoint,
     expect_len, guard, write_optional,
 };
-use gradflow_core::integrators::run_batch;
-use gradflow_core::{Conditional, Kernel, Scalar, conditional_work_len};
+use gradflow_core::{BatchReport, Conditional, Kernel, Scalar, conditional_work_len};
 
 /// The latent dimension dz = d − `x_dim` of `pot` split after `x_dim` observed coordinates;
 /// [`GfStatus::InvalidParameter`] unless 0 < `x_dim` < d and, for a latent-energy model,
@@ -78,24 +77,26 @@ pub fn sample_conditional<S: Scalar>(
         check_finite_input(observed)?;
         check_sample_values(z, rngs)?;
         let (work, kernel_scratch) = rest.split_at_mut(conditional_work_len(d));
-        let mut report = GfSampleReport::default();
+        let mut report = BatchReport::default();
         for ((x, chain), r) in observed
             .chunks_exact(x_dim)
             .zip(z.chunks_exact_mut(len))
             .zip(rngs.iter_mut())
         {
             let energy = Conditional::new(joint, x, &mut *work)?;
-            let mut stream = [r.stream()?];
-            let result = run_batch(&kernel, &energy, chain, &mut stream, steps, kernel_scratch);
-            r.store(&stream[0]);
-            let done = result?;
-            report.merge(&GfSampleReport {
-                steps: done.steps,
-                accepted: done.accepted,
-                grad_evals: done.grad_evals,
-            });
+            let mut stream = r.stream()?;
+            let result = kernel.run(
+                &energy,
+                chain,
+                &mut stream,
+                steps,
+                kernel_scratch,
+                &mut report,
+            );
+            r.store(&stream);
+            result?;
         }
-        Ok(report)
+        Ok(report.into())
     })
 }
 

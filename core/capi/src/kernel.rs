@@ -14,7 +14,7 @@ use gradflow_core::Baoab;
 use gradflow_core::Mala;
 #[cfg(feature = "ula")]
 use gradflow_core::Ula;
-use gradflow_core::{Error, Kernel, Scalar, StepInfo};
+use gradflow_core::{BatchReport, Error, Kernel, Scalar};
 #[cfg(feature = "jko")]
 use gradflow_core::{Jko, Jko2};
 
@@ -102,13 +102,15 @@ impl<S: Scalar> Kernel<S> for AnyKernel<S> {
     fn scratch_len(&self, dim: usize) -> usize {
         dispatch!(self, k => k.scratch_len(dim))
     }
-    fn step<E: gradflow_core::Energy<S> + ?Sized>(
+    fn run<E: gradflow_core::Energy<S> + ?Sized>(
         &self,
         energy: &E,
         state: &mut [S],
         rng: &mut gradflow_core::StreamRng,
+        steps: u64,
         scratch: &mut [S],
-    ) -> Result<StepInfo, Error> {
-        dispatch!(self, k => k.step(energy, state, rng, scratch))
+        report: &mut BatchReport,
+    ) -> Result<(), Error> {
+        dispatch!(self, k => k.run(energy, state, rng, steps, scratch, report))
     }
 }

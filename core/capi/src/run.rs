@@ -8,9 +8,8 @@ use super::{
     GfModel, GfPotential, GfRng, GfStatus, c_mut, c_ref, c_slice, c_slice_mut, check_finite_input,
     disjoint, expect_len, guard, write_optional,
 };
-use gradflow_core::integrators::run_batch;
 use gradflow_core::model::{ModelEval, ModelKind};
-use gradflow_core::{Baoab, Energy, Jko, Kernel, OdeSolver, Scalar};
+use gradflow_core::{Baoab, BatchReport, Energy, Jko, Kernel, OdeSolver, Scalar};
 
 /// Sampler code for [`gf_scratch_len`]: no sampler (scratch for energies and forces).
 pub const GF_SAMPLER_NONE: u32 = 0;
@@ -59,8 +58,20 @@ pub struct GfSampleReport {
     pub steps: u64,
     /// Accepted steps (all, except for MALA's rejections).
     pub accepted: u64,
-    /// Energy-gradient evaluations.
+    /// Energy-gradient evaluations. Per particle: `steps` for ULA; `steps + 1` for MALA
+    /// and BAOAB, which carry the gradient from one step to the next within a call (0 for
+    /// no steps); `steps × inner_iters` for jko and `steps × (1 + inner_iters)` for jko2.
     pub grad_evals: u64,
+}
+
+impl From<BatchReport> for GfSampleReport {
+    fn from(r: BatchReport) -> Self {
+        Self {
+            steps: r.steps,
+            accepted: r.accepted,
+            grad_evals: r.grad_evals,
+        }
+    }
 }
 
 impl GfSampleReport {
@@ -238,19 +249,14 @@ fn run_chains<S: Scalar>(
     steps: u64,
     scratch: &mut [S],
 ) -> Result<GfSampleReport, GfStatus> {
-    let mut report = GfSampleReport::default();
+    let mut report = BatchReport::default();
     for (chain, r) in state.chunks_exact_mut(len).zip(rngs.iter_mut()) {
-        let mut stream = [r.stream()?];
-        let result = run_batch(kernel, e, chain, &mut stream, steps, scratch);
-        r.store(&stream[0]);
-        let done = result?;
-        report.merge(&GfSampleReport {
-            steps: done.steps,
-            accepted: done.accepted,
-            grad_evals: done.grad_evals,
-        });
+        let mut stream = r.stream()?;
+        let result = kernel.run(e, chain, &mut stream, steps, scratch, &mut report);
+        r.store(&stream);
+        result?;
     }
-    Ok(report)
+    Ok(report.into())
 }
 
 /// Integrates `dx/dt = v(x, t)` of a velocity model from `t0` to `t1` in `steps` steps for

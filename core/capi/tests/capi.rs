@@ -302,6 +302,45 @@ fn sampler_refuses_bad_settings_codes_and_rng_states() {
     );
 }
 
+/// MALA and BAOAB carry the gradient from one step to the next within a call: n particles
+/// × s steps cost n(s + 1) gradient evaluations (2ns before); ULA costs ns.
+#[test]
+fn sampling_reports_one_gradient_per_step_and_one_per_particle() {
+    let pot = double_well();
+    let (n, steps) = (3u64, 40u64);
+    for (sampler, state_len, grads) in [
+        (GF_SAMPLER_ULA, 6, n * steps),
+        (GF_SAMPLER_MALA, 6, n * (steps + 1)),
+        (GF_SAMPLER_BAOAB, 12, n * (steps + 1)),
+    ] {
+        let (mut x, mut r, mut s) = (vec![0.5f64; state_len], rngs(3), [0.0; 64]);
+        let mut report = GfSampleReport::default();
+        // SAFETY: valid slices with their lengths and a writable report.
+        let st = unsafe {
+            gf_sample_f64(
+                &pot,
+                sampler,
+                &params(sampler),
+                3,
+                x.as_mut_ptr(),
+                state_len,
+                r.as_mut_ptr(),
+                3,
+                steps,
+                s.as_mut_ptr(),
+                64,
+                &mut report,
+            )
+        };
+        assert_eq!(st, GfStatus::Ok);
+        assert_eq!(
+            (report.steps, report.grad_evals),
+            (n * steps, grads),
+            "{sampler}"
+        );
+    }
+}
+
 /// A diverging chain is reported as a non-finite result; it keeps its last finite state.
 #[test]
 fn divergence_is_reported() {

@@ -1,6 +1,6 @@
 //! Underdamped Langevin dynamics by the BAOAB splitting (Leimkuhler & Matthews 2013).
 
-use super::{Kernel, StepInfo, check_buffers, finite_energy_grad};
+use super::{BatchReport, Kernel, StepInfo, check_buffers, finite_energy_grad};
 use crate::error::{Error, check_len, check_positive};
 use crate::{Energy, Scalar, StreamRng};
 
@@ -12,8 +12,9 @@ use crate::{Energy, Scalar, StreamRng};
 /// Two ways in:
 /// - [`Baoab::step_with_force`], for molecular-dynamics codes that carry forces: one
 ///   gradient evaluation per step;
-/// - the [`Kernel`] impl, whose state is `[x, v]` (2d scalars); it re-evaluates ∇E(x) at the
-///   start of each step, so it costs two.
+/// - the [`Kernel`] impl, whose state is `[x, v]` (2d scalars): [`Kernel::run`] evaluates
+///   ∇E(x) once and then loops over `step_with_force`, so n steps cost n + 1 gradient
+///   evaluations (a single [`Kernel::step`] costs 2).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Baoab<S> {
     /// Time step τ > 0.
@@ -108,21 +109,28 @@ impl<S: Scalar> Kernel<S> for Baoab<S> {
         4 * dim
     }
 
-    fn step<E: Energy<S> + ?Sized>(
+    fn run<E: Energy<S> + ?Sized>(
         &self,
         energy: &E,
         state: &mut [S],
         rng: &mut StreamRng,
+        steps: u64,
         scratch: &mut [S],
-    ) -> Result<StepInfo, Error> {
+        report: &mut BatchReport,
+    ) -> Result<(), Error> {
         let d = check_buffers(self, energy, state, scratch)?;
+        self.check_settings()?;
+        if steps == 0 {
+            return Ok(());
+        }
         let (grad, rest) = scratch[..4 * d].split_at_mut(d);
         let (x, v) = state.split_at_mut(d);
         finite_energy_grad(energy, x, grad)?;
-        let info = self.step_with_force(energy, x, v, grad, rng, rest)?;
-        Ok(StepInfo {
-            grad_evals: info.grad_evals + 1,
-            ..info
-        })
+        report.grad_evals += 1;
+        for _ in 0..steps {
+            let info = self.step_with_force(energy, x, v, grad, rng, rest)?;
+            report.add_step(info.accepted, info.grad_evals);
+        }
+        Ok(())
     }
 }

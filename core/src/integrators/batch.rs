@@ -23,6 +23,13 @@ impl BatchReport {
         self.grad_evals += other.grad_evals;
     }
 
+    /// Counts one completed step that spent `grad_evals` gradient evaluations.
+    pub(crate) fn add_step(&mut self, accepted: bool, grad_evals: u32) {
+        self.steps += 1;
+        self.accepted += u64::from(accepted);
+        self.grad_evals += u64::from(grad_evals);
+    }
+
     /// Fraction of accepted steps (1 when no step was taken).
     pub fn acceptance_rate(&self) -> f64 {
         if self.steps == 0 {
@@ -57,12 +64,7 @@ pub fn run_batch<S: Scalar, K: Kernel<S> + ?Sized, E: Energy<S> + ?Sized>(
     )?;
     let mut report = BatchReport::default();
     for (chain, rng) in states.chunks_exact_mut(len.max(1)).zip(rngs.iter_mut()) {
-        for _ in 0..steps {
-            let info = kernel.step(energy, chain, rng, scratch)?;
-            report.steps += 1;
-            report.accepted += u64::from(info.accepted);
-            report.grad_evals += u64::from(info.grad_evals);
-        }
+        kernel.run(energy, chain, rng, steps, scratch, &mut report)?;
     }
     Ok(report)
 }

@@ -2,7 +2,7 @@
 //! derivation from the paper's abstract and Wibisono's symmetrized Langevin, not a
 //! faithful reproduction of arXiv 1910.14216).
 
-use super::{Kernel, StepInfo, check_buffers, commit, finite_energy_grad};
+use super::{BatchReport, Kernel, check_buffers, commit, finite_energy_grad};
 use crate::error::{Error, check_positive};
 use crate::{Energy, Scalar, StreamRng};
 
@@ -82,34 +82,36 @@ impl<S: Scalar> Kernel<S> for Jko<S> {
         2 * dim
     }
 
-    fn step<E: Energy<S> + ?Sized>(
+    fn run<E: Energy<S> + ?Sized>(
         &self,
         energy: &E,
         x: &mut [S],
         rng: &mut StreamRng,
+        steps: u64,
         scratch: &mut [S],
-    ) -> Result<StepInfo, Error> {
+        report: &mut BatchReport,
+    ) -> Result<(), Error> {
         let d = check_buffers(self, energy, x, scratch)?;
         check_prox_settings(self.step, self.inner_iters, self.relaxation)?;
         let (grad, y) = scratch[..2 * d].split_at_mut(d);
-        prox(
-            energy,
-            x,
-            self.step,
-            self.inner_iters,
-            self.relaxation,
-            y,
-            grad,
-        )?;
         let noise = (S::TWO * self.step).sqrt();
-        for yi in y.iter_mut() {
-            *yi += noise * rng.normal::<S>();
+        for _ in 0..steps {
+            prox(
+                energy,
+                x,
+                self.step,
+                self.inner_iters,
+                self.relaxation,
+                y,
+                grad,
+            )?;
+            for yi in y.iter_mut() {
+                *yi += noise * rng.normal::<S>();
+            }
+            commit(x, y)?;
+            report.add_step(true, self.inner_iters);
         }
-        commit(x, y)?;
-        Ok(StepInfo {
-            accepted: true,
-            grad_evals: self.inner_iters,
-        })
+        Ok(())
     }
 }
 
@@ -145,36 +147,38 @@ impl<S: Scalar> Kernel<S> for Jko2<S> {
         3 * dim
     }
 
-    fn step<E: Energy<S> + ?Sized>(
+    fn run<E: Energy<S> + ?Sized>(
         &self,
         energy: &E,
         x: &mut [S],
         rng: &mut StreamRng,
+        steps: u64,
         scratch: &mut [S],
-    ) -> Result<StepInfo, Error> {
+        report: &mut BatchReport,
+    ) -> Result<(), Error> {
         let d = check_buffers(self, energy, x, scratch)?;
         check_prox_settings(self.step, self.inner_iters, self.relaxation)?;
         let half = self.step * S::HALF;
         let (grad, rest) = scratch[..3 * d].split_at_mut(d);
         let (center, y) = rest.split_at_mut(d);
-        finite_energy_grad(energy, x, grad)?;
         let noise = (S::TWO * self.step).sqrt();
-        for ((c, &xi), &g) in center.iter_mut().zip(x.iter()).zip(grad.iter()) {
-            *c = xi - half * g + noise * rng.normal::<S>();
+        for _ in 0..steps {
+            finite_energy_grad(energy, x, grad)?;
+            for ((c, &xi), &g) in center.iter_mut().zip(x.iter()).zip(grad.iter()) {
+                *c = xi - half * g + noise * rng.normal::<S>();
+            }
+            prox(
+                energy,
+                center,
+                half,
+                self.inner_iters,
+                self.relaxation,
+                y,
+                grad,
+            )?;
+            commit(x, y)?;
+            report.add_step(true, 1 + self.inner_iters);
         }
-        prox(
-            energy,
-            center,
-            half,
-            self.inner_iters,
-            self.relaxation,
-            y,
-            grad,
-        )?;
-        commit(x, y)?;
-        Ok(StepInfo {
-            accepted: true,
-            grad_evals: 1 + self.inner_iters,
-        })
+        Ok(())
     }
 }

@@ -1,12 +1,15 @@
 //! The Metropolis-adjusted Langevin algorithm.
 
-use super::{Kernel, StepInfo, check_buffers, finite_energy_grad};
+use super::{BatchReport, Kernel, check_buffers, finite_energy_grad};
 use crate::error::{Error, check_positive};
 use crate::{Energy, Scalar, StreamRng};
 
 /// MALA: a ULA proposal `y = x − τ∇E(x) + √(2τ)ξ` accepted with the Metropolis–Hastings
-/// probability, so the stationary law is exactly p ∝ exp(−E). Two gradient evaluations
-/// per step (at x and at y). [`StepInfo::accepted`] reports the outcome.
+/// probability, so the stationary law is exactly p ∝ exp(−E). One gradient evaluation per
+/// step, at y: [`Kernel::run`] keeps E and ∇E at the current x from the previous step, so
+/// a call of n steps costs n + 1 (a single [`Kernel::step`] costs 2).
+/// [`StepInfo::accepted`](super::StepInfo::accepted) and [`BatchReport::accepted`] report
+/// the outcomes.
 ///
 /// A proposal whose energy is +∞ (a hard wall, two overlapping Lennard-Jones atoms) is
 /// rejected; a NaN energy or gradient at the proposal is an error.
@@ -29,57 +32,64 @@ impl<S: Scalar> Kernel<S> for Mala<S> {
         3 * dim
     }
 
-    fn step<E: Energy<S> + ?Sized>(
+    fn run<E: Energy<S> + ?Sized>(
         &self,
         energy: &E,
         x: &mut [S],
         rng: &mut StreamRng,
+        steps: u64,
         scratch: &mut [S],
-    ) -> Result<StepInfo, Error> {
+        report: &mut BatchReport,
+    ) -> Result<(), Error> {
         let d = check_buffers(self, energy, x, scratch)?;
         let tau = self.step;
         check_positive("MALA step must be finite and > 0", tau)?;
+        if steps == 0 {
+            return Ok(());
+        }
         let (gx, rest) = scratch[..3 * d].split_at_mut(d);
         let (y, gy) = rest.split_at_mut(d);
-
-        let ex = finite_energy_grad(energy, x, gx)?;
+        // E and ∇E at the current x; an accepted proposal's replace them.
+        let mut ex = finite_energy_grad(energy, x, gx)?;
+        report.grad_evals += 1;
         let noise = (S::TWO * tau).sqrt();
-        for ((yi, &xi), &g) in y.iter_mut().zip(x.iter()).zip(gx.iter()) {
-            *yi = xi - tau * g + noise * rng.normal::<S>();
+        for _ in 0..steps {
+            for ((yi, &xi), &g) in y.iter_mut().zip(x.iter()).zip(gx.iter()) {
+                *yi = xi - tau * g + noise * rng.normal::<S>();
+            }
+            let u = rng.uniform_open01();
+            crate::error::check_finite("proposal", y)?;
+            let ey = energy.energy_grad(y, gy);
+            if ey.is_nan() || gy.iter().any(|g| g.is_nan()) {
+                return Err(Error::NonFinite {
+                    what: "energy at proposal",
+                });
+            }
+            // An infinite energy or gradient at y rejects it.
+            let accepted = ey.is_finite()
+                && gy.iter().all(|g| g.is_finite())
+                && u.ln() < log_acceptance(tau, x, y, gx, gy, ex, ey);
+            if accepted {
+                x.copy_from_slice(y);
+                gx.copy_from_slice(gy);
+                ex = ey;
+            }
+            report.add_step(accepted, 1);
         }
-        let u = rng.uniform_open01();
-        crate::error::check_finite("proposal", y)?;
-        let ey = energy.energy_grad(y, gy);
-        if ey.is_nan() || gy.iter().any(|g| g.is_nan()) {
-            return Err(Error::NonFinite {
-                what: "energy at proposal",
-            });
-        }
-        let rejected = StepInfo {
-            accepted: false,
-            grad_evals: 2,
-        };
-        if !ey.is_finite() || gy.iter().any(|g| !g.is_finite()) {
-            return Ok(rejected);
-        }
-        // log q(x | y) − log q(y | x), with log q(b | a) = −‖b − a + τ∇E(a)‖² / (4τ).
-        let mut fwd = 0.0f64;
-        let mut bwd = 0.0f64;
-        for i in 0..d {
-            let f = (y[i] - x[i] + tau * gx[i]).to_f64();
-            let b = (x[i] - y[i] + tau * gy[i]).to_f64();
-            fwd += f * f;
-            bwd += b * b;
-        }
-        let log_alpha = (ex - ey).to_f64() + (fwd - bwd) / (4.0 * tau.to_f64());
-        if u.ln() < log_alpha {
-            x.copy_from_slice(y);
-            Ok(StepInfo {
-                accepted: true,
-                grad_evals: 2,
-            })
-        } else {
-            Ok(rejected)
-        }
+        Ok(())
     }
+}
+
+/// log α = E(x) − E(y) + log q(x | y) − log q(y | x), with
+/// log q(b | a) = −‖b − a + τ∇E(a)‖² / (4τ) + const.
+fn log_acceptance<S: Scalar>(tau: S, x: &[S], y: &[S], gx: &[S], gy: &[S], ex: S, ey: S) -> f64 {
+    let mut fwd = 0.0f64;
+    let mut bwd = 0.0f64;
+    for i in 0..x.len() {
+        let f = (y[i] - x[i] + tau * gx[i]).to_f64();
+        let b = (x[i] - y[i] + tau * gy[i]).to_f64();
+        fwd += f * f;
+        bwd += b * b;
+    }
+    (ex - ey).to_f64() + (fwd - bwd) / (4.0 * tau.to_f64())
 }

@@ -31,29 +31,59 @@ pub struct StepInfo {
     pub grad_evals: u32,
 }
 
-/// One step of a Markov kernel that targets p ∝ exp(−E), generic over the energy.
+/// A Markov kernel that targets p ∝ exp(−E), generic over the energy.
 ///
 /// The state of one chain is `state_len(d)` scalars (d = `energy.dim()`): the position
 /// for the overdamped kernels, position then velocity for [`Baoab`]. Scratch is owned by
 /// the caller and must hold at least `scratch_len(d)` scalars; its contents on entry do not
-/// matter. The state is written only when the step succeeds.
+/// matter. The state is written only by a step that succeeds.
+///
+/// Each kernel's update rule lives in [`Kernel::run`]; [`Kernel::step`] is `run` for one
+/// step. Prefer `run` for consecutive steps of one chain: [`Mala`] and [`Baoab`] carry the
+/// energy and gradient at the current position from one step to the next within a call,
+/// so n steps cost n + 1 gradient evaluations there, against 2n by n calls of `step`. The
+/// samples are the same bits either way.
 pub trait Kernel<S: Scalar> {
     /// Scalars in the state of one chain of dimension `dim`.
     fn state_len(&self, dim: usize) -> usize {
         dim
     }
 
-    /// Scalars of scratch one step needs for dimension `dim`.
+    /// Scalars of scratch a call needs for dimension `dim`.
     fn scratch_len(&self, dim: usize) -> usize;
 
-    /// Advances `state` by one step using the random stream `rng`.
+    /// Advances one chain's `state` by `steps` steps drawing from `rng`, and adds what they
+    /// did to `report`. Lengths and settings are checked first, even for `steps` = 0.
+    ///
+    /// On error, `state` holds the last state reached (finite), `report.steps` counts the
+    /// steps completed before the failure, and `report.accepted` and `report.grad_evals`
+    /// count their work (including the evaluation at the starting position, once made).
+    fn run<E: Energy<S> + ?Sized>(
+        &self,
+        energy: &E,
+        state: &mut [S],
+        rng: &mut StreamRng,
+        steps: u64,
+        scratch: &mut [S],
+        report: &mut BatchReport,
+    ) -> Result<(), Error>;
+
+    /// Advances `state` by one step using the random stream `rng`: [`Kernel::run`] with
+    /// `steps` = 1.
     fn step<E: Energy<S> + ?Sized>(
         &self,
         energy: &E,
         state: &mut [S],
         rng: &mut StreamRng,
         scratch: &mut [S],
-    ) -> Result<StepInfo, Error>;
+    ) -> Result<StepInfo, Error> {
+        let mut report = BatchReport::default();
+        self.run(energy, state, rng, 1, scratch, &mut report)?;
+        Ok(StepInfo {
+            accepted: report.accepted == 1,
+            grad_evals: report.grad_evals as u32,
+        })
+    }
 }
 
 /// Checks the state and scratch lengths of one kernel call; returns d.

@@ -1,6 +1,6 @@
 //! The unadjusted Langevin algorithm (Euler–Maruyama on the overdamped Langevin SDE).
 
-use super::{Kernel, StepInfo, check_buffers, commit, finite_energy_grad};
+use super::{BatchReport, Kernel, check_buffers, commit, finite_energy_grad};
 use crate::error::{Error, check_positive};
 use crate::{Energy, Scalar, StreamRng};
 
@@ -25,25 +25,27 @@ impl<S: Scalar> Kernel<S> for Ula<S> {
         2 * dim
     }
 
-    fn step<E: Energy<S> + ?Sized>(
+    fn run<E: Energy<S> + ?Sized>(
         &self,
         energy: &E,
         x: &mut [S],
         rng: &mut StreamRng,
+        steps: u64,
         scratch: &mut [S],
-    ) -> Result<StepInfo, Error> {
+        report: &mut BatchReport,
+    ) -> Result<(), Error> {
         let d = check_buffers(self, energy, x, scratch)?;
         check_positive("ULA step must be finite and > 0", self.step)?;
         let (grad, new) = scratch[..2 * d].split_at_mut(d);
-        finite_energy_grad(energy, x, grad)?;
         let noise = (S::TWO * self.step).sqrt();
-        for ((n, &xi), &g) in new.iter_mut().zip(x.iter()).zip(grad.iter()) {
-            *n = xi - self.step * g + noise * rng.normal::<S>();
+        for _ in 0..steps {
+            finite_energy_grad(energy, x, grad)?;
+            for ((n, &xi), &g) in new.iter_mut().zip(x.iter()).zip(grad.iter()) {
+                *n = xi - self.step * g + noise * rng.normal::<S>();
+            }
+            commit(x, new)?;
+            report.add_step(true, 1);
         }
-        commit(x, new)?;
-        Ok(StepInfo {
-            accepted: true,
-            grad_evals: 1,
-        })
+        Ok(())
     }
 }

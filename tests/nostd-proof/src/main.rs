@@ -23,7 +23,7 @@ use core::arch::{asm, global_asm};
 use core::fmt::{self, Write};
 use core::panic::PanicInfo;
 
-use gradflow_core::{Error, Gaussian, Kernel, Mala, Scalar, StreamRng};
+use gradflow_core::{BatchReport, Error, Gaussian, Kernel, Mala, Scalar, StreamRng};
 
 /// Dimension of the target.
 const DIM: usize = 2;
@@ -85,19 +85,17 @@ fn sample() -> Result<Outcome, Error> {
     let target = Gaussian::<f64, DIM>::isotropic([0.0; DIM], PRECISION)?;
     let mala = Mala { step: STEP };
     let mut scratch = [0.0; 3 * DIM]; // Kernel::scratch_len(&mala, DIM)
-    let mut accepted = 0u64;
+    let mut report = BatchReport::default();
     let mut moments = Moments::default();
     for chain in 0..CHAINS as u64 {
         let mut rng = StreamRng::new(SEED, chain);
         let mut x = START;
-        for _ in 0..STEPS {
-            accepted += u64::from(mala.step(&target, &mut x, &mut rng, &mut scratch)?.accepted);
-        }
+        mala.run(&target, &mut x, &mut rng, STEPS, &mut scratch, &mut report)?;
         moments.push(x[0]);
     }
     Ok(Outcome {
         variance: moments.variance(),
-        acceptance: accepted as f64 / (CHAINS as u64 * STEPS) as f64,
+        acceptance: report.acceptance_rate(),
     })
 }
 

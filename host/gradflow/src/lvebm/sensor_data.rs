@@ -2,7 +2,7 @@
 //! z are snapshots of a simulated overdamped Langevin trajectory in U(z) = h(z² − 1)², and
 //! only the noisy sensor readings x = Az + c + σε are observed.
 
-use gradflow_core::{DoubleWell, Kernel, Mala, StreamRng};
+use gradflow_core::{BatchReport, DoubleWell, Kernel, Mala, StreamRng};
 use serde_json::{Value, json};
 
 use super::DoubleWellSensor;
@@ -108,15 +108,11 @@ pub fn simulate_with(
     let mut rng = StreamRng::new(seed, 0);
     let mut scratch = vec![0.0; Kernel::<f64>::scratch_len(&kernel, 1)];
     let mut state = [1.0];
-    let mut accepted = 0u64;
+    let mut report = BatchReport::default();
     let mut advance = |steps: u64, state: &mut [f64; 1]| -> Result<(), EbmError> {
-        for _ in 0..steps {
-            let info = kernel
-                .step(&well, state, &mut rng, &mut scratch)
-                .map_err(|e| EbmError::Settings(format!("simulation: {e}")))?;
-            accepted += u64::from(info.accepted);
-        }
-        Ok(())
+        kernel
+            .run(&well, state, &mut rng, steps, &mut scratch, &mut report)
+            .map_err(|e| EbmError::Settings(format!("simulation: {e}")))
     };
     advance(settings.burn_in, &mut state)?;
     let mut z = Vec::with_capacity(n);
@@ -138,7 +134,7 @@ pub fn simulate_with(
         z,
         truth: truth.clone(),
         settings: *settings,
-        acceptance: accepted as f64 / total as f64,
+        acceptance: report.accepted as f64 / total as f64,
     })
 }
 

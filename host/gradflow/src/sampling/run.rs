@@ -183,6 +183,20 @@ impl Schedule {
                 .then(|| ((s - self.burn_in) / k - 1) as usize),
         }
     }
+
+    /// The first step after step `s` whose state is kept (a record or a frame), or `steps`
+    /// if none comes before it: the chains run uninterrupted up to it.
+    fn next_stop(&self, s: u64) -> u64 {
+        let mut stop = self.steps;
+        if let Some(k) = self.thin {
+            let j = s.saturating_sub(self.burn_in) / k.max(1) + 1;
+            stop = stop.min(self.burn_in.saturating_add(j.saturating_mul(k)));
+        }
+        if let Some(k) = self.frame_every {
+            stop = stop.min((s / k.max(1) + 1).saturating_mul(k));
+        }
+        stop
+    }
 }
 
 /// What a run produced.
@@ -411,15 +425,24 @@ fn run_block<K: Kernel<f64>>(
         if schedule.steps == 0 {
             block.records[c * records * d..(c * records + 1) * d].copy_from_slice(&state[..d]);
         }
-        for s in 1..=schedule.steps {
-            match kernel.step(energy, state, rng, &mut scratch) {
-                Ok(info) => {
-                    block.report.steps += 1;
-                    block.report.accepted += u64::from(info.accepted);
-                    block.report.grad_evals += u64::from(info.grad_evals);
-                }
+        let mut s = 0;
+        while s < schedule.steps {
+            // One uninterrupted run up to the next kept state (MALA and BAOAB evaluate the
+            // gradient at its start once, then once per step).
+            let stop = schedule.next_stop(s);
+            let done_before = block.report.steps;
+            match kernel.run(
+                energy,
+                state,
+                rng,
+                stop - s,
+                &mut scratch,
+                &mut block.report,
+            ) {
+                Ok(()) => s = stop,
                 Err(Error::NonFinite { what }) => {
-                    block.diverged.push((first + c, s, what));
+                    let failed = s + (block.report.steps - done_before) + 1;
+                    block.diverged.push((first + c, failed, what));
                     break;
                 }
                 Err(e) => return Err(e.into()),
@@ -435,4 +458,129 @@ fn run_block<K: Kernel<f64>>(
         }
     }
     Ok(block)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schedules() -> [Schedule; 4] {
+        let s = |steps, burn_in, thin, frame_every| Schedule {
+            steps,
+            burn_in,
+            thin,
+            frame_every,
+        };
+        [
+            s(20, 0, None, None),
+            s(23, 5, Some(3), Some(4)),
+            s(7, 0, Some(1), None),
+            s(30, 12, Some(6), Some(9)),
+        ]
+    }
+
+    /// The runs between stops end exactly at the kept states (and at the last step).
+    #[test]
+    fn runs_stop_exactly_at_the_kept_states() {
+        for schedule in schedules() {
+            let mut stops = Vec::new();
+            let mut s = 0;
+            while s < schedule.steps {
+                s = schedule.next_stop(s);
+                stops.push(s);
+            }
+            let kept: Vec<u64> = (1..=schedule.steps)
+                .filter(|&s| {
+                    s == schedule.steps
+                        || schedule.record_at(s).is_some()
+                        || schedule.frame_every.is_some_and(|k| s.is_multiple_of(k))
+                })
+                .collect();
+            assert_eq!(stops, kept, "{schedule:?}");
+        }
+    }
+
+    /// Records and frames are the states of one core step at a time; MALA's gradient
+    /// count is one per step and one per uninterrupted run.
+    #[test]
+    fn records_and_frames_are_the_step_by_step_states() {
+        let source = EnergySource::potential(Potential::Mixture).unwrap();
+        let EnergySource::Potential(_, energy) = &source else {
+            unreachable!()
+        };
+        let spec = SamplerSpec {
+            step: 0.1,
+            ..SamplerSpec::default()
+        };
+        let mala = Mala { step: spec.step };
+        let (n, seed) = (3, 9);
+        let init = normal_init(n, 2, 1.0, seed);
+        for schedule in schedules() {
+            let run = sample(&source, &spec, &init, &schedule, seed, 1).unwrap();
+            for k in 0..n {
+                let mut x = init.row(k).to_vec();
+                let mut rng = StreamRng::new(seed, k as u64);
+                let mut scratch = [0.0; 6];
+                for s in 1..=schedule.steps {
+                    mala.step(energy.as_ref(), &mut x, &mut rng, &mut scratch)
+                        .unwrap();
+                    if let Some(r) = schedule.record_at(s) {
+                        assert_eq!(run.samples.row(r * n + k), &x[..], "record {r}");
+                    }
+                    if let (Some(t), Some(every)) = (&run.trajectory, schedule.frame_every)
+                        && s.is_multiple_of(every)
+                    {
+                        let frame = t.frame((s / every) as usize);
+                        assert_eq!(&frame[2 * k..2 * k + 2], &x[..], "frame at step {s}");
+                    }
+                }
+            }
+            let mut runs = 0;
+            let mut s = 0;
+            while s < schedule.steps {
+                s = schedule.next_stop(s);
+                runs += 1;
+            }
+            let n = n as u64;
+            assert_eq!(run.report.steps, n * schedule.steps);
+            assert_eq!(run.report.grad_evals, n * (schedule.steps + runs));
+        }
+    }
+
+    /// A chain that diverges within a run is reported at the step where it failed.
+    #[test]
+    fn divergence_is_reported_at_its_step() {
+        let source = EnergySource::potential(Potential::Gaussian).unwrap();
+        let EnergySource::Potential(_, energy) = &source else {
+            unreachable!()
+        };
+        let ula = Ula { step: 3.0 };
+        let init = normal_init(1, 2, 1.0, 2);
+        let mut x = init.row(0).to_vec();
+        let (mut rng, mut scratch) = (StreamRng::new(2, 0), [0.0; 4]);
+        let failed = (1..)
+            .find(|_| {
+                ula.step(energy.as_ref(), &mut x, &mut rng, &mut scratch)
+                    .is_err()
+            })
+            .unwrap();
+        assert!(failed > 7, "{failed}");
+
+        let spec = SamplerSpec {
+            sampler: Sampler::Ula,
+            step: 3.0,
+            ..SamplerSpec::default()
+        };
+        let schedule = Schedule {
+            steps: 10 * failed,
+            frame_every: Some(7),
+            ..Schedule::default()
+        };
+        match sample(&source, &spec, &init, &schedule, 2, 1) {
+            Err(SampleError::Diverged { chain, step, .. }) => {
+                assert_eq!((chain, step), (0, failed))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }
