@@ -72,7 +72,7 @@ impl Device {
             DeviceChoice::Auto => match CudaBackend::new(0) {
                 Ok(gpu) => Ok((Self::Cuda(gpu), None)),
                 Err(why) => {
-                    let note = format!("--device auto: using the CPU ({why})");
+                    let note = format!("using the CPU ({why})");
                     Ok((Self::cpu(threads), Some(note)))
                 }
             },

@@ -3,17 +3,19 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::SettingError;
 use crate::engine::EngineError;
 use crate::metrics::MetricsError;
 use crate::modelio::ModelIoError;
+use crate::sinkhorn::SinkhornError;
 use crate::train::CheckpointError;
 
 /// Why a flow could not be trained, written, read or sampled. It displays as one line.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum FlowError {
-    /// A setting is out of its domain (which, and why).
-    Settings(String),
+    /// A setting or an argument is out of its domain (which field, and why).
+    Settings(SettingError),
     /// A network evaluation was refused.
     Engine(EngineError),
     /// A model could not be built, read or written.
@@ -21,7 +23,7 @@ pub enum FlowError {
     /// A coupling or a W2 evaluation failed.
     Metrics(MetricsError),
     /// The Sinkhorn velocity of an NSGF trajectory failed.
-    Sinkhorn(String),
+    Sinkhorn(SinkhornError),
     /// A checkpoint could not be restored.
     Checkpoint(CheckpointError),
     /// A flow manifest is missing, unreadable or inconsistent.
@@ -74,7 +76,31 @@ impl fmt::Display for FlowError {
     }
 }
 
-impl std::error::Error for FlowError {}
+impl std::error::Error for FlowError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Settings(e) => Some(e),
+            Self::Engine(e) => Some(e),
+            Self::Model(e) => Some(e),
+            Self::Metrics(e) => Some(e),
+            Self::Sinkhorn(e) => Some(e),
+            Self::Checkpoint(e) => Some(e),
+            Self::Manifest { .. } | Self::NonFinite(_) => None,
+        }
+    }
+}
+
+impl From<SettingError> for FlowError {
+    fn from(e: SettingError) -> Self {
+        Self::Settings(e)
+    }
+}
+
+impl From<SinkhornError> for FlowError {
+    fn from(e: SinkhornError) -> Self {
+        Self::Sinkhorn(e)
+    }
+}
 
 impl From<EngineError> for FlowError {
     fn from(e: EngineError) -> Self {
