@@ -39,7 +39,9 @@ impl fmt::Display for EbmError {
             Self::Settings(what) => write!(f, "invalid EBM settings: {what}"),
             Self::Data(what) => write!(f, "unusable EBM data: {what}"),
             Self::Split(e) => write!(f, "unusable EBM data: {e}"),
-            Self::Metrics(e) => write!(f, "unusable EBM data: metrics of the long-run samples: {e}"),
+            Self::Metrics(e) => {
+                write!(f, "unusable EBM data: metrics of the long-run samples: {e}")
+            }
             Self::GridKl(e) => write!(f, "unusable EBM data: {e}"),
             Self::Diverged { what } => write!(
                 f,
