@@ -71,3 +71,22 @@ impl From<EngineError> for EbmError {
         Self::Engine(e)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error;
+
+    use super::*;
+    use crate::sampling::SampleError;
+
+    #[test]
+    fn source_walks_from_a_sample_error_to_the_engine_error() {
+        let engine = EngineError::InvalidParameter("step");
+        let e = SampleError::Particles(EbmError::Engine(engine.clone()));
+        let ebm = e.source().and_then(|s| s.downcast_ref::<EbmError>());
+        assert!(matches!(ebm, Some(EbmError::Engine(_))), "{e}");
+        let inner = ebm.and_then(|s| s.source());
+        assert_eq!(inner.and_then(|s| s.downcast_ref()), Some(&engine));
+        assert_eq!(e.to_string(), engine.to_string());
+    }
+}

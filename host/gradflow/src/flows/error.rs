@@ -125,3 +125,49 @@ impl From<CheckpointError> for FlowError {
         Self::Checkpoint(e)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error;
+
+    use super::*;
+
+    /// Every message of `e`'s `source()` chain, from `e` down.
+    fn chain(e: &(dyn Error + 'static)) -> Vec<String> {
+        std::iter::successors(Some(e), |e| (*e).source())
+            .map(|e| e.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn source_walks_to_the_wrapped_sinkhorn_and_engine_errors() {
+        let inner = SinkhornError::InvalidSetting {
+            name: "blur",
+            value: -1.0,
+            domain: "finite and > 0",
+        };
+        let e = FlowError::from(inner.clone());
+        assert_eq!(e.to_string(), format!("Sinkhorn velocity: {inner}"));
+        let source = e.source().expect("a Sinkhorn error has a source");
+        assert_eq!(source.downcast_ref::<SinkhornError>(), Some(&inner));
+
+        let gpu = EngineError::Device("no CUDA driver".into());
+        let e = FlowError::Sinkhorn(SinkhornError::Device(gpu.clone()));
+        let messages = chain(&e);
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert_eq!(messages[2], "no CUDA driver");
+        let last = std::iter::successors(Some(&e as &(dyn Error + 'static)), |e| (*e).source())
+            .last()
+            .unwrap();
+        assert_eq!(last.downcast_ref::<EngineError>(), Some(&gpu));
+    }
+
+    #[test]
+    fn a_settings_error_names_the_field_and_is_the_source() {
+        let e = FlowError::Settings(SettingError::new("lr", "0 must be finite and > 0"));
+        assert_eq!(e.to_string(), "lr 0 must be finite and > 0");
+        let setting = e.source().and_then(|s| s.downcast_ref::<SettingError>());
+        assert_eq!(setting.map(|s| s.field), Some("lr"));
+        assert!(FlowError::NonFinite("a sample").source().is_none());
+    }
+}
