@@ -146,8 +146,8 @@ impl Trajectories {
             None => Err(PlotError::Argument(SettingError::new(
                 "frames",
                 format!(
-                    "(the frame count T) is needed to read {what} ({} × {}) as (T·N) × 2 \
-                     rows; a (T, N, 2) .npy needs none",
+                    "is needed to read {what} ({} × {}) as T frames of N points; a \
+                     (T, N, 2) .npy needs none",
                     samples.n, samples.d
                 ),
             ))),
