@@ -48,6 +48,11 @@ fn export_then_import_gives_the_same_model_file() {
 fn files_outside_the_layout_get_a_clear_error() {
     let err = |bytes: &[u8]| match ModelBytes::from_safetensors(bytes) {
         Err(ModelIoError::Safetensors(msg)) => msg,
+        Err(e @ ModelIoError::SafetensorsFile(_)) => {
+            // The library's own error is the source, for callers that walk the chain.
+            assert!(std::error::Error::source(&e).is_some(), "{e:?}");
+            e.to_string()
+        }
         other => panic!("expected a safetensors error, got {other:?}"),
     };
     assert!(!err(b"not safetensors").is_empty());

@@ -9,7 +9,7 @@ pub(crate) fn open_device(choice: DeviceChoice, threads: usize) -> Result<Device
     let (device, note) =
         Device::select(choice, threads).map_err(|e| format!("--device {choice}: {e}"))?;
     if let Some(note) = note {
-        eprintln!("{note}");
+        eprintln!("--device {choice}: {note}");
     }
     Ok(device)
 }

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::flags::message;
 use gradflow::data::{Dataset2d, Samples, digits};
 use gradflow::demo::Target;
 use gradflow::plot::{
@@ -161,7 +162,7 @@ struct DigitsArgs {
 
 /// Runs `gradflow plot`.
 pub fn run_plot(args: &PlotArgs) -> Result<(), String> {
-    let text = |e: PlotError| e.to_string();
+    let text = |e: PlotError| message(&e);
     match &args.kind {
         PlotKind::Samples(a) => plot_samples(a).map_err(text),
         PlotKind::Energy(a) => plot_energy(a).map_err(text),

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use crate::cmd_device::open_device;
+use crate::flags::message;
 use gradflow::data::Samples;
 use gradflow::engine::DeviceChoice;
 use gradflow::flows::{
@@ -209,7 +210,7 @@ fn settings(args: &TrainArgs) -> Result<FlowSettings, String> {
         path_coupling: path_coupling.unwrap_or(d.path_coupling),
         ..d
     };
-    s.validate().map_err(|e| e.to_string())?;
+    s.validate().map_err(|e| message(&e))?;
     Ok(s)
 }
 
@@ -265,7 +266,7 @@ pub(crate) fn drive<T: Trainer + ?Sized>(
             checkpoint.display()
         ))),
         Err(e @ TrainError::Diverged { .. }) => Err(format!("{e}; try {hint}")),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(message(&e)),
     }
 }
 
@@ -305,7 +306,7 @@ fn run_train(args: &TrainArgs) -> Result<Option<String>, String> {
         .clone()
         .unwrap_or_else(|| with_suffix(&prefix, ".ckpt"));
     let device = open_device(args.device, args.threads)?;
-    let mut t = trainer_on(&s, Compute::on(device, args.threads)).map_err(|e| e.to_string())?;
+    let mut t = trainer_on(&s, Compute::on(device, args.threads)).map_err(|e| message(&e))?;
     let resumed = match drive(
         t.as_mut(),
         args,
@@ -328,8 +329,8 @@ fn run_train(args: &TrainArgs) -> Result<Option<String>, String> {
         widths.join("×"),
         t.compute().backend().name(),
     );
-    let mut flow = t.flow().map_err(|e| e.to_string())?;
-    let manifest = flow.write(&prefix).map_err(|e| e.to_string())?;
+    let mut flow = t.flow().map_err(|e| message(&e))?;
+    let manifest = flow.write(&prefix).map_err(|e| message(&e))?;
     let evals = evaluations(&flow, t.as_ref(), args.eval_draws)?;
     report(&flow, &evals, &s);
     let last = evals.last().ok_or("no evaluation")?;
@@ -367,9 +368,7 @@ fn evaluations(flow: &Flow, t: &dyn FlowTrainer, draws: u64) -> Result<Vec<Evalu
     steps
         .iter()
         .enumerate()
-        .map(|(k, &st)| {
-            evaluate(flow, t.compute(), st, k == last, draws).map_err(|e| e.to_string())
-        })
+        .map(|(k, &st)| evaluate(flow, t.compute(), st, k == last, draws).map_err(|e| message(&e)))
         .collect()
 }
 
@@ -462,7 +461,7 @@ pub fn run_flow_sample(args: &FlowSampleArgs) -> Result<(), String> {
     if args.n == 0 {
         return Err("-n must be at least 1".into());
     }
-    let flow = Flow::load(&args.flow).map_err(|e| e.to_string())?;
+    let flow = Flow::load(&args.flow).map_err(|e| message(&e))?;
     let m = flow.manifest();
     let steps = match m.sampling {
         Sampling::Euler { .. } => Some(args.steps.unwrap_or(100)),
@@ -479,7 +478,7 @@ pub fn run_flow_sample(args: &FlowSampleArgs) -> Result<(), String> {
     let start = Instant::now();
     let sample = compute
         .install(|| flow.sample(compute.backend(), &x0, steps, false))
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| message(&e))?;
     let samples = Samples::new(args.n, 2, sample.x).map_err(|e| e.to_string())?;
     samples.write(&args.out).map_err(|e| e.to_string())?;
     println!(

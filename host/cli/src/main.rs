@@ -9,6 +9,7 @@ mod cmd_train;
 mod cmd_train_ebm;
 mod cmd_train_lvebm;
 mod commands;
+mod flags;
 mod named_arg;
 mod progress_bar;
 

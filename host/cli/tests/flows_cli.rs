@@ -121,7 +121,10 @@ fn bad_input_gives_one_line() {
             &["train", "fm", "--dataset", "rings"],
             "unknown data set \"rings\"",
         ),
-        (&["train", "fm", "--widths", "0"], "--widths: width 0"),
+        (
+            &["train", "fm", "--widths", "0"],
+            "--widths has a width 0 outside 1..=4096",
+        ),
         (&["train", "sgd"], "invalid value 'sgd'"),
         (
             &["train", "nsgfpp", "--path-coupling", "x"],

@@ -223,7 +223,15 @@ impl fmt::Display for CompareError {
     }
 }
 
-impl std::error::Error for CompareError {}
+impl std::error::Error for CompareError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Metric(_, e) => Some(e),
+            Self::Sinkhorn(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// Checks one point set: at least 2 points, d ≥ 1, all values finite. `which` is 0 or 1.
 pub fn check_points(s: &Samples, which: usize) -> Result<(), CompareError> {

@@ -135,7 +135,15 @@ impl std::fmt::Display for FitError {
     }
 }
 
-impl std::error::Error for FitError {}
+impl std::error::Error for FitError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Model(e) => Some(e),
+            Self::Train(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// Fits the MLP and returns its model file with the accuracy reached.
 pub fn fit(s: &FitSettings) -> Result<(ModelBytes, FitReport), FitError> {

@@ -37,6 +37,9 @@ pub mod parallel;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod sampling;
+mod settings_error;
 pub mod sinkhorn;
 pub mod stats;
 pub mod train;
+
+pub use settings_error::SettingError;

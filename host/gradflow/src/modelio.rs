@@ -48,8 +48,10 @@ pub enum ModelIoError {
     Io(PathBuf, std::io::Error),
     /// The model bytes or the architecture were rejected.
     Model(gradflow_core::Error),
-    /// A safetensors file does not follow the documented layout.
+    /// A safetensors file does not follow the documented layout (what is wrong).
     Safetensors(String),
+    /// The safetensors library could not parse the bytes, or serialise the tensors.
+    SafetensorsFile(safetensors::SafeTensorError),
 }
 
 impl fmt::Display for ModelIoError {
@@ -58,11 +60,27 @@ impl fmt::Display for ModelIoError {
             Self::Io(path, e) => write!(f, "{}: {e}", path.display()),
             Self::Model(e) => write!(f, "{e}"),
             Self::Safetensors(what) => write!(f, "safetensors: {what}"),
+            Self::SafetensorsFile(e) => write!(f, "safetensors: {e}"),
         }
     }
 }
 
-impl std::error::Error for ModelIoError {}
+impl std::error::Error for ModelIoError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Io(_, e) => Some(e),
+            Self::Model(e) => Some(e),
+            Self::SafetensorsFile(e) => Some(e),
+            Self::Safetensors(_) => None,
+        }
+    }
+}
+
+impl From<safetensors::SafeTensorError> for ModelIoError {
+    fn from(e: safetensors::SafeTensorError) -> Self {
+        Self::SafetensorsFile(e)
+    }
+}
 
 impl From<gradflow_core::Error> for ModelIoError {
     fn from(e: gradflow_core::Error) -> Self {
@@ -153,8 +171,8 @@ impl ModelBytes {
 
     /// Reads a safetensors file in the documented layout.
     pub fn from_safetensors(bytes: &[u8]) -> Result<Self, ModelIoError> {
-        let (_, meta) = SafeTensors::read_metadata(bytes).map_err(|e| st_err(e.to_string()))?;
-        let tensors = SafeTensors::deserialize(bytes).map_err(|e| st_err(e.to_string()))?;
+        let (_, meta) = SafeTensors::read_metadata(bytes)?;
+        let tensors = SafeTensors::deserialize(bytes)?;
         let meta: HashMap<String, String> = meta.metadata().clone().unwrap_or_default();
         let get = |key: &str| meta.get(key).map(String::as_str);
         let kind = lookup(&KIND_NAMES, get("gradflow.kind"), "gradflow.kind")?;
@@ -243,7 +261,7 @@ impl ModelBytes {
             .map(|(name, bytes, shape)| {
                 TensorView::new(Dtype::F32, shape.clone(), bytes)
                     .map(|v| (name.clone(), v))
-                    .map_err(|e| st_err(e.to_string()))
+                    .map_err(ModelIoError::SafetensorsFile)
             })
             .collect::<Result<Vec<_>, _>>()?;
         let time = match arch.time_input {
@@ -263,7 +281,7 @@ impl ModelBytes {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        safetensors::serialize(views, Some(meta)).map_err(|e| st_err(e.to_string()))
+        safetensors::serialize(views, Some(meta)).map_err(ModelIoError::SafetensorsFile)
     }
 
     /// The model file as a C header defining `static const uint8_t <name>[]` and

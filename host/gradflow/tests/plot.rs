@@ -608,13 +608,24 @@ fn trajectory_files_are_read_in_every_layout() {
     let csv = dir.join("stacked.csv");
     stacked.write(&csv).unwrap();
     assert_eq!(Trajectories::read(&csv, Some(3)).unwrap(), want);
-    // Errors naming the file: no --frames for 2-D, frames not dividing, wrong last axis,
-    // a 1-D array, a truncated file, an integer dtype.
-    for (name, frames) in [("stacked.npy", None), ("stacked.npy", Some(4))] {
-        let e = Trajectories::read(dir.join(name), frames).unwrap_err();
-        assert!(matches!(e, PlotError::Shape { .. }), "{e}");
-        assert!(one_line(&e).contains(name));
-    }
+    // Errors naming the file: no frame count for 2-D (an error about the `frames`
+    // argument), frames not dividing or disagreeing with a 3-D file, wrong last axis, a 1-D
+    // array, a truncated file, an integer dtype.
+    let e = Trajectories::read(dir.join("stacked.npy"), None).unwrap_err();
+    assert!(
+        matches!(&e, PlotError::Argument(a) if a.field == "frames"),
+        "{e}"
+    );
+    assert!(one_line(&e).contains("stacked.npy"));
+    let e = Trajectories::read(dir.join("stacked.npy"), Some(4)).unwrap_err();
+    assert!(matches!(e, PlotError::Shape { .. }), "{e}");
+    assert!(one_line(&e).contains("stacked.npy"));
+    let e = Trajectories::read(dir.join("f.npy"), Some(4)).unwrap_err();
+    assert!(
+        matches!(&e, PlotError::Argument(a) if a.field == "frames"),
+        "{e}"
+    );
+    assert!(one_line(&e).contains("f.npy"));
     let p = write("xyz.npy", npy_bytes("<f8", false, &[2, 1, 3], &[0u8; 48]));
     assert!(one_line(&Trajectories::read(&p, None).unwrap_err()).contains("xyz.npy"));
     let p = write("one.npy", npy_bytes("<f8", false, &[4], &[0u8; 32]));

@@ -2,7 +2,10 @@
 
 use std::fmt;
 
+use super::grid_kl::GridKlError;
+use crate::data::DataError;
 use crate::engine::EngineError;
+use crate::metrics::MetricsError;
 use crate::modelio::ModelIoError;
 
 /// An error of EBM training.
@@ -13,6 +16,12 @@ pub enum EbmError {
     Settings(String),
     /// The data set is unusable (empty, wrong dimension, non-finite values).
     Data(String),
+    /// The data set could not be split into training and test points.
+    Split(DataError),
+    /// The metrics of the long-run samples against the test points failed.
+    Metrics(MetricsError),
+    /// The grid KL of the model's density against the data set's failed.
+    GridKl(Box<GridKlError<EbmError>>),
     /// A particle's state or energy became NaN or infinite (step τ too large?).
     Diverged {
         /// Which quantity.
@@ -29,6 +38,11 @@ impl fmt::Display for EbmError {
         match self {
             Self::Settings(what) => write!(f, "invalid EBM settings: {what}"),
             Self::Data(what) => write!(f, "unusable EBM data: {what}"),
+            Self::Split(e) => write!(f, "unusable EBM data: {e}"),
+            Self::Metrics(e) => {
+                write!(f, "unusable EBM data: metrics of the long-run samples: {e}")
+            }
+            Self::GridKl(e) => write!(f, "unusable EBM data: {e}"),
             Self::Diverged { what } => write!(
                 f,
                 "{what} became NaN or infinite (lower the step τ or the learning rate)"
@@ -39,10 +53,40 @@ impl fmt::Display for EbmError {
     }
 }
 
-impl std::error::Error for EbmError {}
+impl std::error::Error for EbmError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Split(e) => Some(e),
+            Self::Metrics(e) => Some(e),
+            Self::GridKl(e) => Some(e.as_ref()),
+            Self::Engine(e) => Some(e),
+            Self::Model(e) => Some(e),
+            Self::Settings(_) | Self::Data(_) | Self::Diverged { .. } => None,
+        }
+    }
+}
 
 impl From<EngineError> for EbmError {
     fn from(e: EngineError) -> Self {
         Self::Engine(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error;
+
+    use super::*;
+    use crate::sampling::SampleError;
+
+    #[test]
+    fn source_walks_from_a_sample_error_to_the_engine_error() {
+        let engine = EngineError::InvalidParameter("step");
+        let e = SampleError::Particles(EbmError::Engine(engine.clone()));
+        let ebm = e.source().and_then(|s| s.downcast_ref::<EbmError>());
+        assert!(matches!(ebm, Some(EbmError::Engine(_))), "{e}");
+        let inner = ebm.and_then(|s| s.source());
+        assert_eq!(inner.and_then(|s| s.downcast_ref()), Some(&engine));
+        assert_eq!(e.to_string(), engine.to_string());
     }
 }

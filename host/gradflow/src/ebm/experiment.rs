@@ -66,8 +66,8 @@ impl EbmData {
             )),
             Self::Digits => {
                 let all = digits().samples();
-                let (train, test) = split(&all, DIGITS_TEST_FRACTION, seed)
-                    .map_err(|e| EbmError::Data(e.to_string()))?;
+                let (train, test) =
+                    split(&all, DIGITS_TEST_FRACTION, seed).map_err(EbmError::Split)?;
                 Ok((train.data, test.data))
             }
         }
@@ -175,8 +175,7 @@ pub fn evaluate<S: Scalar, M: BatchEnergy<S> + ?Sized>(
         EbmData::Set2d(_) => Some(MMD_BANDWIDTH_2D),
         EbmData::Digits => None,
     };
-    let metrics = sample_metrics(&samples, test, d, bandwidth)
-        .map_err(|e| EbmError::Data(format!("metrics of the long-run samples: {e}")))?;
+    let metrics = sample_metrics(&samples, test, d, bandwidth).map_err(EbmError::Metrics)?;
     let kl = match data {
         EbmData::Set2d(set) => {
             let energy = |x: &[f64], e: &mut [f64]| -> Result<(), EbmError> {
@@ -188,7 +187,7 @@ pub fn evaluate<S: Scalar, M: BatchEnergy<S> + ?Sized>(
                 }
                 Ok(())
             };
-            Some(grid_kl(set, energy, KL_CELLS).map_err(|e| EbmError::Data(e.to_string()))?)
+            Some(grid_kl(set, energy, KL_CELLS).map_err(|e| EbmError::GridKl(Box::new(e)))?)
         }
         EbmData::Digits => None,
     };

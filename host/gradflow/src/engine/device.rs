@@ -90,7 +90,7 @@ impl Device {
             DeviceChoice::Auto => match Self::gpu() {
                 Ok(gpu) => Ok((gpu, None)),
                 Err(why) => {
-                    let note = format!("device auto: using the CPU ({why})");
+                    let note = format!("using the CPU ({why})");
                     Ok((Self::cpu(threads), Some(note)))
                 }
             },

@@ -20,7 +20,8 @@ pub enum EngineError {
     InvalidParameter(&'static str),
     /// The architecture or the parameters were rejected.
     Model(gradflow_core::Error),
-    /// The compute device is missing or failed (no GPU, no driver, a CUDA error).
+    /// The compute device is missing or failed (no GPU, no driver, a CUDA error): the
+    /// driver's or the probe's reason, as text.
     Device(String),
 }
 
@@ -40,7 +41,14 @@ impl fmt::Display for EngineError {
     }
 }
 
-impl std::error::Error for EngineError {}
+impl std::error::Error for EngineError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Model(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl From<gradflow_core::Error> for EngineError {
     fn from(e: gradflow_core::Error) -> Self {

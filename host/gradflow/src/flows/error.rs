@@ -3,17 +3,19 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::SettingError;
 use crate::engine::EngineError;
 use crate::metrics::MetricsError;
 use crate::modelio::ModelIoError;
+use crate::sinkhorn::SinkhornError;
 use crate::train::CheckpointError;
 
 /// Why a flow could not be trained, written, read or sampled. It displays as one line.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum FlowError {
-    /// A setting is out of its domain (which, and why).
-    Settings(String),
+    /// A setting or an argument is out of its domain (which field, and why).
+    Settings(SettingError),
     /// A network evaluation was refused.
     Engine(EngineError),
     /// A model could not be built, read or written.
@@ -21,7 +23,7 @@ pub enum FlowError {
     /// A coupling or a W2 evaluation failed.
     Metrics(MetricsError),
     /// The Sinkhorn velocity of an NSGF trajectory failed.
-    Sinkhorn(String),
+    Sinkhorn(SinkhornError),
     /// A checkpoint could not be restored.
     Checkpoint(CheckpointError),
     /// A flow manifest is missing, unreadable or inconsistent.
@@ -74,7 +76,31 @@ impl fmt::Display for FlowError {
     }
 }
 
-impl std::error::Error for FlowError {}
+impl std::error::Error for FlowError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Settings(e) => Some(e),
+            Self::Engine(e) => Some(e),
+            Self::Model(e) => Some(e),
+            Self::Metrics(e) => Some(e),
+            Self::Sinkhorn(e) => Some(e),
+            Self::Checkpoint(e) => Some(e),
+            Self::Manifest { .. } | Self::NonFinite(_) => None,
+        }
+    }
+}
+
+impl From<SettingError> for FlowError {
+    fn from(e: SettingError) -> Self {
+        Self::Settings(e)
+    }
+}
+
+impl From<SinkhornError> for FlowError {
+    fn from(e: SinkhornError) -> Self {
+        Self::Sinkhorn(e)
+    }
+}
 
 impl From<EngineError> for FlowError {
     fn from(e: EngineError) -> Self {
@@ -97,5 +123,51 @@ impl From<MetricsError> for FlowError {
 impl From<CheckpointError> for FlowError {
     fn from(e: CheckpointError) -> Self {
         Self::Checkpoint(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error;
+
+    use super::*;
+
+    /// Every message of `e`'s `source()` chain, from `e` down.
+    fn chain(e: &(dyn Error + 'static)) -> Vec<String> {
+        std::iter::successors(Some(e), |e| (*e).source())
+            .map(|e| e.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn source_walks_to_the_wrapped_sinkhorn_and_engine_errors() {
+        let inner = SinkhornError::InvalidSetting {
+            name: "blur",
+            value: -1.0,
+            domain: "finite and > 0",
+        };
+        let e = FlowError::from(inner.clone());
+        assert_eq!(e.to_string(), format!("Sinkhorn velocity: {inner}"));
+        let source = e.source().expect("a Sinkhorn error has a source");
+        assert_eq!(source.downcast_ref::<SinkhornError>(), Some(&inner));
+
+        let gpu = EngineError::Device("no CUDA driver".into());
+        let e = FlowError::Sinkhorn(SinkhornError::Device(gpu.clone()));
+        let messages = chain(&e);
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert_eq!(messages[2], "no CUDA driver");
+        let last = std::iter::successors(Some(&e as &(dyn Error + 'static)), |e| (*e).source())
+            .last()
+            .unwrap();
+        assert_eq!(last.downcast_ref::<EngineError>(), Some(&gpu));
+    }
+
+    #[test]
+    fn a_settings_error_names_the_field_and_is_the_source() {
+        let e = FlowError::Settings(SettingError::new("lr", "0 must be finite and > 0"));
+        assert_eq!(e.to_string(), "lr 0 must be finite and > 0");
+        let setting = e.source().and_then(|s| s.downcast_ref::<SettingError>());
+        assert_eq!(setting.map(|s| s.field), Some("lr"));
+        assert!(FlowError::NonFinite("a sample").source().is_none());
     }
 }

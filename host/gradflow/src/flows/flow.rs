@@ -7,6 +7,7 @@ use gradflow_core::model::ModelKind;
 use super::error::FlowError;
 use super::manifest::{FlowManifest, ModelRole, Sampling};
 use super::sample::{euler, euler_per_particle};
+use crate::SettingError;
 use crate::engine::{Backend, Network};
 use crate::modelio::{ModelBytes, write_atomic};
 
@@ -128,7 +129,10 @@ impl Flow {
             .and_then(|n| n.to_str())
             .filter(|n| !n.is_empty())
             .ok_or_else(|| {
-                FlowError::Settings(format!("--out {}: not a file name", prefix.display()))
+                FlowError::Settings(SettingError::new(
+                    "prefix",
+                    format!("{} does not end in a file name", prefix.display()),
+                ))
             })?;
         let with = |suffix: &str| prefix.with_file_name(format!("{name}.{suffix}"));
         let mut files = Vec::new();
@@ -161,7 +165,10 @@ impl Flow {
         match &self.manifest.sampling {
             Sampling::Euler { t1, .. } => {
                 let k = steps.ok_or_else(|| {
-                    FlowError::Settings("an Euler flow needs a step count".into())
+                    FlowError::Settings(SettingError::new(
+                        "steps",
+                        "is needed: an Euler flow samples with a given step count",
+                    ))
                 })?;
                 let net = self.net(ModelRole::Velocity);
                 euler(
@@ -187,11 +194,11 @@ impl Flow {
                 omega,
             } => {
                 if steps.is_some() {
-                    return Err(FlowError::Settings(
-                        "NSGF++ takes its step counts from its manifest (T and ω), not a \
-                         step count"
-                            .into(),
-                    ));
+                    return Err(FlowError::Settings(SettingError::new(
+                        "steps",
+                        "must not be given: NSGF++ takes its step counts from its manifest \
+                         (T and ω)",
+                    )));
                 }
                 let t1 = Sampling::nsgf_t1(*nsgf_steps, *eta);
                 let velocity = self.net(ModelRole::Velocity);

@@ -12,6 +12,7 @@ use super::path::PathBatch;
 use super::regress::{Compute, Regressor};
 use super::settings::{FlowSettings, Method};
 use super::trainer::{FlowTrainer, REPORT_STEPS, velocity_net};
+use crate::SettingError;
 use crate::train::{Checkpoint, CheckpointError, StepError, StepStats, Trainer};
 
 /// The FM or OT-CFM training run, as a [`Trainer`].
@@ -42,8 +43,9 @@ impl FmTrainer {
             Method::Fm => Coupling::Independent,
             Method::OtCfm => Coupling::ExactOt,
             other => {
-                return Err(FlowError::Settings(format!(
-                    "FmTrainer trains fm or otcfm, not {other}"
+                return Err(FlowError::Settings(SettingError::new(
+                    "method",
+                    format!("{other}: FmTrainer trains fm or otcfm only"),
                 )));
             }
         };

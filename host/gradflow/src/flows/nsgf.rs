@@ -21,6 +21,7 @@ use super::problem::{Problem, Role, derive_rng, derive_seed};
 use super::regress::{Compute, Regressor};
 use super::settings::{FlowSettings, Method, NsgfSettings};
 use super::trainer::{FlowTrainer, REPORT_STEPS, velocity_net};
+use crate::SettingError;
 use crate::sinkhorn::{SinkhornSettings, Stopping};
 use crate::train::{Checkpoint, CheckpointError, StepError, StepStats, Trainer};
 
@@ -87,7 +88,7 @@ impl NsgfCore {
         for k in 0..self.nsgf.steps {
             compute
                 .install(|| sinkhorn.velocity_on(compute.backend(), &x, &y, 2, &mut v))
-                .map_err(|e| FlowError::Sinkhorn(e.to_string()))?;
+                .map_err(FlowError::Sinkhorn)?;
             self.pool.push(&x, k as f64 * eta, &v);
             for (xi, vi) in x.iter_mut().zip(&v) {
                 *xi += step * vi;
@@ -159,9 +160,9 @@ impl NsgfTrainer {
     pub fn on(settings: &FlowSettings, compute: Compute) -> Result<Self, FlowError> {
         settings.validate()?;
         if settings.method != Method::Nsgf {
-            return Err(FlowError::Settings(format!(
-                "NsgfTrainer trains nsgf, not {}",
-                settings.method
+            return Err(FlowError::Settings(SettingError::new(
+                "method",
+                format!("{}: NsgfTrainer trains nsgf only", settings.method),
             )));
         }
         Ok(Self {

@@ -22,6 +22,7 @@ use super::path::PathBatch;
 use super::regress::{Compute, Regressor};
 use super::settings::{FlowSettings, Method};
 use super::trainer::{FlowTrainer, time_net, velocity_net};
+use crate::SettingError;
 use crate::train::{Checkpoint, CheckpointError, StepError, StepStats, Trainer};
 
 /// The NSGF++ training run, as a [`Trainer`]. Its checkpoint holds the three networks with
@@ -47,9 +48,9 @@ impl NsgfPpTrainer {
     pub fn on(settings: &FlowSettings, compute: Compute) -> Result<Self, FlowError> {
         settings.validate()?;
         if settings.method != Method::NsgfPp {
-            return Err(FlowError::Settings(format!(
-                "NsgfPpTrainer trains nsgfpp, not {}",
-                settings.method
+            return Err(FlowError::Settings(SettingError::new(
+                "method",
+                format!("{}: NsgfPpTrainer trains nsgfpp only", settings.method),
             )));
         }
         Ok(Self {

@@ -7,6 +7,7 @@
 use gradflow_core::Scalar;
 
 use super::error::FlowError;
+use crate::SettingError;
 use crate::engine::{Backend, GemmScalar, Network};
 
 /// The velocity network's input rows `[x_i, t_i]` for the particles `rows` of `x`.
@@ -74,10 +75,14 @@ pub fn euler_per_particle<S: GemmScalar>(
     check(net, x, 1)?;
     let n = x.len() / d;
     if t0.len() != n || steps.len() != n {
-        return Err(FlowError::Settings(format!(
-            "{n} particles but {} start times and {} step counts",
-            t0.len(),
-            steps.len()
+        let (field, len) = if t0.len() != n {
+            ("t0", t0.len())
+        } else {
+            ("steps", steps.len())
+        };
+        return Err(FlowError::Settings(SettingError::new(
+            field,
+            format!("has {len} values for {n} particles"),
         )));
     }
     let t1 = S::from_f64(t1);
@@ -105,18 +110,25 @@ fn check<S: Scalar>(net: &Network<S>, x: &[S], steps: u32) -> Result<(), FlowErr
     let a = net.architecture();
     let d = a.x_dim();
     if a.in_dim() != d + 1 || a.out_dim() != d {
-        return Err(FlowError::Settings(
-            "a flow needs a velocity network with the time as its last input".into(),
-        ));
+        return Err(FlowError::Settings(SettingError::new(
+            "net",
+            "is not a velocity network with the time as its last input",
+        )));
     }
     if x.is_empty() || !x.len().is_multiple_of(d) {
-        return Err(FlowError::Settings(format!(
-            "{} coordinates are not whole points of dimension {d}",
-            x.len()
+        return Err(FlowError::Settings(SettingError::new(
+            "x",
+            format!(
+                "has {} coordinates, not a positive number of points of dimension {d}",
+                x.len()
+            ),
         )));
     }
     if steps == 0 {
-        return Err(FlowError::Settings("Euler steps must be at least 1".into()));
+        return Err(FlowError::Settings(SettingError::new(
+            "steps",
+            "(the Euler step count) must be at least 1",
+        )));
     }
     finite(x)
 }

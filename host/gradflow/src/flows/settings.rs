@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::coupling::Coupling;
 use super::error::FlowError;
 use super::problem::Problem;
+use crate::SettingError;
 use crate::data::Dataset2d;
 use crate::modelio::activation_name;
 
@@ -196,22 +197,22 @@ impl FlowSettings {
 
     /// Checks every setting the method uses; the error names the first bad one.
     pub fn validate(&self) -> Result<(), FlowError> {
-        let bad = |what: String| Err(FlowError::Settings(what));
+        let bad = |field, what: String| Err(FlowError::Settings(SettingError::new(field, what)));
         let positive = |x: f64| x.is_finite() && x > 0.0;
         if self.steps == 0 {
-            return bad("--steps must be at least 1".into());
+            return bad("steps", "must be at least 1".into());
         }
         if self.batch == 0 {
-            return bad("--batch must be at least 1".into());
+            return bad("batch", "must be at least 1".into());
         }
         if self.widths.is_empty() || self.widths.len() > 16 {
-            return bad("--widths needs 1 to 16 hidden widths".into());
+            return bad("widths", "needs 1 to 16 hidden widths".into());
         }
         if let Some(w) = self.widths.iter().find(|&&w| !(1..=4096).contains(&w)) {
-            return bad(format!("--widths: width {w} is not in 1..=4096"));
+            return bad("widths", format!("has a width {w} outside 1..=4096"));
         }
         if !positive(self.lr) {
-            return bad(format!("--lr {} must be finite and > 0", self.lr));
+            return bad("lr", format!("{} must be finite and > 0", self.lr));
         }
         if !matches!(self.method, Method::Nsgf | Method::NsgfPp) {
             return Ok(());
@@ -223,34 +224,37 @@ impl FlowSettings {
             100_000
         };
         if !(1..=most).contains(&n.steps) {
-            return bad(format!("--nsgf-steps {} must be in 1..={most}", n.steps));
+            return bad("nsgf.steps", format!("{} must be in 1..={most}", n.steps));
         }
         if !positive(n.eta) {
-            return bad(format!("--eta {} must be finite and > 0", n.eta));
+            return bad("nsgf.eta", format!("{} must be finite and > 0", n.eta));
         }
         if !positive(n.blur) {
-            return bad(format!("--blur {} must be finite and > 0", n.blur));
+            return bad("nsgf.blur", format!("{} must be finite and > 0", n.blur));
         }
         if !(n.scaling > 0.0 && n.scaling < 1.0) {
-            return bad(format!("--scaling {} must be in (0, 1)", n.scaling));
+            return bad("nsgf.scaling", format!("{} must be in (0, 1)", n.scaling));
         }
         if n.particles < 2 {
-            return bad("--particles must be at least 2".into());
+            return bad("nsgf.particles", "must be at least 2".into());
         }
         if n.pool < n.particles * n.steps {
-            return bad(format!(
-                "--pool {} must hold at least one trajectory ({} particles × {} steps = {})",
-                n.pool,
-                n.particles,
-                n.steps,
-                n.particles * n.steps
-            ));
+            return bad(
+                "nsgf.pool",
+                format!(
+                    "{} must hold at least one trajectory ({} particles × {} steps = {})",
+                    n.pool,
+                    n.particles,
+                    n.steps,
+                    n.particles * n.steps
+                ),
+            );
         }
         if n.refill_every == 0 {
-            return bad("--refill-every must be at least 1".into());
+            return bad("nsgf.refill_every", "must be at least 1".into());
         }
         if self.method == Method::NsgfPp && !(self.omega > 0.0 && self.omega <= 1.0) {
-            return bad(format!("--omega {} must be in (0, 1]", self.omega));
+            return bad("omega", format!("{} must be in (0, 1]", self.omega));
         }
         Ok(())
     }
@@ -268,15 +272,23 @@ mod tests {
         }
         let mut s = FlowSettings::defaults(Method::NsgfPp);
         s.nsgf.steps = 6;
-        assert!(
-            s.validate()
-                .unwrap_err()
-                .to_string()
-                .contains("--nsgf-steps 6")
+        let field = |s: &FlowSettings| match s.validate() {
+            Err(FlowError::Settings(e)) => (e.field, e.to_string()),
+            other => panic!("expected a settings error, got {other:?}"),
+        };
+        assert_eq!(
+            field(&s),
+            ("nsgf.steps", "nsgf.steps 6 must be in 1..=5".to_string())
         );
         s = FlowSettings::defaults(Method::Fm);
         s.lr = f64::NAN;
-        assert!(s.validate().unwrap_err().to_string().contains("--lr NaN"));
+        assert_eq!(
+            field(&s),
+            ("lr", "lr NaN must be finite and > 0".to_string())
+        );
+        s.lr = 1e-3;
+        s.widths = vec![8, 0];
+        assert_eq!(field(&s).0, "widths");
         // FM ignores the NSGF settings, and does not record them.
         s = FlowSettings::defaults(Method::Fm);
         s.nsgf.scaling = 2.0;

@@ -10,6 +10,7 @@ use super::nsgfpp::NsgfPpTrainer;
 use super::problem::{Role, derive_seed};
 use super::regress::{Compute, Regressor};
 use super::settings::{FlowSettings, Method};
+use crate::SettingError;
 use crate::train::Trainer;
 
 /// Euler step counts reported for the flows sampled by Euler steps (the paper's 10 and
@@ -48,8 +49,13 @@ pub fn trainer_on(
 /// network number `which` (seed role [`Role::Init`]).
 fn network(settings: &FlowSettings, kind: ModelKind, which: u64) -> Result<Regressor, FlowError> {
     let out = if kind == ModelKind::Velocity { 2 } else { 1 };
-    let arch = Architecture::mlp(kind, settings.activation, 2, &settings.widths, out)
-        .map_err(|e| FlowError::Settings(format!("--widths: {e}")))?;
+    let arch =
+        Architecture::mlp(kind, settings.activation, 2, &settings.widths, out).map_err(|e| {
+            FlowError::Settings(SettingError::new(
+                "widths",
+                format!("do not make a valid network: {e}"),
+            ))
+        })?;
     Ok(Regressor::new(
         arch,
         derive_seed(settings.seed, Role::Init, which),

@@ -37,8 +37,10 @@ pub enum Potential {
 impl Potential {
     /// The energy as a function, or an error for invalid parameters.
     pub fn energy_fn(&self) -> Result<EnergyFn, PlotError> {
-        let settings =
-            |e: gradflow_core::Error| PlotError::Settings(format!("{}: {e}", self.name()));
+        let settings = |source: gradflow_core::Error| PlotError::Potential {
+            name: self.name(),
+            source,
+        };
         Ok(match *self {
             Self::MullerBrown { scale } => {
                 if !scale.is_finite() || scale <= 0.0 {

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::SettingError;
 use crate::data::DataError;
 use crate::modelio::ModelIoError;
 
@@ -63,6 +64,15 @@ pub enum PlotError {
     },
     /// Another setting is invalid (the message says which and why).
     Settings(String),
+    /// An argument is out of its domain, named by its field (`frames`).
+    Argument(SettingError),
+    /// A potential's parameters were rejected.
+    Potential {
+        /// The potential's name (with its parameters).
+        name: String,
+        /// The cause.
+        source: gradflow_core::Error,
+    },
     /// The drawing library failed.
     Draw(String),
     /// Writing the PNG failed.
@@ -111,6 +121,8 @@ impl fmt::Display for PlotError {
                 super::MAX_SIDE
             ),
             Self::Settings(what) => write!(f, "{what}"),
+            Self::Argument(e) => write!(f, "{e}"),
+            Self::Potential { name, source } => write!(f, "{name}: {source}"),
             Self::Draw(what) => write!(f, "drawing failed: {what}"),
             Self::Write { path, source } => write!(f, "{}: {source}", path.display()),
         }
@@ -123,6 +135,8 @@ impl std::error::Error for PlotError {
             Self::Read(e) => Some(e),
             Self::Model { source, .. } => Some(source),
             Self::Write { source, .. } => Some(source),
+            Self::Argument(e) => Some(e),
+            Self::Potential { source, .. } => Some(source),
             _ => None,
         }
     }

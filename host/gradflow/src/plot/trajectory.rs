@@ -7,6 +7,7 @@ use std::path::Path;
 use npyz::NpyFile;
 
 use super::error::PlotError;
+use crate::SettingError;
 use crate::data::{DataError, FormatError, Samples, Trajectory};
 
 /// T frames of N particles in 2D: `data[(t·N + i)·2 + k]` is coordinate k of particle i
@@ -119,9 +120,9 @@ impl Trajectories {
                 if let Some(asked) = frames
                     && asked != t.frames
                 {
-                    return Err(PlotError::Settings(format!(
-                        "{what}: --frames {asked} disagrees with the file's {} frames",
-                        t.frames
+                    return Err(PlotError::Argument(SettingError::new(
+                        "frames",
+                        format!("{asked} disagrees with the {} frames of {what}", t.frames),
                     )));
                 }
                 if t.d != 2 {
@@ -133,7 +134,7 @@ impl Trajectories {
             _ => Err(shape_err(
                 &what,
                 format!("{:?}", file.shape()),
-                "(T, N, 2), or (T·N, 2) with --frames T",
+                "(T, N, 2), or (T·N, 2) with the frame count T given",
             )),
         }
     }
@@ -142,11 +143,14 @@ impl Trajectories {
     fn from_2d(samples: &Samples, frames: Option<usize>, what: &str) -> Result<Self, PlotError> {
         match frames {
             Some(t) => Self::from_stacked(samples, t, what),
-            None => Err(shape_err(
-                what,
-                format!("{} × {}", samples.n, samples.d),
-                "a (T, N, 2) .npy, or (T·N) × 2 rows with --frames T",
-            )),
+            None => Err(PlotError::Argument(SettingError::new(
+                "frames",
+                format!(
+                    "is needed to read {what} ({} × {}) as T frames of N points; a \
+                     (T, N, 2) .npy needs none",
+                    samples.n, samples.d
+                ),
+            ))),
         }
     }
 

@@ -109,13 +109,12 @@ pub fn sample_conditional(
         .flat_map(|row| std::iter::repeat_n(row, chains).flatten().copied())
         .collect();
     let joint = MlpEnergy::<f64>::new(Network::from_view(&model.view()), threads);
-    let energy = Conditional::new(&joint, &observed, dx)
-        .map_err(|e| SampleError::Particles(e.to_string()))?;
+    let energy = Conditional::new(&joint, &observed, dx).map_err(SampleError::Particles)?;
     let mut z = init.data.clone();
     let mut rngs: Vec<_> = StreamRng::streams(seed, 0, n).collect();
     let start = Instant::now();
-    let report = move_particles(&energy, step, &mut z, &mut rngs, steps)
-        .map_err(|e| SampleError::Particles(e.to_string()))?;
+    let report =
+        move_particles(&energy, step, &mut z, &mut rngs, steps).map_err(SampleError::Particles)?;
     Ok(ConditionalRun {
         samples: Samples { n, d: dz, data: z },
         report,

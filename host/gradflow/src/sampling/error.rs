@@ -4,10 +4,11 @@ use std::fmt;
 
 use gradflow_core::model::ModelKind;
 
+use crate::ebm::EbmError;
 use crate::modelio::kind_name;
 
 /// Why a sampling run could not start or did not finish.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum SampleError {
     /// A core error: an invalid sampler setting or potential parameter, a length mismatch.
@@ -18,8 +19,8 @@ pub enum SampleError {
     /// Inconsistent settings (the cause).
     Settings(String),
     /// The batched particle schemes of conditional sampling failed: a setting, or a
-    /// particle that diverged (the [`crate::ebm::EbmError`]'s message).
-    Particles(String),
+    /// particle that diverged.
+    Particles(EbmError),
     /// Some chains reached a NaN or infinite state, energy or gradient. No output is kept.
     Diverged {
         /// Chains that diverged.
@@ -45,7 +46,7 @@ impl fmt::Display for SampleError {
                 kind_name(*kind)
             ),
             Self::Settings(what) => f.write_str(what),
-            Self::Particles(what) => f.write_str(what),
+            Self::Particles(e) => write!(f, "{e}"),
             Self::Diverged {
                 diverged,
                 chains,
@@ -61,7 +62,15 @@ impl fmt::Display for SampleError {
     }
 }
 
-impl std::error::Error for SampleError {}
+impl std::error::Error for SampleError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Core(e) => Some(e),
+            Self::Particles(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl From<gradflow_core::Error> for SampleError {
     fn from(e: gradflow_core::Error) -> Self {

@@ -99,7 +99,14 @@ impl fmt::Display for SinkhornError {
     }
 }
 
-impl std::error::Error for SinkhornError {}
+impl std::error::Error for SinkhornError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Device(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl From<EngineError> for SinkhornError {
     fn from(e: EngineError) -> Self {

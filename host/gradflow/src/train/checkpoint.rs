@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::crc::crc32;
 use crate::modelio::{ModelIoError, write_atomic};
-use crate::optim::{Adam, AdamState};
+use crate::optim::{Adam, AdamState, AdamStateError};
 
 /// The first eight bytes of every checkpoint.
 pub const MAGIC: [u8; 8] = *b"GFLOWCKP";
@@ -168,6 +168,11 @@ pub enum CheckpointErrorKind {
     /// A well-formed checkpoint that does not fit this run (another trainer, other
     /// settings, other sizes); the reason says which.
     Incompatible(String),
+    /// The checkpoint's JSON header is not valid JSON (the checksum matched: the file was
+    /// written by something else).
+    Header(serde_json::Error),
+    /// The stored Adam state cannot be resumed.
+    Adam(AdamStateError),
 }
 
 /// Why a checkpoint could not be written, read or restored: what went wrong, and the file
@@ -223,6 +228,8 @@ impl fmt::Display for CheckpointError {
             CheckpointErrorKind::Missing { name, dtype } => {
                 write!(f, "the checkpoint has no {dtype} array `{name}`")
             }
+            CheckpointErrorKind::Header(e) => write!(f, "malformed checkpoint: header: {e}"),
+            CheckpointErrorKind::Adam(e) => write!(f, "{e}"),
         }
     }
 }
@@ -231,6 +238,8 @@ impl std::error::Error for CheckpointError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
             CheckpointErrorKind::Io(e) => Some(e),
+            CheckpointErrorKind::Header(e) => Some(e),
+            CheckpointErrorKind::Adam(e) => Some(e),
             _ => None,
         }
     }
@@ -391,7 +400,7 @@ impl Checkpoint {
             v: self.f64s_len(&format!("{prefix}.v"), len)?.to_vec(),
             t: t[0],
         };
-        Adam::from_state(state).map_err(|e| CheckpointError::incompatible(e.to_string()))
+        Adam::from_state(state).map_err(|e| CheckpointError::new(CheckpointErrorKind::Adam(e)))
     }
 
     /// The file's bytes (see [`Checkpoint`] for the layout).
@@ -497,7 +506,7 @@ impl Checkpoint {
             return Err(bad("header length"));
         }
         let header: Value = serde_json::from_slice(&body[PREFIX..PREFIX + header_len])
-            .map_err(|e| bad(&format!("header: {e}")))?;
+            .map_err(|e| CheckpointError::new(CheckpointErrorKind::Header(e)))?;
         let kind = header["kind"].as_str().ok_or_else(|| bad("no kind"))?;
         let step = header["step"].as_u64().ok_or_else(|| bad("no step"))?;
         let mut ckpt = Checkpoint::new(kind, step, header["settings"].clone());

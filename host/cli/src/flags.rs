@@ -1,0 +1,70 @@
+//! The command-line flags of the library's settings: the library names a bad setting by
+//! its field ([`SettingError`]); the user sees the flag that sets it.
+
+use std::error::Error;
+
+use gradflow::SettingError;
+
+/// The flag that sets the library field `field` (a [`SettingError::field`]), if the
+/// command line has one.
+pub(crate) fn flag_for(field: &str) -> Option<&'static str> {
+    Some(match field {
+        // FlowSettings (`gradflow train METHOD`) and Flow::sample's step count
+        // (`gradflow flow-sample`).
+        "steps" => "--steps",
+        "batch" => "--batch",
+        "widths" => "--widths",
+        "lr" => "--lr",
+        "omega" => "--omega",
+        "nsgf.steps" => "--nsgf-steps",
+        "nsgf.eta" => "--eta",
+        "nsgf.blur" => "--blur",
+        "nsgf.scaling" => "--scaling",
+        "nsgf.particles" => "--particles",
+        "nsgf.pool" => "--pool",
+        "nsgf.refill_every" => "--refill-every",
+        // Flow::write's prefix.
+        "prefix" => "--out",
+        // Trajectories::read's frame count (`gradflow plot trajectories`).
+        "frames" => "--frames",
+        _ => return None,
+    })
+}
+
+/// A library error as the one line the user sees: its message, with the first
+/// [`SettingError`] of its `source()` chain named by its flag (`--lr 0 must be ...` for
+/// the library's `lr 0 must be ...`).
+pub(crate) fn message(e: &(dyn Error + 'static)) -> String {
+    let text = e.to_string();
+    let mut next = Some(e);
+    while let Some(err) = next {
+        if let Some(s) = err.downcast_ref::<SettingError>() {
+            // A wrapper writes the setting's message last, after its own context.
+            return match (flag_for(s.field), text.strip_suffix(&s.to_string())) {
+                (Some(flag), Some(context)) => format!("{context}{flag} {}", s.problem),
+                _ => text,
+            };
+        }
+        next = err.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gradflow::flows::FlowError;
+
+    #[test]
+    fn a_setting_error_is_named_by_its_flag() {
+        let e = FlowError::Settings(SettingError::new("nsgf.steps", "6 must be in 1..=5"));
+        assert_eq!(e.to_string(), "nsgf.steps 6 must be in 1..=5");
+        assert_eq!(message(&e), "--nsgf-steps 6 must be in 1..=5");
+        // A field without a flag keeps the library's name.
+        let e = FlowError::Settings(SettingError::new("net", "is not a velocity network"));
+        assert_eq!(message(&e), "net is not a velocity network");
+        // Errors without a setting in their chain are unchanged.
+        let e = FlowError::NonFinite("a sample");
+        assert_eq!(message(&e), e.to_string());
+    }
+}
