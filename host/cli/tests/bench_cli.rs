@@ -1,6 +1,9 @@
 //! `gradflow bench --workload sinkhorn`: the JSON lines the peer scripts read, and the
 //! device each row names.
 
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
 use gradflow::data::{NpyDtype, Samples};
 use gradflow::engine::cuda::probe;
 use gradflow::sinkhorn::{SinkhornSettings, Stopping};
@@ -19,6 +22,37 @@ fn annealed(blur: f64) -> SinkhornSettings {
     }
 }
 
+/// Writes `x` and `y` (rows of `d`) as f32 .npy files in a fresh directory named after
+/// `test`; returns the directory and a run of `gradflow bench --workload sinkhorn` on them
+/// with more arguments.
+fn sinkhorn_bench(
+    test: &str,
+    x: &[f64],
+    y: &[f64],
+    d: usize,
+) -> (PathBuf, impl Fn(&[&str]) -> Output) {
+    let dir = std::env::temp_dir().join(format!("gradflow-{test}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (xp, yp) = (dir.join("x.npy"), dir.join("y.npy"));
+    for (path, v) in [(&xp, x), (&yp, y)] {
+        Samples::new(v.len() / d, d, v.to_vec())
+            .unwrap()
+            .write_npy(path, NpyDtype::F32)
+            .unwrap();
+    }
+    let run = move |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_gradflow"))
+            .args(["bench", "--workload", "sinkhorn", "--x"])
+            .arg(&xp)
+            .arg("--y")
+            .arg(&yp)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    (dir, run)
+}
+
 /// `v` rounded to f32.
 fn narrow(v: &[f64]) -> Vec<f32> {
     v.iter().map(|&t| t as f32).collect()
@@ -34,38 +68,21 @@ fn normals(seed: u64, stream: u64, count: usize) -> Vec<f64> {
 /// the fields the peer script reads, and the value of the library's divergence.
 #[test]
 fn bench_command_prints_the_agreed_json_lines() {
-    let dir = std::env::temp_dir().join(format!("gradflow-sinkhorn-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
     let (n, m, d) = (100, 80, 2);
     let x = normals(9, 0, n * d);
     let y: Vec<f64> = normals(9, 1, m * d).iter().map(|v| v + 1.0).collect();
-    let (xp, yp) = (dir.join("x.npy"), dir.join("y.npy"));
-    Samples::new(n, d, x.clone())
-        .unwrap()
-        .write_npy(&xp, NpyDtype::F32)
-        .unwrap();
-    Samples::new(m, d, y.clone())
-        .unwrap()
-        .write_npy(&yp, NpyDtype::F32)
-        .unwrap();
+    let (dir, bench) = sinkhorn_bench("sinkhorn-bench", &x, &y, d);
     let run = |extra: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gradflow"))
-            .args(["bench", "--workload", "sinkhorn", "--x"])
-            .arg(&xp)
-            .arg("--y")
-            .arg(&yp)
-            .args([
-                "--blur",
-                "0.1",
-                "--threads",
-                "1,2",
-                "--repeats",
-                "2",
-                "--json",
-            ])
-            .args(extra)
-            .output()
-            .unwrap();
+        let args = [
+            "--blur",
+            "0.1",
+            "--threads",
+            "1,2",
+            "--repeats",
+            "2",
+            "--json",
+        ];
+        let out = bench(&[&args[..], extra].concat());
         assert!(
             out.status.success(),
             "{}",
@@ -116,15 +133,8 @@ fn bench_command_prints_the_agreed_json_lines() {
         (Some("tolerance"), Some(1e-6))
     );
     assert_eq!(row["precision"], "f64");
-    // Missing files and bad settings are one-line errors.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gradflow"))
-        .args(["bench", "--workload", "sinkhorn", "--x"])
-        .arg(&xp)
-        .args(["--y"])
-        .arg(&yp)
-        .args(["--blur", "0"])
-        .output()
-        .unwrap();
+    // Bad settings are one-line errors.
+    let out = bench(&["--blur", "0"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("blur") && err.lines().count() == 1, "{err}");
@@ -136,8 +146,6 @@ fn bench_command_prints_the_agreed_json_lines() {
 /// GPU, `cuda` runs there and its value agrees with the CPU's.
 #[test]
 fn bench_names_its_device() {
-    let dir = std::env::temp_dir().join(format!("gradflow-cuda-sinkhorn-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
     let (n, m, d) = (100, 80, 2);
     let (x, y) = (
         normals(17, 50, n * d),
@@ -147,33 +155,20 @@ fn bench_names_its_device() {
             .map(|(i, v)| 0.8 * v + if i % d == 0 { 1.0 } else { 0.0 })
             .collect::<Vec<_>>(),
     );
-    let (xp, yp) = (dir.join("x.npy"), dir.join("y.npy"));
-    for (p, n, v) in [(&xp, n, &x), (&yp, m, &y)] {
-        Samples::new(n, d, v.clone())
-            .unwrap()
-            .write_npy(p, NpyDtype::F32)
-            .unwrap();
-    }
+    let (dir, bench) = sinkhorn_bench("cuda-sinkhorn", &x, &y, d);
     let run = |device: &str| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_gradflow"))
-            .args(["bench", "--workload", "sinkhorn", "--x"])
-            .arg(&xp)
-            .arg("--y")
-            .arg(&yp)
-            .args([
-                "--blur",
-                "0.1",
-                "--threads",
-                "1",
-                "--repeats",
-                "1",
-                "--json",
-            ])
-            .args(["--device", device])
-            .output()
-            .unwrap()
+        let args = [
+            "--blur",
+            "0.1",
+            "--threads",
+            "1",
+            "--repeats",
+            "1",
+            "--json",
+        ];
+        bench(&[&args[..], &["--device", device]].concat())
     };
-    let row = |out: &std::process::Output| -> Value {
+    let row = |out: &Output| -> Value {
         assert!(
             out.status.success(),
             "{}",
