@@ -302,7 +302,7 @@ fn fused_f32_ula_matches_the_generic_tile_path() {
 /// a partial tile, several tiles and several partial sums, on any thread count.
 #[test]
 fn forward_backward_is_forward_then_param_grad_bit_for_bit() {
-    let arch = Architecture::mlp(ModelKind::Velocity, Activation::Silu, 3, &[16, 9], 2).unwrap();
+    let arch = Architecture::mlp(ModelKind::Velocity, Activation::Silu, 2, &[16, 9], 2).unwrap();
     let net = Network::<f32>::from_view(&model(arch, 21).view());
     let p = arch.n_params();
     for (k, &n) in [1usize, 63, 64, 300, 2500].iter().enumerate() {
