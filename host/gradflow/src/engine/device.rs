@@ -132,6 +132,7 @@ impl Device {
     pub fn install<R: Send>(&self, op: impl FnOnce() -> R + Send) -> R {
         match self {
             Self::Cpu(cpu) => cpu.install(op),
+            #[cfg(feature = "cuda")]
             Self::Cuda(_) => op(),
         }
     }

@@ -379,18 +379,15 @@ mod tests {
     }
 
     /// The work around the engine runs on the engine's own threads: a call into the CPU
-    /// backend's pool from inside `Compute::install` stays on the same thread, which it
-    /// would not if the two were different pools.
+    /// backend's pool (as each engine call makes) from inside `Compute::install` stays on
+    /// the same thread, which it would not if the two were different pools.
     #[test]
     fn compute_runs_on_the_engine_pool() {
         let compute = Compute::new(2);
-        let Device::Cpu(cpu) = compute.backend() else {
-            panic!("Compute::new is on the CPU");
-        };
         assert_eq!(compute.threads(), 2);
         let same = compute.install(|| {
             let here = std::thread::current().id();
-            cpu.install(|| std::thread::current().id()) == here
+            compute.backend().install(|| std::thread::current().id()) == here
         });
         assert!(same);
         let inside = compute.install(rayon::current_thread_index);
