@@ -116,6 +116,27 @@ fn passes_match_the_cpu<S: CudaScalar>(gpu: &CudaBackend) {
             &p_cpu,
             tol::<S>(),
         );
+        // One forward pass: the closure sees the outputs and fills the cotangent.
+        let mut seen = Vec::new();
+        let mut cotangent = |y: &[S], c: &mut [S]| {
+            seen = y.to_vec();
+            c.copy_from_slice(&cot);
+        };
+        let mut p_one = vec![S::ZERO; net.params().len()];
+        gpu.forward_backward(&net, &x, &mut cotangent, &mut p_one)
+            .unwrap();
+        assert_close(
+            &format!("{arch:?} one-pass outputs"),
+            &seen,
+            &y_cpu,
+            tol::<S>(),
+        );
+        assert_close(
+            &format!("{arch:?} one-pass parameter gradient"),
+            &p_one,
+            &p_cpu,
+            tol::<S>(),
+        );
     }
 }
 

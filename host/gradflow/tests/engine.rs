@@ -296,3 +296,67 @@ fn fused_f32_ula_matches_the_generic_tile_path() {
         }
     }
 }
+
+/// `forward_backward` hands its closure the outputs of `forward` and writes the gradient of
+/// `param_grad` on the cotangent the closure fills, bit for bit, for batches of one tile,
+/// a partial tile, several tiles and several partial sums, on any thread count.
+#[test]
+fn forward_backward_is_forward_then_param_grad_bit_for_bit() {
+    let arch = Architecture::mlp(ModelKind::Velocity, Activation::Silu, 2, &[16, 9], 2).unwrap();
+    let net = Network::<f32>::from_view(&model(arch, 21).view());
+    let p = arch.n_params();
+    for (k, &n) in [1usize, 63, 64, 300, 2500].iter().enumerate() {
+        let x: Vec<f32> = points(n, 3, 30 + k as u64)
+            .iter()
+            .map(|&v| v as f32)
+            .collect();
+        let t: Vec<f32> = points(n, 2, 40 + k as u64)
+            .iter()
+            .map(|&v| v as f32)
+            .collect();
+        let cot_of = |y: &[f32], cot: &mut [f32]| {
+            for ((c, yi), ti) in cot.iter_mut().zip(y).zip(&t) {
+                *c = 0.5 * (yi - ti);
+            }
+        };
+        let one = CpuBackend::new(1);
+        let mut y = vec![0.0f32; 2 * n];
+        one.forward(&net, &x, &mut y).unwrap();
+        let mut cot = vec![0.0f32; 2 * n];
+        cot_of(&y, &mut cot);
+        let mut expected = vec![0.0f32; p];
+        one.param_grad(&net, &x, &cot, &mut expected).unwrap();
+        for threads in [1, 2, 3] {
+            let (mut calls, mut seen) = (0, Vec::new());
+            let mut grad = vec![f32::NAN; p];
+            let mut cotangent = |y: &[f32], cot: &mut [f32]| {
+                calls += 1;
+                assert!(cot.iter().all(|&c| c == 0.0));
+                seen = y.to_vec();
+                cot_of(y, cot);
+            };
+            CpuBackend::new(threads)
+                .forward_backward(&net, &x, &mut cotangent, &mut grad)
+                .unwrap();
+            assert_eq!(calls, 1);
+            let bits = |v: &[f32]| v.iter().map(|a| a.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&seen), bits(&y), "n = {n}, {threads} threads: outputs");
+            assert_eq!(bits(&grad), bits(&expected), "n = {n}, {threads} threads");
+        }
+    }
+}
+
+/// `forward_backward` checks its arguments like `param_grad`, before calling the closure.
+#[test]
+fn forward_backward_checks_its_arguments() {
+    let net = Network::<f64>::init(energies()[0], 1);
+    let cpu = CpuBackend::new(1);
+    let mut never = |_: &[f64], _: &mut [f64]| panic!("called on bad arguments");
+    let mut grad = vec![0.0; net.params().len()];
+    let partial_row = cpu.forward_backward(&net, &[0.0; 3], &mut never, &mut grad);
+    assert!(matches!(partial_row, Err(EngineError::Size { .. })));
+    let empty = cpu.forward_backward(&net, &[], &mut never, &mut grad);
+    assert!(matches!(empty, Err(EngineError::Size { .. })));
+    let short = cpu.forward_backward(&net, &[0.0; 4], &mut never, &mut grad[1..]);
+    assert!(matches!(short, Err(EngineError::Size { .. })));
+}

@@ -35,6 +35,23 @@ pub trait Backend<S>: Send + Sync {
         grad_params: &mut [S],
     ) -> Result<(), EngineError>;
 
+    /// [`Backend::param_grad`] for a cotangent that depends on the outputs, with one
+    /// forward pass: computes the outputs `y` (n × out_dim), calls `cotangent(y, cot)` once
+    /// to fill `cot` (n × out_dim, zeroed), then writes into `grad_params` the parameter
+    /// gradient of `Σᵢ ⟨cot_i, y(x_i)⟩`: the arithmetic of `forward` then `param_grad`
+    /// (on the CPU, the same bits) without the second forward pass. The closure is where a
+    /// loss is computed, e.g. a mean squared error's `Σᵢ ‖y_i − t_i‖²` with
+    /// `cot_i = 2(y_i − t_i)/n`. It runs on the calling thread while no lock of the backend
+    /// is held. The CPU keeps every tile's activations until the backward pass (memory
+    /// ∝ n × the network's widths), where `param_grad` streams them.
+    fn forward_backward(
+        &self,
+        net: &Network<S>,
+        x: &[S],
+        cotangent: &mut dyn FnMut(&[S], &mut [S]),
+        grad_params: &mut [S],
+    ) -> Result<(), EngineError>;
+
     /// `steps` unadjusted Langevin steps `x ← x − τ∇E(x) + √(2τ)ξ` of every particle on the
     /// energy `net`, particle i drawing its noise from `rngs[i]` in the order of the core's
     /// [`gradflow_core::Ula`]. If a chain diverges, the call returns an error and the

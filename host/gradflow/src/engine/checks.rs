@@ -63,6 +63,18 @@ pub(crate) fn param_grad_args<S: Scalar>(
     Ok(n)
 }
 
+/// The batch size of a forward-backward call, whose cotangent the backend sizes (`grad`:
+/// the parameters' count).
+pub(crate) fn forward_backward_args<S: Scalar>(
+    net: &Network<S>,
+    x: &[S],
+    grad: usize,
+) -> Result<usize, EngineError> {
+    let n = batch_len(net, x)?;
+    expect_len("parameter gradient", net.architecture().n_params(), grad)?;
+    Ok(n)
+}
+
 /// `Unsupported` unless `net` is scalar-valued (an energy): input gradients need one output.
 fn scalar_output<S: Scalar>(net: &Network<S>) -> Result<(), EngineError> {
     if net.architecture().out_dim() == 1 {

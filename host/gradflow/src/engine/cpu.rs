@@ -3,7 +3,9 @@
 use gradflow_core::StreamRng;
 use rayon::prelude::*;
 
-use super::checks::{self, forward_args, param_grad_args, ula_args, value_grad_args};
+use super::checks::{
+    self, forward_args, forward_backward_args, param_grad_args, ula_args, value_grad_args,
+};
 use super::fused::{FusedIsa, Plan, Workspace, ula_tile};
 use super::gemm::GemmScalar;
 use super::tile::{Tape, backward, forward};
@@ -51,6 +53,23 @@ impl CpuBackend {
     /// Threads of the pool.
     pub fn threads(&self) -> usize {
         self.pool.current_num_threads()
+    }
+
+    /// Runs `op` on this backend's thread pool, so that rayon's parallel iterators inside it
+    /// (the caller's and the backend's own, which then run in place) share its threads:
+    /// work around the engine needs no second pool.
+    pub fn install<R: Send>(&self, op: impl FnOnce() -> R + Send) -> R {
+        self.pool.install(op)
+    }
+}
+
+/// `grad_params ← Σ partials`, added in order (so independent of the thread count).
+fn add_partials<S: GemmScalar>(partials: &[Vec<S>], grad_params: &mut [S]) {
+    grad_params.fill(S::ZERO);
+    for partial in partials {
+        for (g, v) in grad_params.iter_mut().zip(partial) {
+            *g += *v;
+        }
     }
 }
 
@@ -130,12 +149,51 @@ impl<S: GemmScalar> Backend<S> for CpuBackend {
                 })
                 .collect()
         });
-        grad_params.fill(S::ZERO);
-        for partial in &partials {
-            for (g, v) in grad_params.iter_mut().zip(partial) {
-                *g += *v;
-            }
-        }
+        add_partials(&partials, grad_params);
+        Ok(())
+    }
+
+    fn forward_backward(
+        &self,
+        net: &Network<S>,
+        x: &[S],
+        cotangent: &mut dyn FnMut(&[S], &mut [S]),
+        grad_params: &mut [S],
+    ) -> Result<(), EngineError> {
+        let n = forward_backward_args(net, x, grad_params.len())?;
+        let arch = net.architecture();
+        let (d, o, p) = (arch.in_dim(), arch.out_dim(), arch.n_params());
+        // The tiles and partial sums of `param_grad`, so the same bits; each tile keeps its
+        // tape from the forward pass to the backward pass.
+        let mut out = vec![S::ZERO; n * o];
+        let mut tapes: Vec<Tape<S>> = self.pool.install(|| {
+            x.par_chunks(TILE * d)
+                .zip(out.par_chunks_mut(TILE * o))
+                .map(|(xt, ot)| {
+                    let mut tape = Tape::new(net, xt.len() / d);
+                    forward(net, xt, ot, &mut tape);
+                    tape
+                })
+                .collect()
+        });
+        let mut cot = vec![S::ZERO; n * o];
+        cotangent(&out, &mut cot);
+        let rows = TILE * TILES_PER_PARTIAL;
+        let partials: Vec<Vec<S>> = self.pool.install(|| {
+            x.par_chunks(rows * d)
+                .zip(cot.par_chunks(rows * o))
+                .zip(tapes.par_chunks_mut(TILES_PER_PARTIAL))
+                .map(|((xc, cc), tc)| {
+                    let mut partial = vec![S::ZERO; p];
+                    let tiles = xc.chunks(TILE * d).zip(cc.chunks(TILE * o));
+                    for ((xt, ct), tape) in tiles.zip(tc) {
+                        backward(net, xt, Some(ct), tape, Some(&mut partial), None);
+                    }
+                    partial
+                })
+                .collect()
+        });
+        add_partials(&partials, grad_params);
         Ok(())
     }
 

@@ -127,6 +127,16 @@ impl Device {
         Backend::<f32>::describe(self)
     }
 
+    /// Runs `op` on the CPU backend's thread pool (see [`CpuBackend::install`]); on a GPU,
+    /// on the calling thread.
+    pub fn install<R: Send>(&self, op: impl FnOnce() -> R + Send) -> R {
+        match self {
+            Self::Cpu(cpu) => cpu.install(op),
+            #[cfg(feature = "cuda")]
+            Self::Cuda(_) => op(),
+        }
+    }
+
     /// Whether this is a GPU.
     pub fn is_cuda(&self) -> bool {
         match self {
@@ -172,6 +182,17 @@ impl<S: DeviceScalar> Backend<S> for Device {
         grad_params: &mut [S],
     ) -> Result<(), EngineError> {
         self.backend().param_grad(net, x, cot, grad_params)
+    }
+
+    fn forward_backward(
+        &self,
+        net: &Network<S>,
+        x: &[S],
+        cotangent: &mut dyn FnMut(&[S], &mut [S]),
+        grad_params: &mut [S],
+    ) -> Result<(), EngineError> {
+        self.backend()
+            .forward_backward(net, x, cotangent, grad_params)
     }
 
     fn ula_steps(

@@ -14,37 +14,37 @@ use crate::train::{Checkpoint, CheckpointError};
 /// not depend on the number of threads, so the gradient is bit-identical for any of them.
 pub const CHUNK: usize = 128;
 
-/// Where the networks are evaluated: the engine's backend (CPU threads or a GPU), and a
-/// thread pool for the work around it. On the CPU the pool runs a batch's chunks side by
-/// side (the engine parallelises over 1024-row partial sums, so a 256-row batch would
-/// otherwise use one core); on a GPU a batch is one call.
+/// Where the networks are evaluated: the engine's backend (CPU threads or a GPU), and the
+/// threads for the work around it. On the CPU that is the backend's own pool, which runs a
+/// batch's chunks side by side (the engine parallelises over 1024-row partial sums, so a
+/// 256-row batch would otherwise use one core) and the engine's calls inside them; on a GPU
+/// a batch is one call, and a CPU pool of its own runs the rest (transport plans, metrics).
 #[derive(Debug)]
 pub struct Compute {
     backend: Device,
-    pool: rayon::ThreadPool,
+    /// The CPU threads beside a GPU; `None` on the CPU, whose backend's pool is used.
+    host: Option<rayon::ThreadPool>,
 }
 
 impl Compute {
     /// On `threads` CPU threads (0: one per core). Results do not depend on it.
     pub fn new(threads: usize) -> Self {
-        let pool = Self::pool(threads);
-        let backend = Device::cpu(pool.current_num_threads());
-        Self { backend, pool }
+        Self::on(Device::cpu(threads), threads)
     }
 
-    /// Networks on `device`, the rest on `threads` CPU threads (0: one per core).
+    /// Networks on `device`. On a GPU, the rest on `threads` CPU threads (0: one per core);
+    /// on the CPU everything runs on the backend's threads and `threads` is not used.
     pub fn on(device: Device, threads: usize) -> Self {
+        let host = device.is_cuda().then(|| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("building a thread pool never fails without a stack size or a name")
+        });
         Self {
             backend: device,
-            pool: Self::pool(threads),
+            host,
         }
-    }
-
-    fn pool(threads: usize) -> rayon::ThreadPool {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("building a thread pool never fails without a stack size or a name")
     }
 
     /// The engine backend.
@@ -52,14 +52,21 @@ impl Compute {
         &self.backend
     }
 
-    /// Threads in use.
+    /// CPU threads in use.
     pub fn threads(&self) -> usize {
-        self.pool.current_num_threads()
+        match &self.host {
+            Some(pool) => pool.current_num_threads(),
+            None => self.backend.threads(),
+        }
     }
 
-    /// Runs `op` on this pool (so that rayon's parallel iterators inside use its threads).
+    /// Runs `op` on these threads (so that rayon's parallel iterators inside use them): on
+    /// the CPU, the backend's pool.
     pub fn install<R: Send>(&self, op: impl FnOnce() -> R + Send) -> R {
-        self.pool.install(op)
+        match &self.host {
+            Some(pool) => pool.install(op),
+            None => self.backend.install(op),
+        }
     }
 }
 
@@ -122,28 +129,10 @@ impl Regressor {
             });
         }
         let scale = 2.0 / (n * o) as f32;
-        let net = &self.net;
         let backend = &compute.backend;
         let rows = if backend.is_cuda() { n } else { CHUNK };
-        let partials: Vec<(f64, Vec<f32>)> = compute.install(|| {
-            input
-                .par_chunks(rows * d)
-                .zip(target.par_chunks(rows * o))
-                .map(|(x, t)| {
-                    let mut y = vec![0.0f32; t.len()];
-                    backend.forward(net, x, &mut y)?;
-                    let mut sq = 0.0f64;
-                    for (yi, ti) in y.iter_mut().zip(t) {
-                        let r = *yi - ti;
-                        sq += f64::from(r) * f64::from(r);
-                        *yi = scale * r;
-                    }
-                    let mut g = vec![0.0f32; net.params().len()];
-                    backend.param_grad(net, x, &y, &mut g)?;
-                    Ok((sq, g))
-                })
-                .collect::<Result<_, EngineError>>()
-        })?;
+        let partials =
+            compute.install(|| chunk_grads(backend, &self.net, input, target, rows, scale))?;
         let mut grad = vec![0.0f64; self.master.len()];
         let mut sq = 0.0;
         for (s, g) in &partials {
@@ -189,6 +178,38 @@ impl Regressor {
     }
 }
 
+/// The squared error and the f32 parameter gradient of each `rows`-row chunk of a batch, in
+/// chunk order, the chunks side by side on the current rayon pool: one forward pass per
+/// chunk, the cotangent `scale · (y − t)` filled from its outputs.
+fn chunk_grads<B: Backend<f32> + ?Sized>(
+    backend: &B,
+    net: &Network<f32>,
+    input: &[f32],
+    target: &[f32],
+    rows: usize,
+    scale: f32,
+) -> Result<Vec<(f64, Vec<f32>)>, EngineError> {
+    let arch = net.architecture();
+    let (d, o) = (arch.in_dim(), arch.out_dim());
+    input
+        .par_chunks(rows * d)
+        .zip(target.par_chunks(rows * o))
+        .map(|(x, t)| {
+            let mut sq = 0.0f64;
+            let mut g = vec![0.0f32; net.params().len()];
+            let mut cotangent = |y: &[f32], cot: &mut [f32]| {
+                for ((c, yi), ti) in cot.iter_mut().zip(y).zip(t) {
+                    let r = *yi - ti;
+                    sq += f64::from(r) * f64::from(r);
+                    *c = scale * r;
+                }
+            };
+            backend.forward_backward(net, x, &mut cotangent, &mut g)?;
+            Ok((sq, g))
+        })
+        .collect()
+}
+
 /// The f32 network of f64 weights.
 fn rounded(arch: Architecture, master: &[f64]) -> Network<f32> {
     let params = master.iter().map(|&p| p as f32).collect();
@@ -197,10 +218,13 @@ fn rounded(arch: Architecture, master: &[f64]) -> Network<f32> {
 
 #[cfg(test)]
 mod tests {
-    use gradflow_core::Activation;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use gradflow_core::model::ModelKind;
+    use gradflow_core::{Activation, StreamRng};
 
     use super::*;
+    use crate::engine::CpuBackend;
 
     /// The gradient equals a central difference of the loss, and does not depend on the
     /// thread count.
@@ -251,6 +275,123 @@ mod tests {
                 grad[k]
             );
         }
+    }
+
+    /// A CPU backend that counts the forward passes it runs, whichever method runs them.
+    struct Counting {
+        cpu: CpuBackend,
+        passes: AtomicUsize,
+    }
+
+    impl Counting {
+        fn pass(&self) {
+            self.passes.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    impl Backend<f32> for Counting {
+        fn describe(&self) -> String {
+            "counting".into()
+        }
+
+        fn forward(&self, net: &Network<f32>, x: &[f32], out: &mut [f32]) -> EResult {
+            self.pass();
+            self.cpu.forward(net, x, out)
+        }
+
+        fn value_grad(
+            &self,
+            net: &Network<f32>,
+            x: &[f32],
+            v: &mut [f32],
+            g: &mut [f32],
+        ) -> EResult {
+            self.pass();
+            self.cpu.value_grad(net, x, v, g)
+        }
+
+        fn param_grad(&self, net: &Network<f32>, x: &[f32], c: &[f32], g: &mut [f32]) -> EResult {
+            self.pass();
+            self.cpu.param_grad(net, x, c, g)
+        }
+
+        fn forward_backward(
+            &self,
+            net: &Network<f32>,
+            x: &[f32],
+            cotangent: &mut dyn FnMut(&[f32], &mut [f32]),
+            g: &mut [f32],
+        ) -> EResult {
+            self.pass();
+            self.cpu.forward_backward(net, x, cotangent, g)
+        }
+
+        fn ula_steps(
+            &self,
+            net: &Network<f32>,
+            x: &mut [f32],
+            rngs: &mut [StreamRng],
+            step: f32,
+            steps: usize,
+        ) -> EResult {
+            self.pass();
+            self.cpu.ula_steps(net, x, rngs, step, steps)
+        }
+    }
+
+    type EResult = Result<(), EngineError>;
+
+    /// A step's chunks each run the network forward once (twice before: `forward` for the
+    /// loss, then `param_grad`), and give what `Regressor::loss_grad` gives.
+    #[test]
+    fn each_chunk_runs_one_forward_pass() {
+        let arch = Architecture::mlp(ModelKind::Velocity, Activation::Silu, 2, &[8], 2).unwrap();
+        let reg = Regressor::new(arch, 5, 1e-3);
+        let n = 300; // three chunks
+        let x: Vec<f32> = (0..3 * n).map(|i| (i as f32 * 0.41).sin()).collect();
+        let t: Vec<f32> = (0..2 * n).map(|i| (i as f32 * 0.17).cos()).collect();
+        let counting = Counting {
+            cpu: CpuBackend::new(2),
+            passes: AtomicUsize::new(0),
+        };
+        let scale = 2.0 / (2 * n) as f32;
+        let chunks = counting
+            .cpu
+            .install(|| chunk_grads(&counting, reg.network(), &x, &t, CHUNK, scale))
+            .unwrap();
+        assert_eq!(chunks.len(), 3);
+        assert_eq!(counting.passes.load(Ordering::Relaxed), 3);
+        let (loss, grad) = reg.loss_grad(&Compute::new(2), &x, &t).unwrap();
+        let sq: f64 = chunks.iter().map(|(s, _)| s).sum();
+        assert_eq!((sq / (2 * n) as f64).to_bits(), loss.to_bits());
+        let mut summed = vec![0.0f64; grad.len()];
+        for (_, g) in &chunks {
+            for (a, b) in summed.iter_mut().zip(g) {
+                *a += f64::from(*b);
+            }
+        }
+        assert!(
+            summed
+                .iter()
+                .zip(&grad)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+        );
+    }
+
+    /// The work around the engine runs on the engine's own threads: a call into the CPU
+    /// backend's pool (as each engine call makes) from inside `Compute::install` stays on
+    /// the same thread, which it would not if the two were different pools.
+    #[test]
+    fn compute_runs_on_the_engine_pool() {
+        let compute = Compute::new(2);
+        assert_eq!(compute.threads(), 2);
+        let same = compute.install(|| {
+            let here = std::thread::current().id();
+            compute.backend().install(|| std::thread::current().id()) == here
+        });
+        assert!(same);
+        let inside = compute.install(rayon::current_thread_index);
+        assert!(inside.is_some_and(|i| i < 2));
     }
 
     /// Adam on the regression fits a linear target.

@@ -6,7 +6,9 @@ use cudarc::driver::PushKernelArg;
 use gradflow_core::StreamRng;
 use rand_core::Rng;
 
-use super::super::checks::{diverged, forward_args, param_grad_args, ula_args, value_grad_args};
+use super::super::checks::{
+    diverged, forward_args, forward_backward_args, param_grad_args, ula_args, value_grad_args,
+};
 use super::super::{Backend, EngineError, Network};
 use super::CudaScalar;
 use super::gpu::Gpu;
@@ -127,6 +129,34 @@ impl<S: CudaScalar> Backend<S> for CudaBackend {
         let mut tape = Tape::new(&gpu, net, n)?;
         let mut g = gpu.zeros::<S>(grad_params.len())?;
         tape.forward(&gpu, &x, true)?;
+        tape.backward(&gpu, &x, Some(&cot), Some(&mut g), None)?;
+        gpu.download(&g, grad_params)
+    }
+
+    fn forward_backward(
+        &self,
+        net: &Network<S>,
+        x: &[S],
+        cotangent: &mut dyn FnMut(&[S], &mut [S]),
+        grad_params: &mut [S],
+    ) -> Result<(), EngineError> {
+        let n = forward_backward_args(net, x, grad_params.len())?;
+        let mut y = vec![S::ZERO; n * net.architecture().out_dim()];
+        // The tape owns its device buffers: the lock is released while the caller's
+        // closure runs, so the closure may use this backend too.
+        let (x, mut tape) = {
+            let gpu = self.lock();
+            let x = gpu.upload(x)?;
+            let mut tape = Tape::new(&gpu, net, n)?;
+            tape.forward(&gpu, &x, true)?;
+            gpu.download(&tape.out, &mut y)?;
+            (x, tape)
+        };
+        let mut cot = vec![S::ZERO; y.len()];
+        cotangent(&y, &mut cot);
+        let gpu = self.lock();
+        let cot = gpu.upload(&cot)?;
+        let mut g = gpu.zeros::<S>(grad_params.len())?;
         tape.backward(&gpu, &x, Some(&cot), Some(&mut g), None)?;
         gpu.download(&g, grad_params)
     }
