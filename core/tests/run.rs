@@ -103,7 +103,7 @@ fn mala_and_baoab_runs_cost_one_gradient_per_step_and_one_to_start() {
     assert_eq!((mala.run, mala.steps), (n + 1, 2 * n));
     // Both branches (the cache kept on rejection, replaced on acceptance) were taken.
     assert!(
-        mala.accepted > n / 4 && mala.accepted < n,
+        mala.accepted > 0 && mala.accepted < n,
         "{} of {n} accepted",
         mala.accepted
     );
@@ -169,6 +169,7 @@ fn a_diverging_run_reports_the_steps_it_completed() {
             }
         }
     };
+    // The divergence must come after some steps, so that the report below counts them.
     assert!(completed > 10, "diverged after {completed} steps");
 
     let (mut y, mut rng) = (start, StreamRng::new(4, 0));

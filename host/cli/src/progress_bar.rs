@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use gradflow::train::{HistoryRow, Progress};
+use gradflow::train::{Averages, Progress};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 /// The bar, or `None` with `--no-progress`. indicatif hides it when stderr is not a
@@ -24,9 +24,9 @@ struct Bar {
 }
 
 /// `loss 1.234e-2 rms_e 5.000e-3 …`
-fn message(row: &HistoryRow) -> String {
-    let mut m = format!("loss {:.3e}", row.loss);
-    for (name, v) in &row.metrics {
+fn message(averages: Averages<'_>) -> String {
+    let mut m = format!("loss {:.3e}", averages.loss);
+    for (name, v) in averages.metrics {
         m.push_str(&format!(" {name} {v:.3e}"));
     }
     m
@@ -58,7 +58,7 @@ impl Progress for Bar {
     }
 
     /// Moves to `step`; refreshes the message at most ten times a second.
-    fn update(&self, step: u64, averages: &HistoryRow) {
+    fn update(&self, step: u64, averages: Averages<'_>) {
         self.bar.set_position(step);
         let mut last = self.last_message.lock().unwrap_or_else(|e| e.into_inner());
         let due = last.is_none_or(|t| t.elapsed() >= Duration::from_millis(100));
@@ -70,7 +70,7 @@ impl Progress for Bar {
 
     /// Leaves the bar on the terminal: with the final averages when the run finished,
     /// where it stopped otherwise.
-    fn end(&self, finished: bool, averages: &HistoryRow) {
+    fn end(&self, finished: bool, averages: Averages<'_>) {
         if finished {
             if !self.bar.is_hidden() {
                 self.bar.set_message(message(averages));
@@ -88,11 +88,11 @@ mod tests {
 
     #[test]
     fn message_lists_the_loss_then_the_metrics() {
-        let row = HistoryRow {
-            step: 3,
+        let metrics = [("m".to_string(), 3.0)];
+        let averages = Averages {
             loss: 1.0,
-            metrics: vec![("m".into(), 3.0)],
+            metrics: &metrics,
         };
-        assert_eq!(message(&row), "loss 1.000e0 m 3.000e0");
+        assert_eq!(message(averages), "loss 1.000e0 m 3.000e0");
     }
 }

@@ -564,6 +564,8 @@ mod tests {
                     .is_err()
             })
             .unwrap();
+        // Past the first frame stop (every 7 steps), so that the failure falls inside a
+        // later uninterrupted run and its step is counted from that run's start.
         assert!(failed > 7, "{failed}");
 
         let spec = SamplerSpec {

@@ -94,7 +94,7 @@ pub use checkpoint::{
     Array, Checkpoint, CheckpointError, CheckpointErrorKind, HistoryRow, MAGIC, VERSION,
 };
 pub use interrupt::ctrl_c_flag;
-pub use progress::Progress;
+pub use progress::{Averages, Progress};
 pub use runner::{RunOptions, RunOutcome, TrainError, run};
 pub(crate) use trainer::resume_settings;
 pub use trainer::{StepError, StepStats, Trainer};

@@ -45,6 +45,14 @@ impl Running {
         }
     }
 
+    /// The running loss and metrics, as [`Progress`] reports them.
+    pub(crate) fn averages(&self) -> Averages<'_> {
+        Averages {
+            loss: self.loss,
+            metrics: &self.metrics,
+        }
+    }
+
     /// The averages as a history row at `step`.
     pub(crate) fn row(&self, step: u64) -> HistoryRow {
         HistoryRow {
@@ -55,18 +63,27 @@ impl Running {
     }
 }
 
+/// The running (about 50-step exponential) averages of the loss and of each metric, by
+/// name, as a run reports them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Averages<'a> {
+    /// The running loss.
+    pub loss: f64,
+    /// The running metrics, by name.
+    pub metrics: &'a [(String, f64)],
+}
+
 /// What a training run reports as it goes. [`run`](super::run) calls it from the training
 /// thread; the `gradflow` binary draws a progress bar from it.
 pub trait Progress: Send + Sync {
     /// The run of `kind` (the trainer's name) starts at step `step` of `total` (past 0 when
     /// resumed).
     fn start(&self, kind: &str, step: u64, total: u64);
-    /// Step `step` is done; `averages` holds the running (about 50-step) averages of the
-    /// loss and the metrics.
-    fn update(&self, step: u64, averages: &HistoryRow);
+    /// Step `step` is done; `averages` are the running averages after it.
+    fn update(&self, step: u64, averages: Averages<'_>);
     /// The run ended: `finished` is false when it stopped early (interrupted, diverged or
     /// failed). `averages` as in [`Progress::update`].
-    fn end(&self, finished: bool, averages: &HistoryRow);
+    fn end(&self, finished: bool, averages: Averages<'_>);
 }
 
 #[cfg(test)]

@@ -237,9 +237,9 @@ pub fn run<T: Trainer + ?Sized>(
     }
     let progress = options.progress.as_deref();
     // Every early return below reports the end first.
-    let stop = |step: u64, running: &Running| {
+    let stop = |running: &Running| {
         if let Some(p) = progress {
-            p.end(false, &running.row(step));
+            p.end(false, running.averages());
         }
     };
     if let Some(p) = progress {
@@ -254,7 +254,7 @@ pub fn run<T: Trainer + ?Sized>(
     while trainer.steps_done() < total {
         let done = trainer.steps_done();
         if interrupted() {
-            stop(done, &running);
+            stop(&running);
             if let Some(path) = path
                 && saved != Some(done)
             {
@@ -266,14 +266,14 @@ pub fn run<T: Trainer + ?Sized>(
             });
         }
         let stats = trainer.step().map_err(|source| {
-            stop(done, &running);
+            stop(&running);
             TrainError::Step {
                 step: done + 1,
                 source,
             }
         })?;
         if let Some((quantity, value)) = stats.non_finite() {
-            stop(done, &running);
+            stop(&running);
             return Err(TrainError::Diverged {
                 step: done + 1,
                 quantity,
@@ -283,7 +283,7 @@ pub fn run<T: Trainer + ?Sized>(
         }
         let now = trainer.steps_done();
         if now != done + 1 {
-            stop(done, &running);
+            stop(&running);
             return Err(TrainError::Step {
                 step: done + 1,
                 source: format!("the trainer's step count went from {done} to {now}").into(),
@@ -291,7 +291,7 @@ pub fn run<T: Trainer + ?Sized>(
         }
         running.update(&stats);
         if let Some(p) = progress {
-            p.update(now, &running.row(now));
+            p.update(now, running.averages());
         }
         if let Some(path) = path
             && options.checkpoint_every > 0
@@ -308,7 +308,7 @@ pub fn run<T: Trainer + ?Sized>(
         save(trainer, path, &mut history, &running)?;
     }
     if let Some(p) = progress {
-        p.end(true, &running.row(trainer.steps_done()));
+        p.end(true, running.averages());
     }
     Ok(RunOutcome::Finished {
         started_at,
