@@ -37,6 +37,11 @@ pub enum Error {
     },
     /// Model bytes were rejected, or the model is of the wrong kind.
     Model(crate::model::ModelError),
+    /// The sampler's kernel was left out of this build by its cargo feature.
+    NotCompiled {
+        /// The sampler's name.
+        what: &'static str,
+    },
 }
 
 impl fmt::Display for Error {
@@ -56,6 +61,9 @@ impl fmt::Display for Error {
             Error::NonFinite { what } => write!(f, "non-finite value (NaN or inf) in {what}"),
             Error::InvalidParameter { what } => write!(f, "invalid parameter: {what}"),
             Error::Model(e) => write!(f, "{e}"),
+            Error::NotCompiled { what } => {
+                write!(f, "the {what} sampler is not compiled into this build")
+            }
         }
     }
 }

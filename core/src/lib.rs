@@ -52,6 +52,7 @@ pub mod integrators;
 pub mod model;
 pub mod nn;
 mod rng;
+mod sampler;
 mod scalar;
 
 pub use conditional::{Conditional, conditional_work_len};
@@ -64,4 +65,5 @@ pub use integrators::{
 };
 pub use nn::{Activation, Dense, Mlp, MlpParams, TimeMlp};
 pub use rng::{StreamRng, stream_state};
+pub use sampler::{Sampler, SamplerKind, SamplerSettings};
 pub use scalar::Scalar;

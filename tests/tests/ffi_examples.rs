@@ -27,15 +27,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use gradflow::data::{Dataset2d, Samples};
-use gradflow::demo::Sampler;
-use gradflow::ebm::{EbmSettings, EbmTrainer, EnergyModel, MlpEnergy, ParticleStep, Scheme};
+use gradflow::ebm::{EbmSettings, EbmTrainer, EnergyModel, MlpEnergy};
 use gradflow::engine::Network;
 use gradflow::fit::{FitSettings, fit};
 use gradflow::flows::manifest::Sampling;
 use gradflow::flows::{Compute, FlowSettings, Method, eval_source, trainer};
 use gradflow::lvebm::{LvebmSettings, LvebmTrainer};
 use gradflow::sampling::{
-    EnergySource, SamplerSpec, Schedule, normal_init, sample as host_sample, sample_conditional,
+    EnergySource, Schedule, normal_init, sample as host_sample, sample_conditional,
 };
 use gradflow::train::{RunOptions, run as train};
 use gradflow_capi::{
@@ -43,8 +42,8 @@ use gradflow_capi::{
     gf_model_open, gf_potential_model, gf_rng_init_streams, gf_sampler_params_default, sample,
     scratch_len,
 };
-use gradflow_core::Activation;
 use gradflow_core::model::ModelKind;
+use gradflow_core::{Activation, SamplerKind, SamplerSettings};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -270,12 +269,12 @@ fn cpp17_ebm_langevin_samples_a_trained_ebm_like_the_host() {
         &[host_lib()],
     );
 
-    let (tau, inner) = (settings.particles.tau, settings.particles.scheme.inner());
+    let (tau, inner) = (settings.particles.step, settings.particles.inner_iters);
     let schemes = [
-        ("ula", Sampler::Ula),
-        ("mala", Sampler::Mala),
-        ("jko", Sampler::Jko),
-        ("jko2", Sampler::Jko2),
+        ("ula", SamplerKind::Ula),
+        ("mala", SamplerKind::Mala),
+        ("jko", SamplerKind::Jko),
+        ("jko2", SamplerKind::Jko2),
     ];
     for (name, sampler) in schemes {
         let output = out.join(format!("{name}.f64"));
@@ -290,11 +289,10 @@ fn cpp17_ebm_langevin_samples_a_trained_ebm_like_the_host() {
             &format!("ebm_langevin {name}"),
         );
         assert!(stdout.contains("PASS"), "{name}: the C++ checks failed");
-        let spec = SamplerSpec {
-            sampler,
+        let spec = SamplerSettings {
             step: tau,
             inner_iters: inner,
-            ..SamplerSpec::default()
+            ..SamplerSettings::of(sampler)
         };
         let schedule = Schedule {
             steps,
@@ -367,10 +365,10 @@ fn c99_lvebm_posterior_samples_latents_like_the_host() {
         "DX = 1 on a model recording x_dim = 2: {stderr}"
     );
     for (name, scheme) in [
-        ("ula", Scheme::Ula),
-        ("mala", Scheme::Mala),
-        ("jko", Scheme::Jko { inner }),
-        ("jko2", Scheme::Jko2 { inner }),
+        ("ula", SamplerKind::Ula),
+        ("mala", SamplerKind::Mala),
+        ("jko", SamplerKind::Jko),
+        ("jko2", SamplerKind::Jko2),
     ] {
         let output = out.join(format!("{name}.f64"));
         run(
@@ -383,10 +381,10 @@ fn c99_lvebm_posterior_samples_latents_like_the_host() {
                 .args([&x_file, &z_file, &output]),
             &format!("lvebm_posterior {name}"),
         );
-        let step = ParticleStep {
-            scheme,
-            tau,
-            relaxation: 1.0,
+        let step = SamplerSettings {
+            step: tau,
+            inner_iters: inner,
+            ..SamplerSettings::of(scheme)
         };
         let host = sample_conditional(&bytes, &given, 1, &step, &init, steps, seed, 2)
             .expect("host conditional sampling");

@@ -2,7 +2,7 @@
 //! observed coordinates first: a latent-energy model (which records its split `x_dim`) or
 //! any other energy potential split where the caller says.
 
-use super::kernel::AnyKernel;
+use super::kernel;
 use super::run::{GfSampleReport, GfSamplerParams, check_sample_values, check_scratch};
 use super::{
     GfPotential, GfRng, GfStatus, c_mut, c_ref, c_slice, c_slice_mut, check_finite_input, disjoint,
@@ -33,7 +33,7 @@ pub fn conditional_scratch_len<S: Scalar>(
     sampler: u32,
 ) -> Result<usize, GfStatus> {
     let dz = latent_dim(pot, x_dim)?;
-    let kernel = AnyKernel::<S>::new(sampler, &super::run::default_params(sampler)?)?;
+    let kernel = kernel::kernel::<S>(sampler, &kernel::default_params(kernel::kind(sampler)?))?;
     Ok(pot.own_scratch_len()? + conditional_work_len(pot.dim as usize) + kernel.scratch_len(dz))
 }
 
@@ -58,7 +58,7 @@ pub fn sample_conditional<S: Scalar>(
     steps: u64,
     scratch: &mut [S],
 ) -> Result<GfSampleReport, GfStatus> {
-    let kernel = AnyKernel::<S>::new(sampler, params)?;
+    let kernel = kernel::kernel::<S>(sampler, params)?;
     let n = rngs.len();
     if n == 0 {
         return Err(GfStatus::ZeroCount);

@@ -1,116 +1,73 @@
-//! The sampler kernels the C API can reach, chosen at run time by a `GF_SAMPLER_*` code.
-
-// With every kernel left out (a build that only evaluates energies), the enum is empty.
-#![cfg_attr(
-    not(any(feature = "ula", feature = "mala", feature = "baoab", feature = "jko")),
-    allow(unused_variables, unreachable_code)
-)]
+//! The C API's sampler codes and parameters as the core's one sampler description.
 
 use super::GfStatus;
-use super::run::{self, GfSamplerParams};
-#[cfg(feature = "baoab")]
-use gradflow_core::Baoab;
-#[cfg(feature = "mala")]
-use gradflow_core::Mala;
-#[cfg(feature = "ula")]
-use gradflow_core::Ula;
-use gradflow_core::{BatchReport, Error, Kernel, Scalar};
-#[cfg(feature = "jko")]
-use gradflow_core::{Jko, Jko2};
+use super::run::{
+    GF_SAMPLER_BAOAB, GF_SAMPLER_JKO, GF_SAMPLER_JKO2, GF_SAMPLER_MALA, GF_SAMPLER_ULA,
+    GfSamplerParams,
+};
+use gradflow_core::{Sampler, SamplerKind, SamplerSettings, Scalar};
 
-/// One of the five kernels, chosen at run time. Each is compiled in by its cargo feature
-/// (`ula`, `mala`, `baoab`, `jko` for jko and jko2), so firmware
-/// carries only the kernels it calls; a code whose kernel is left out gives
-/// [`GfStatus::NotCompiled`].
-pub(super) enum AnyKernel<S> {
-    #[cfg(feature = "ula")]
-    Ula(Ula<S>),
-    #[cfg(feature = "mala")]
-    Mala(Mala<S>),
-    #[cfg(feature = "baoab")]
-    Baoab(Baoab<S>),
-    #[cfg(feature = "jko")]
-    Jko(Jko<S>),
-    #[cfg(feature = "jko")]
-    Jko2(Jko2<S>),
-    /// Keeps `S` used and the matches exhaustive when every kernel is left out.
-    #[allow(dead_code)]
-    Never(core::convert::Infallible, core::marker::PhantomData<S>),
+// The codes are the positions in `SamplerKind::ALL`, plus one (0 is "no sampler").
+const _: () = {
+    assert!(matches!(
+        SamplerKind::ALL[GF_SAMPLER_ULA as usize - 1],
+        SamplerKind::Ula
+    ));
+    assert!(matches!(
+        SamplerKind::ALL[GF_SAMPLER_MALA as usize - 1],
+        SamplerKind::Mala
+    ));
+    assert!(matches!(
+        SamplerKind::ALL[GF_SAMPLER_BAOAB as usize - 1],
+        SamplerKind::Baoab
+    ));
+    assert!(matches!(
+        SamplerKind::ALL[GF_SAMPLER_JKO as usize - 1],
+        SamplerKind::Jko
+    ));
+    assert!(matches!(
+        SamplerKind::ALL[GF_SAMPLER_JKO2 as usize - 1],
+        SamplerKind::Jko2
+    ));
+};
+
+/// The kind of sampler `code`, or [`GfStatus::UnknownCode`].
+pub(super) fn kind(code: u32) -> Result<SamplerKind, GfStatus> {
+    (code as usize)
+        .checked_sub(1)
+        .and_then(|i| SamplerKind::ALL.get(i).copied())
+        .ok_or(GfStatus::UnknownCode)
 }
 
-impl<S: Scalar> AnyKernel<S> {
-    pub(super) fn new(code: u32, p: &GfSamplerParams) -> Result<Self, GfStatus> {
-        let f = S::from_f64;
-        let values = [p.step, p.friction, p.mass, p.relaxation];
-        if !values.iter().all(|v| v.is_finite()) {
-            return Err(GfStatus::NonFiniteInput);
-        }
-        Ok(match code {
-            #[cfg(feature = "ula")]
-            run::GF_SAMPLER_ULA => Self::Ula(Ula { step: f(p.step) }),
-            #[cfg(feature = "mala")]
-            run::GF_SAMPLER_MALA => Self::Mala(Mala { step: f(p.step) }),
-            #[cfg(feature = "baoab")]
-            run::GF_SAMPLER_BAOAB => Self::Baoab(Baoab {
-                step: f(p.step),
-                friction: f(p.friction),
-                mass: f(p.mass),
-            }),
-            #[cfg(feature = "jko")]
-            run::GF_SAMPLER_JKO => Self::Jko(Jko {
-                step: f(p.step),
-                inner_iters: p.inner_iters,
-                relaxation: f(p.relaxation),
-            }),
-            #[cfg(feature = "jko")]
-            run::GF_SAMPLER_JKO2 => Self::Jko2(Jko2 {
-                step: f(p.step),
-                inner_iters: p.inner_iters,
-                relaxation: f(p.relaxation),
-            }),
-            // Unreachable when every kernel is compiled in.
-            #[allow(unreachable_patterns)]
-            run::GF_SAMPLER_ULA..=run::GF_SAMPLER_JKO2 => return Err(GfStatus::NotCompiled),
-            _ => return Err(GfStatus::UnknownCode),
-        })
+/// The parameters of `kind`'s defaults, as the C struct.
+pub(super) fn default_params(kind: SamplerKind) -> GfSamplerParams {
+    let s = SamplerSettings::of(kind);
+    GfSamplerParams {
+        step: s.step,
+        friction: s.friction,
+        mass: s.mass,
+        relaxation: s.relaxation,
+        inner_iters: s.inner_iters,
     }
 }
 
-/// Dispatches a [`Kernel`] method to the chosen kernel.
-macro_rules! dispatch {
-    ($self:expr, $k:ident => $body:expr) => {
-        match $self {
-            #[cfg(feature = "ula")]
-            AnyKernel::Ula($k) => $body,
-            #[cfg(feature = "mala")]
-            AnyKernel::Mala($k) => $body,
-            #[cfg(feature = "baoab")]
-            AnyKernel::Baoab($k) => $body,
-            #[cfg(feature = "jko")]
-            AnyKernel::Jko($k) => $body,
-            #[cfg(feature = "jko")]
-            AnyKernel::Jko2($k) => $body,
-            AnyKernel::Never(never, _) => match *never {},
-        }
+/// The kernel of sampler `code` with `params` (checked); a code whose kernel this build
+/// left out gives [`GfStatus::NotCompiled`].
+pub(super) fn kernel<S: Scalar>(code: u32, p: &GfSamplerParams) -> Result<Sampler<S>, GfStatus> {
+    let kind = kind(code)?;
+    if ![p.step, p.friction, p.mass, p.relaxation]
+        .iter()
+        .all(|v| v.is_finite())
+    {
+        return Err(GfStatus::NonFiniteInput);
+    }
+    let settings = SamplerSettings {
+        kind,
+        step: p.step,
+        friction: p.friction,
+        mass: p.mass,
+        relaxation: p.relaxation,
+        inner_iters: p.inner_iters,
     };
-}
-
-impl<S: Scalar> Kernel<S> for AnyKernel<S> {
-    fn state_len(&self, dim: usize) -> usize {
-        dispatch!(self, k => k.state_len(dim))
-    }
-    fn scratch_len(&self, dim: usize) -> usize {
-        dispatch!(self, k => k.scratch_len(dim))
-    }
-    fn run<E: gradflow_core::Energy<S> + ?Sized>(
-        &self,
-        energy: &E,
-        state: &mut [S],
-        rng: &mut gradflow_core::StreamRng,
-        steps: u64,
-        scratch: &mut [S],
-        report: &mut BatchReport,
-    ) -> Result<(), Error> {
-        dispatch!(self, k => k.run(energy, state, rng, steps, scratch, report))
-    }
+    Ok(settings.kernel()?)
 }

@@ -3,13 +3,13 @@
 //! Each comes as a safe Rust function on slices (which the host's threaded versions call
 //! on chunks) and as `extern "C"` wrappers for `float` and `double` positions.
 
-use super::kernel::AnyKernel;
+use super::kernel;
 use super::{
     GfModel, GfPotential, GfRng, GfStatus, c_mut, c_ref, c_slice, c_slice_mut, check_finite_input,
     disjoint, expect_len, guard, write_optional,
 };
 use gradflow_core::model::{ModelEval, ModelKind};
-use gradflow_core::{Baoab, BatchReport, Energy, Jko, Kernel, OdeSolver, Scalar};
+use gradflow_core::{BatchReport, Energy, Kernel, OdeSolver, Sampler, Scalar};
 
 /// Sampler code for [`gf_scratch_len`]: no sampler (scratch for energies and forces).
 pub const GF_SAMPLER_NONE: u32 = 0;
@@ -107,7 +107,7 @@ pub fn scratch_len<S: Scalar>(pot: &GfPotential, sampler: u32) -> Result<usize, 
     if sampler == GF_SAMPLER_NONE {
         return Ok(own + pot.dim as usize);
     }
-    let kernel = AnyKernel::<S>::new(sampler, &default_params(sampler)?)?;
+    let kernel = kernel::kernel::<S>(sampler, &kernel::default_params(kernel::kind(sampler)?))?;
     Ok(own + kernel.scratch_len(pot.dim as usize))
 }
 
@@ -192,8 +192,8 @@ fn check_sample_lengths<S: Scalar>(
     params: &GfSamplerParams,
     state: &[S],
     rngs: &[GfRng],
-) -> Result<AnyKernel<S>, GfStatus> {
-    let kernel = AnyKernel::<S>::new(sampler, params)?;
+) -> Result<Sampler<S>, GfStatus> {
+    let kernel = kernel::kernel::<S>(sampler, params)?;
     let (n, d) = (rngs.len(), pot.dim as usize);
     if n == 0 {
         return Err(GfStatus::ZeroCount);
@@ -324,22 +324,6 @@ pub fn predict_time<S: Scalar>(
     Ok(())
 }
 
-pub(super) fn default_params(sampler: u32) -> Result<GfSamplerParams, GfStatus> {
-    let jko = Jko::<f64>::default();
-    let baoab = Baoab::<f64>::default();
-    let params = GfSamplerParams {
-        step: 0.01,
-        friction: baoab.friction,
-        mass: baoab.mass,
-        relaxation: jko.relaxation,
-        inner_iters: jko.inner_iters,
-    };
-    match sampler {
-        GF_SAMPLER_ULA..=GF_SAMPLER_JKO2 => Ok(params),
-        _ => Err(GfStatus::UnknownCode),
-    }
-}
-
 /// Fills `out` with the default settings of `sampler`: τ = 0.01, γ = 1, m = 1, ω = 1, 4
 /// inner iterations.
 ///
@@ -351,7 +335,7 @@ pub unsafe extern "C" fn gf_sampler_params_default(
     out: *mut GfSamplerParams,
 ) -> GfStatus {
     guard(|| {
-        let p = default_params(sampler)?;
+        let p = kernel::default_params(kernel::kind(sampler)?);
         // SAFETY: the caller's contract above.
         *unsafe { c_mut(out) }? = p;
         Ok(())

@@ -147,6 +147,7 @@ impl From<Error> for GfStatus {
             Error::ScratchTooSmall { .. } => Self::ScratchTooSmall,
             Error::NonFinite { .. } => Self::NonFiniteResult,
             Error::InvalidParameter { .. } => Self::InvalidParameter,
+            Error::NotCompiled { .. } => Self::NotCompiled,
             Error::Model(m) => match m {
                 ModelError::Truncated { .. } => Self::ModelTruncated,
                 ModelError::TrailingBytes { .. } => Self::ModelTrailingBytes,

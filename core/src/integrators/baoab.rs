@@ -36,17 +36,6 @@ impl<S: Scalar> Default for Baoab<S> {
 }
 
 impl<S: Scalar> Baoab<S> {
-    fn check_settings(&self) -> Result<(), Error> {
-        check_positive("BAOAB step must be finite and > 0", self.step)?;
-        check_positive("BAOAB mass must be finite and > 0", self.mass)?;
-        if !self.friction.is_finite() || self.friction < S::ZERO {
-            return Err(Error::InvalidParameter {
-                what: "BAOAB friction must be finite and >= 0",
-            });
-        }
-        Ok(())
-    }
-
     /// One BAOAB step. On entry `grad` must hold ∇E(x) (evaluate it once with
     /// [`Energy::energy_grad`] before the first step); on success it holds ∇E at the new
     /// position, ready for the next step. `scratch` needs 3d scalars. Nothing is written
@@ -103,6 +92,17 @@ impl<S: Scalar> Baoab<S> {
 impl<S: Scalar> Kernel<S> for Baoab<S> {
     fn state_len(&self, dim: usize) -> usize {
         2 * dim
+    }
+
+    fn check_settings(&self) -> Result<(), Error> {
+        check_positive("BAOAB step must be finite and > 0", self.step)?;
+        check_positive("BAOAB mass must be finite and > 0", self.mass)?;
+        if !self.friction.is_finite() || self.friction < S::ZERO {
+            return Err(Error::InvalidParameter {
+                what: "BAOAB friction must be finite and >= 0",
+            });
+        }
+        Ok(())
     }
 
     fn scratch_len(&self, dim: usize) -> usize {

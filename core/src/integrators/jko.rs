@@ -2,7 +2,7 @@
 //! derivation from the paper's abstract and Wibisono's symmetrized Langevin, not a
 //! faithful reproduction of arXiv 1910.14216).
 
-use super::{BatchReport, Kernel, check_buffers, commit, finite_energy_grad};
+use super::{BatchReport, Kernel, check_buffers, commit, finite_energy_grad, rules};
 use crate::error::{Error, check_positive};
 use crate::{Energy, Scalar, StreamRng};
 
@@ -27,7 +27,7 @@ pub fn prox<S: Scalar, E: Energy<S> + ?Sized>(
     for _ in 0..iters {
         finite_energy_grad(energy, y, grad)?;
         for ((yi, &ci), &g) in y.iter_mut().zip(center).zip(grad.iter()) {
-            *yi = (S::ONE - relaxation) * *yi + relaxation * (ci - h * g);
+            *yi = rules::proximal(*yi, ci, g, h, relaxation);
         }
     }
     Ok(())
@@ -82,6 +82,10 @@ impl<S: Scalar> Kernel<S> for Jko<S> {
         2 * dim
     }
 
+    fn check_settings(&self) -> Result<(), Error> {
+        check_prox_settings(self.step, self.inner_iters, self.relaxation)
+    }
+
     fn run<E: Energy<S> + ?Sized>(
         &self,
         energy: &E,
@@ -92,9 +96,9 @@ impl<S: Scalar> Kernel<S> for Jko<S> {
         report: &mut BatchReport,
     ) -> Result<(), Error> {
         let d = check_buffers(self, energy, x, scratch)?;
-        check_prox_settings(self.step, self.inner_iters, self.relaxation)?;
+        self.check_settings()?;
         let (grad, y) = scratch[..2 * d].split_at_mut(d);
-        let noise = (S::TWO * self.step).sqrt();
+        let noise = rules::langevin_noise(self.step);
         for _ in 0..steps {
             prox(
                 energy,
@@ -106,7 +110,7 @@ impl<S: Scalar> Kernel<S> for Jko<S> {
                 grad,
             )?;
             for yi in y.iter_mut() {
-                *yi += noise * rng.normal::<S>();
+                *yi = rules::heat(*yi, noise, rng);
             }
             commit(x, y)?;
             report.add_step(true, self.inner_iters);
@@ -147,6 +151,10 @@ impl<S: Scalar> Kernel<S> for Jko2<S> {
         3 * dim
     }
 
+    fn check_settings(&self) -> Result<(), Error> {
+        check_prox_settings(self.step, self.inner_iters, self.relaxation)
+    }
+
     fn run<E: Energy<S> + ?Sized>(
         &self,
         energy: &E,
@@ -157,15 +165,15 @@ impl<S: Scalar> Kernel<S> for Jko2<S> {
         report: &mut BatchReport,
     ) -> Result<(), Error> {
         let d = check_buffers(self, energy, x, scratch)?;
-        check_prox_settings(self.step, self.inner_iters, self.relaxation)?;
+        self.check_settings()?;
         let half = self.step * S::HALF;
         let (grad, rest) = scratch[..3 * d].split_at_mut(d);
         let (center, y) = rest.split_at_mut(d);
-        let noise = (S::TWO * self.step).sqrt();
+        let noise = rules::langevin_noise(self.step);
         for _ in 0..steps {
             finite_energy_grad(energy, x, grad)?;
             for ((c, &xi), &g) in center.iter_mut().zip(x.iter()).zip(grad.iter()) {
-                *c = xi - half * g + noise * rng.normal::<S>();
+                *c = rules::langevin(xi, g, half, noise, rng);
             }
             prox(
                 energy,

@@ -1,6 +1,6 @@
 //! The Metropolis-adjusted Langevin algorithm.
 
-use super::{BatchReport, Kernel, check_buffers, finite_energy_grad};
+use super::{BatchReport, Kernel, check_buffers, finite_energy_grad, rules};
 use crate::error::{Error, check_positive};
 use crate::{Energy, Scalar, StreamRng};
 
@@ -32,6 +32,10 @@ impl<S: Scalar> Kernel<S> for Mala<S> {
         3 * dim
     }
 
+    fn check_settings(&self) -> Result<(), Error> {
+        check_positive("MALA step must be finite and > 0", self.step)
+    }
+
     fn run<E: Energy<S> + ?Sized>(
         &self,
         energy: &E,
@@ -42,8 +46,8 @@ impl<S: Scalar> Kernel<S> for Mala<S> {
         report: &mut BatchReport,
     ) -> Result<(), Error> {
         let d = check_buffers(self, energy, x, scratch)?;
+        self.check_settings()?;
         let tau = self.step;
-        check_positive("MALA step must be finite and > 0", tau)?;
         if steps == 0 {
             return Ok(());
         }
@@ -52,10 +56,10 @@ impl<S: Scalar> Kernel<S> for Mala<S> {
         // E and ∇E at the current x; an accepted proposal's replace them.
         let mut ex = finite_energy_grad(energy, x, gx)?;
         report.grad_evals += 1;
-        let noise = (S::TWO * tau).sqrt();
+        let noise = rules::langevin_noise(tau);
         for _ in 0..steps {
             for ((yi, &xi), &g) in y.iter_mut().zip(x.iter()).zip(gx.iter()) {
-                *yi = xi - tau * g + noise * rng.normal::<S>();
+                *yi = rules::langevin(xi, g, tau, noise, rng);
             }
             let u = rng.uniform_open01();
             crate::error::check_finite("proposal", y)?;
@@ -66,9 +70,9 @@ impl<S: Scalar> Kernel<S> for Mala<S> {
                 });
             }
             // An infinite energy or gradient at y rejects it.
-            let accepted = ey.is_finite()
-                && gy.iter().all(|g| g.is_finite())
-                && u.ln() < log_acceptance(tau, x, y, gx, gy, ex, ey);
+            let accepted = rules::mala_accepts(u, ey, gy, || {
+                rules::mala_log_acceptance(tau, x, y, gx, gy, ex, ey)
+            });
             if accepted {
                 x.copy_from_slice(y);
                 gx.copy_from_slice(gy);
@@ -78,18 +82,4 @@ impl<S: Scalar> Kernel<S> for Mala<S> {
         }
         Ok(())
     }
-}
-
-/// log α = E(x) − E(y) + log q(x | y) − log q(y | x), with
-/// log q(b | a) = −‖b − a + τ∇E(a)‖² / (4τ) + const.
-fn log_acceptance<S: Scalar>(tau: S, x: &[S], y: &[S], gx: &[S], gy: &[S], ex: S, ey: S) -> f64 {
-    let mut fwd = 0.0f64;
-    let mut bwd = 0.0f64;
-    for i in 0..x.len() {
-        let f = (y[i] - x[i] + tau * gx[i]).to_f64();
-        let b = (x[i] - y[i] + tau * gy[i]).to_f64();
-        fwd += f * f;
-        bwd += b * b;
-    }
-    (ex - ey).to_f64() + (fwd - bwd) / (4.0 * tau.to_f64())
 }

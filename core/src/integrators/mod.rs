@@ -10,6 +10,7 @@ mod batch;
 mod jko;
 mod mala;
 mod ode;
+pub mod rules;
 mod ula;
 
 pub use baoab::Baoab;
@@ -51,6 +52,10 @@ pub trait Kernel<S: Scalar> {
 
     /// Scalars of scratch a call needs for dimension `dim`.
     fn scratch_len(&self, dim: usize) -> usize;
+
+    /// Checks the kernel's settings (step, friction, iterations, ...); [`Kernel::run`]
+    /// checks them first too.
+    fn check_settings(&self) -> Result<(), Error>;
 
     /// Advances one chain's `state` by `steps` steps drawing from `rng`, and adds what they
     /// did to `report`. Lengths and settings are checked first, even for `steps` = 0.

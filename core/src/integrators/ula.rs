@@ -1,6 +1,6 @@
 //! The unadjusted Langevin algorithm (Euler–Maruyama on the overdamped Langevin SDE).
 
-use super::{BatchReport, Kernel, check_buffers, commit, finite_energy_grad};
+use super::{BatchReport, Kernel, check_buffers, commit, finite_energy_grad, rules};
 use crate::error::{Error, check_positive};
 use crate::{Energy, Scalar, StreamRng};
 
@@ -25,6 +25,10 @@ impl<S: Scalar> Kernel<S> for Ula<S> {
         2 * dim
     }
 
+    fn check_settings(&self) -> Result<(), Error> {
+        check_positive("ULA step must be finite and > 0", self.step)
+    }
+
     fn run<E: Energy<S> + ?Sized>(
         &self,
         energy: &E,
@@ -35,13 +39,13 @@ impl<S: Scalar> Kernel<S> for Ula<S> {
         report: &mut BatchReport,
     ) -> Result<(), Error> {
         let d = check_buffers(self, energy, x, scratch)?;
-        check_positive("ULA step must be finite and > 0", self.step)?;
+        self.check_settings()?;
         let (grad, new) = scratch[..2 * d].split_at_mut(d);
-        let noise = (S::TWO * self.step).sqrt();
+        let noise = rules::langevin_noise(self.step);
         for _ in 0..steps {
             finite_energy_grad(energy, x, grad)?;
             for ((n, &xi), &g) in new.iter_mut().zip(x.iter()).zip(grad.iter()) {
-                *n = xi - self.step * g + noise * rng.normal::<S>();
+                *n = rules::langevin(xi, g, self.step, noise, rng);
             }
             commit(x, new)?;
             report.add_step(true, 1);

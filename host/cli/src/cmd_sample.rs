@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use gradflow::data::{Dataset2d, Samples};
-use gradflow::demo::{self, DemoSettings, Sampler, Target};
-use gradflow::names::Named;
+use gradflow::demo::{self, DemoSettings, Target};
+use gradflow_core::{SamplerKind, SamplerSettings};
 
 use crate::named_arg::named;
 use gradflow::modelio::{ModelBytes, ModelIoError, activation_name, kind_name};
 use gradflow::sampling::{
-    EnergySource, Potential, SampleRun, SamplerSpec, Schedule, normal_init, sample,
+    DEFAULT_SAMPLER, EnergySource, Potential, SampleRun, Schedule, normal_init, sample,
 };
 
 /// The `--potential` names.
@@ -70,15 +70,15 @@ pub struct SampleArgs {
     ])]
     dataset: Option<Dataset2d>,
     /// Particle scheme.
-    #[arg(long, value_parser = named::<Sampler>(), default_value_t = Sampler::Mala)]
-    sampler: Sampler,
+    #[arg(long, value_parser = named::<SamplerKind>(), default_value_t = DEFAULT_SAMPLER.kind)]
+    sampler: SamplerKind,
     /// Step size τ (overdamped convention x ← x − τ∇E + √(2τ)ξ; BAOAB's time step).
     /// Default: 0.1 for the demo, each potential's own (gaussian, normal, mixture 0.1,
     /// double-well 0.05, muller-brown 0.002, dw4 0.01, lj13 1e-4), 0.01 for a model.
     #[arg(long)]
     step: Option<f64>,
     /// Proximal iterations of jko / jko2.
-    #[arg(long, default_value_t = DemoSettings::default().inner_iters)]
+    #[arg(long, default_value_t = DEFAULT_SAMPLER.inner_iters)]
     inner_iters: u32,
     /// BAOAB friction γ (unit mass; not in the demo, which uses 1).
     #[arg(long)]
@@ -159,11 +159,12 @@ pub fn run(args: &SampleArgs) -> Result<(), String> {
     let d = source.dim();
 
     let (init, init_what) = initial_states(args, d)?;
-    let spec = SamplerSpec {
-        sampler: args.sampler,
+    let spec = SamplerSettings {
+        kind: args.sampler,
         step: args.step.unwrap_or(default_step),
         inner_iters: args.inner_iters,
-        friction: args.friction.unwrap_or(1.0),
+        friction: args.friction.unwrap_or(DEFAULT_SAMPLER.friction),
+        ..DEFAULT_SAMPLER
     };
     let steps = args.steps.unwrap_or(STEPS);
     if args.frame_every.is_some() && args.trajectory.is_none() {
@@ -255,9 +256,12 @@ fn demo(args: &SampleArgs) -> Result<(), String> {
     let defaults = DemoSettings::default();
     let settings = DemoSettings {
         target: args.target.unwrap_or(defaults.target),
-        sampler: args.sampler,
-        step: args.step.unwrap_or(defaults.step),
-        inner_iters: args.inner_iters,
+        sampler: SamplerSettings {
+            kind: args.sampler,
+            step: args.step.unwrap_or(defaults.sampler.step),
+            inner_iters: args.inner_iters,
+            ..defaults.sampler
+        },
         chains: args.chains.unwrap_or(defaults.chains),
         steps: args.steps.unwrap_or(defaults.steps),
         seed: args.seed,
@@ -426,20 +430,20 @@ fn initial_states(args: &SampleArgs, d: usize) -> Result<(Samples, String), Stri
 fn print_summary(
     args: &SampleArgs,
     what: &str,
-    spec: &SamplerSpec,
+    spec: &SamplerSettings,
     run: &SampleRun,
     init_what: &str,
 ) {
     println!(
         "sampled {what} with {} (step {}): {} chains × {} steps from {init_what}, seed {}",
-        spec.sampler.name(),
+        spec.kind,
         spec.step,
         run.chains,
         args.steps.unwrap_or(STEPS),
         args.seed
     );
     let rate = run.report.steps as f64 / run.seconds.max(1e-9) / 1e6;
-    let acceptance = if spec.sampler == Sampler::Mala {
+    let acceptance = if spec.kind == SamplerKind::Mala {
         format!(", acceptance {:.3}", run.report.acceptance_rate())
     } else {
         String::new()

@@ -7,12 +7,11 @@ use std::time::Instant;
 use gradflow::data::Samples;
 use gradflow::ebm::{
     EbmData, EbmEvaluation, EbmSettings, EbmTrainer, EnergyModel, InitBox, LongRunStart,
-    MMD_BANDWIDTH_2D, MlpEnergy, ParticleStep, Scheme, TEST_POINTS_2D, energy_contours, evaluate,
-    sample_metrics,
+    MMD_BANDWIDTH_2D, MlpEnergy, TEST_POINTS_2D, energy_contours, evaluate, sample_metrics,
 };
 use gradflow::engine::Network;
 use gradflow::plot::{PlotOptions, TileOptions, image_grid};
-use gradflow_core::Activation;
+use gradflow_core::{Activation, SamplerKind, SamplerSettings};
 use serde_json::json;
 
 use crate::cmd_device::open_device;
@@ -23,8 +22,8 @@ use crate::cmd_train::{Driven, TrainArgs, drive, nsgf_options, with_suffix};
 pub struct EbmOptions {
     /// ebm, lvebm: particle scheme: ula (Langevin baseline), jko, jko2 (W2 proximal schemes,
     /// our reconstructions) or mala [default: ebm jko2, lvebm ula].
-    #[arg(long)]
-    pub(crate) scheme: Option<Scheme>,
+    #[arg(long, value_parser = particle_scheme)]
+    pub(crate) scheme: Option<SamplerKind>,
     /// ebm: particle step τ (x ← x − τ∇E + √(2τ)ξ) [default: 0.01 in 2D, 1e-3 on digits].
     #[arg(long)]
     tau: Option<f64>,
@@ -120,21 +119,28 @@ fn plan(args: &TrainArgs) -> Result<Plan, String> {
         .map_err(|e| format!("--dataset: {e}"))?;
     let digits = data == EbmData::Digits;
     let d = EbmSettings::default();
-    let scheme = o.scheme.unwrap_or(d.particles.scheme);
-    let scheme = scheme.with_inner(o.inner_iters.unwrap_or(4));
-    if o.inner_iters.is_some() && scheme.inner() == 0 {
-        return Err(format!(
-            "--inner-iters applies to jko and jko2, not {scheme}"
-        ));
+    let kind = o.scheme.unwrap_or(d.particles.kind);
+    if o.inner_iters.is_some() && !kind.is_proximal() {
+        return Err(format!("--inner-iters applies to jko and jko2, not {kind}"));
     }
+    let scheme = SamplerSettings {
+        kind,
+        step: o
+            .tau
+            .unwrap_or(if digits { 1e-3 } else { d.particles.step }),
+        inner_iters: o.inner_iters.unwrap_or(4),
+        relaxation: o.relaxation.unwrap_or(d.particles.relaxation),
+        ..d.particles
+    };
     let particle_steps = match o.particle_steps {
         Some(k) => k,
         None => {
             let budget = o.grad_evals.unwrap_or(20);
-            let k = scheme.steps_for_budget(budget);
+            let k = scheme.steps_for_budget(budget as u64) as usize;
             if k == 0 {
                 return Err(format!(
-                    "--grad-evals {budget}: not enough for one {scheme} step ({} gradients)",
+                    "--grad-evals {budget}: not enough for one {} step ({} gradients)",
+                    scheme_label(&scheme),
                     scheme.grad_evals(1)
                 ));
             }
@@ -142,11 +148,7 @@ fn plan(args: &TrainArgs) -> Result<Plan, String> {
         }
     };
     let settings = EbmSettings {
-        particles: ParticleStep {
-            scheme,
-            tau: o.tau.unwrap_or(if digits { 1e-3 } else { d.particles.tau }),
-            relaxation: o.relaxation.unwrap_or(d.particles.relaxation),
-        },
+        particles: scheme,
         particle_steps,
         batch: args.batch.unwrap_or(d.batch),
         buffer: o.buffer.unwrap_or(d.buffer),
@@ -212,9 +214,9 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
          = {} gradient evaluations per particle per update), MLP {} SiLU, {device}{resumed})",
         s.updates,
         s.batch,
-        s.particles.scheme,
+        scheme_label(&s.particles),
         s.particle_steps,
-        s.particles.tau,
+        s.particles.step,
         s.grad_evals_per_update(),
         w.join("×"),
     );
@@ -311,7 +313,7 @@ fn report(data: EbmData, s: &EbmSettings, eval: &EbmEvaluation, floor: (f64, f64
         "  long-run samples ({} steps of {} from {}) vs {n_test} held-out points: \
          W2 {:.4}, MMD² {:.3e} (RBF bandwidth {:.3})",
         eval.long_run_steps,
-        s.particles.scheme,
+        scheme_label(&s.particles),
         match data {
             EbmData::Set2d(_) => "the uniform box",
             EbmData::Digits => "the replay buffer",
@@ -346,7 +348,8 @@ fn figure(
                 gradflow::plot::ModelEnergy::new(bytes, model_path).map_err(|e| e.to_string())?;
             let title = format!(
                 "ebm {} on {set}, τ = {}: energy and long-run samples",
-                s.particles.scheme, s.particles.tau
+                scheme_label(&s.particles),
+                s.particles.step
             );
             energy_contours(|x| energy.energy(x), set, Some(&eval.samples), &title)
         }
@@ -363,4 +366,20 @@ fn figure(
     }
     .map_err(|e| e.to_string())?;
     figure.write_png(png).map_err(|e| e.to_string())
+}
+
+/// `--scheme`: a particle scheme of the batch (ula, jko, jko2 or mala).
+pub(crate) fn particle_scheme(name: &str) -> Result<SamplerKind, String> {
+    SamplerKind::from_name(name)
+        .filter(|k| *k != SamplerKind::Baoab)
+        .ok_or_else(|| format!("unknown particle scheme {name:?}; expected ula, jko, jko2 or mala"))
+}
+
+/// A particle scheme as the reports name it: `mala`, `jko2(M=4)`.
+pub(crate) fn scheme_label(s: &SamplerSettings) -> String {
+    if s.kind.is_proximal() {
+        format!("{}(M={})", s.kind, s.inner_iters)
+    } else {
+        s.kind.to_string()
+    }
 }

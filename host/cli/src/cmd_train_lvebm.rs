@@ -6,19 +6,19 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use gradflow::data::Samples;
-use gradflow::ebm::{BatchEnergy, EnergyModel, MlpEnergy, ParticleStep, Scheme};
+use gradflow::ebm::{BatchEnergy, EnergyModel, MlpEnergy};
 use gradflow::engine::{DeviceChoice, Network};
 use gradflow::lvebm::{
     DoubleWellSensor, EvalSettings, ExactAnswers, KnownSet, LatentEvaluation, LatentMean,
     LatentPrecision, LvebmSettings, LvebmTrainer, NegativePhase, Ppca, SENSOR_DIM, SensorData,
     ThetaOptimizer, evaluate_latent, plot_recovery, recovery, simulate,
 };
-use gradflow_core::{Activation, Scalar};
+use gradflow_core::{Activation, SamplerKind, SamplerSettings, Scalar};
 use serde_json::{Value, json};
 
 use crate::cmd_device::open_device;
 use crate::cmd_train::{Driven, TrainArgs, drive, with_suffix};
-use crate::cmd_train_ebm::flow_option_given;
+use crate::cmd_train_ebm::{flow_option_given, scheme_label};
 
 /// Options of `gradflow train lvebm` (refused by the other methods).
 #[derive(clap::Args)]
@@ -200,10 +200,9 @@ fn defaults(data: &Data) -> LvebmSettings {
     if data.sensor.is_none() {
         return d;
     }
-    let mala = ParticleStep {
-        scheme: Scheme::Mala,
-        tau: 0.01,
-        relaxation: 1.0,
+    let mala = SamplerSettings {
+        step: 0.01,
+        ..SamplerSettings::of(SamplerKind::Mala)
     };
     LvebmSettings {
         posterior: mala,
@@ -220,12 +219,13 @@ fn defaults(data: &Data) -> LvebmSettings {
 fn settings(args: &TrainArgs, data: &Data) -> Result<LvebmSettings, String> {
     let (o, e) = (&args.lvebm, &args.ebm);
     let d = defaults(data);
-    let scheme = e.scheme.unwrap_or(d.posterior.scheme);
-    let scheme = scheme.with_inner(e.inner_iters.unwrap_or(4));
-    let particles = |tau: Option<f64>, default: &ParticleStep| ParticleStep {
-        scheme,
-        tau: tau.unwrap_or(default.tau),
+    let kind = e.scheme.unwrap_or(d.posterior.kind);
+    let particles = |tau: Option<f64>, default: &SamplerSettings| SamplerSettings {
+        kind,
+        step: tau.unwrap_or(default.step),
+        inner_iters: e.inner_iters.unwrap_or(4),
         relaxation: e.relaxation.unwrap_or(default.relaxation),
+        ..*default
     };
     let s = LvebmSettings {
         posterior: particles(o.posterior_tau, &d.posterior),
@@ -523,7 +523,7 @@ impl Run<'_> {
             &latents,
             &pool,
             exact,
-            s.posterior.tau,
+            s.posterior.step,
             &settings,
         )
         .map_err(|e| e.to_string());
@@ -610,10 +610,10 @@ impl Run<'_> {
                 NegativePhase::Pool => s.pool_size.to_string(),
                 NegativePhase::Exact => "none (exact ∇ log Z)".into(),
             },
-            s.posterior.scheme,
-            s.posterior.tau,
+            scheme_label(&s.posterior),
+            s.posterior.step,
             s.posterior_steps,
-            s.pool.tau,
+            s.pool.step,
             s.pool_steps,
             s.optimizer.name(),
             s.lr,

@@ -8,12 +8,14 @@ use std::fmt;
 use std::time::Instant;
 
 use gradflow_core::{
-    Baoab, BatchReport, Energy, Error, Gaussian, GaussianMixture, Jko, Jko2, Kernel, Mala,
-    StreamRng, Ula,
+    BatchReport, Energy, Error, Gaussian, GaussianMixture, Kernel, SamplerKind, SamplerSettings,
+    StreamRng,
 };
 
 use crate::parallel::run_chains;
-use crate::sampling::{GAUSSIAN_MEAN, GAUSSIAN_PRECISION, MIXTURE_MEANS, MIXTURE_WEIGHTS, mixture};
+use crate::sampling::{
+    DEFAULT_SAMPLER, GAUSSIAN_MEAN, GAUSSIAN_PRECISION, MIXTURE_MEANS, MIXTURE_WEIGHTS, mixture,
+};
 use crate::stats::Estimate;
 
 /// A built-in target.
@@ -27,39 +29,14 @@ pub enum Target {
     Mixture,
 }
 
-/// The particle scheme to run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Sampler {
-    /// Unadjusted Langevin (biased by O(τ)).
-    Ula,
-    /// Metropolis-adjusted Langevin (exact).
-    #[default]
-    Mala,
-    /// Near-proximal W2 step (biased by O(τ), other sign).
-    Jko,
-    /// Symmetrized W2 splitting (exact on Gaussians).
-    Jko2,
-    /// Underdamped Langevin, BAOAB, friction 1, unit mass (exact on Gaussians).
-    Baoab,
-}
-
 crate::names::named!(Target { Gaussian => "gaussian", Mixture => "mixture" });
-crate::names::named!(Sampler {
-    Ula => "ula",
-    Mala => "mala",
-    Jko => "jko",
-    Jko2 => "jko2",
-    Baoab => "baoab",
-});
-
-impl Sampler {
-    /// Whether the scheme's stationary law is the target itself (on this demo's targets).
-    pub fn is_exact_on(self, target: Target) -> bool {
-        match self {
-            Sampler::Mala => true,
-            Sampler::Jko2 | Sampler::Baoab => target == Target::Gaussian,
-            Sampler::Ula | Sampler::Jko => false,
-        }
+/// Whether the stationary law of `kind` is the target itself (on this demo's targets):
+/// MALA always; jko2 and BAOAB on the Gaussian; ULA and jko are biased by O(τ).
+pub fn is_exact_on(kind: SamplerKind, target: Target) -> bool {
+    match kind {
+        SamplerKind::Mala => true,
+        SamplerKind::Jko2 | SamplerKind::Baoab => target == Target::Gaussian,
+        SamplerKind::Ula | SamplerKind::Jko => false,
     }
 }
 
@@ -68,12 +45,8 @@ impl Sampler {
 pub struct DemoSettings {
     /// Which target.
     pub target: Target,
-    /// Which scheme.
-    pub sampler: Sampler,
-    /// Step size τ.
-    pub step: f64,
-    /// Proximal iterations for `jko`/`jko2`.
-    pub inner_iters: u32,
+    /// The sampler (the demo uses unit friction and mass for BAOAB).
+    pub sampler: SamplerSettings,
     /// Independent chains.
     pub chains: usize,
     /// Steps per chain.
@@ -88,9 +61,7 @@ impl Default for DemoSettings {
     fn default() -> Self {
         Self {
             target: Target::Mixture,
-            sampler: Sampler::Mala,
-            step: 0.1,
-            inner_iters: 8,
+            sampler: DEFAULT_SAMPLER,
             chains: 8192,
             steps: 1000,
             seed: 0,
@@ -216,36 +187,8 @@ fn run_with_target<E: Energy<f64> + Sync>(
     target: &E,
     statistics: Vec<Statistic>,
 ) -> Result<DemoReport, Error> {
-    let (step, inner_iters) = (settings.step, settings.inner_iters);
-    let relaxation = 1.0;
-    match settings.sampler {
-        Sampler::Ula => sample(settings, &Ula { step }, target, statistics),
-        Sampler::Mala => sample(settings, &Mala { step }, target, statistics),
-        Sampler::Jko => {
-            let k = Jko {
-                step,
-                inner_iters,
-                relaxation,
-            };
-            sample(settings, &k, target, statistics)
-        }
-        Sampler::Jko2 => {
-            let k = Jko2 {
-                step,
-                inner_iters,
-                relaxation,
-            };
-            sample(settings, &k, target, statistics)
-        }
-        Sampler::Baoab => {
-            let k = Baoab {
-                step,
-                friction: 1.0,
-                mass: 1.0,
-            };
-            sample(settings, &k, target, statistics)
-        }
-    }
+    let kernel = settings.sampler.kernel::<f64>()?;
+    sample(settings, &kernel, target, statistics)
 }
 
 fn sample<K: Kernel<f64> + Sync, E: Energy<f64> + Sync>(
@@ -296,7 +239,7 @@ impl fmt::Display for DemoReport {
         writeln!(
             f,
             "target {:?}, sampler {:?} (step {}), {} chains x {} steps, seed {}",
-            s.target, s.sampler, s.step, s.chains, s.steps, s.seed
+            s.target, s.sampler.kind, s.sampler.step, s.chains, s.steps, s.seed
         )?;
         writeln!(
             f,
@@ -323,7 +266,7 @@ impl fmt::Display for DemoReport {
             )?;
         }
         let z = self.worst_z();
-        if s.sampler.is_exact_on(s.target) {
+        if is_exact_on(s.sampler.kind, s.target) {
             let verdict = if z < 5.0 {
                 "agrees with"
             } else {
@@ -337,7 +280,7 @@ impl fmt::Display for DemoReport {
             write!(
                 f,
                 "largest |z| = {z:.2}: {:?} is biased by O(step) on this target, so some deviation is expected",
-                s.sampler
+                s.sampler.kind
             )
         }
     }

@@ -16,6 +16,15 @@ pub trait Named: Copy + Sized + Send + Sync + 'static {
     }
 }
 
+/// The samplers by the core's names (`ula`, `mala`, `baoab`, `jko`, `jko2`).
+impl Named for gradflow_core::SamplerKind {
+    const ALL: &'static [Self] = &Self::ALL;
+
+    fn name(self) -> &'static str {
+        gradflow_core::SamplerKind::name(self)
+    }
+}
+
 /// Implements [`Named`], `FromStr` (an unknown name lists the known ones) and `Display`
 /// (the name) for a fieldless enum.
 macro_rules! named {

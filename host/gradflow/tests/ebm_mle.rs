@@ -17,9 +17,10 @@
 //! 4 sd = 2.5 % on each eigenvalue of A, against ULA's 13–38 % bias at τ = 0.4 and
 //! jko's 8–18 % at τ = 0.1.
 
-use gradflow::ebm::{EbmSettings, EbmTrainer, ParticleStep, QuadraticEnergy, Scheme};
+use gradflow::ebm::{EbmSettings, EbmTrainer, QuadraticEnergy};
 use gradflow::train::Trainer;
 use gradflow_core::StreamRng;
+use gradflow_core::{SamplerKind, SamplerSettings};
 
 /// Eigenvalues of the symmetric 2 × 2 matrix [[a, b], [b, c]], ascending.
 fn eig2(m: &[f64]) -> [f64; 2] {
@@ -51,15 +52,22 @@ fn gaussian_data() -> (Vec<f64>, [f64; 2], [f64; 4]) {
     (data, m, cov)
 }
 
+/// The particle scheme `kind` with `inner_iters` proximal iterations (jko, jko2).
+fn scheme(kind: SamplerKind, inner_iters: u32) -> SamplerSettings {
+    SamplerSettings {
+        inner_iters,
+        ..SamplerSettings::of(kind)
+    }
+}
+
 /// Trains the quadratic energy with `scheme` at τ and returns A and A⁻¹b averaged over
 /// the last half of the updates.
-fn learnt(scheme: Scheme, tau: f64, steps: usize) -> ([f64; 4], [f64; 2]) {
+fn learnt(scheme: SamplerSettings, tau: f64, steps: usize) -> ([f64; 4], [f64; 2]) {
     let (data, _, _) = gaussian_data();
     let settings = EbmSettings {
-        particles: ParticleStep {
-            scheme,
-            tau,
-            relaxation: 1.0,
+        particles: SamplerSettings {
+            step: tau,
+            ..scheme
         },
         particle_steps: steps,
         batch: 1000,
@@ -97,7 +105,7 @@ fn learnt(scheme: Scheme, tau: f64, steps: usize) -> ([f64; 4], [f64; 2]) {
 }
 
 /// The expected A's eigenvalues: `f` maps an eigenvalue c of C to that of A.
-fn check(scheme: Scheme, tau: f64, steps: usize, f: impl Fn(f64) -> f64) {
+fn check(scheme: SamplerSettings, tau: f64, steps: usize, f: impl Fn(f64) -> f64) {
     let (_, m, cov) = gaussian_data();
     let (a, mean) = learnt(scheme, tau, steps);
     let got = eig2(&a);
@@ -123,20 +131,20 @@ fn check(scheme: Scheme, tau: f64, steps: usize, f: impl Fn(f64) -> f64) {
 
 #[test]
 fn mala_learns_the_sample_precision() {
-    check(Scheme::Mala, 0.4, 5, |c| 1.0 / c);
+    check(scheme(SamplerKind::Mala, 0), 0.4, 5, |c| 1.0 / c);
 }
 
 #[test]
 fn jko2_learns_the_sample_precision() {
     // The half prox on a Gaussian contracts by τa/2 ≤ 0.4 per iteration: 12 iterations
     // leave 0.4¹² ≈ 2e-5 of the error.
-    check(Scheme::Jko2 { inner: 12 }, 0.4, 3, |c| 1.0 / c);
+    check(scheme(SamplerKind::Jko2, 12), 0.4, 3, |c| 1.0 / c);
 }
 
 #[test]
 fn ula_learns_its_own_biased_precision() {
     let tau = 0.4;
-    check(Scheme::Ula, tau, 5, |c| {
+    check(scheme(SamplerKind::Ula, 0), tau, 5, |c| {
         (1.0 - (1.0 - 2.0 * tau / c).sqrt()) / tau
     });
 }
@@ -157,5 +165,5 @@ fn jko_learns_its_own_biased_precision() {
         }
         0.5 * (lo + hi)
     };
-    check(Scheme::Jko { inner: 10 }, tau, 10, root);
+    check(scheme(SamplerKind::Jko, 10), tau, 10, root);
 }

@@ -9,12 +9,13 @@
 //! exact and turns a covariance Σ into Σ(I − ηΣ⁻¹/2)⁻¹, which moves the root of the
 //! gradient in closed form.
 
-use gradflow::ebm::{EnergyModel, ParticleStep, Scheme};
+use gradflow::ebm::EnergyModel;
 use gradflow::lvebm::{
     ClosedForm, LatentMean, LatentPrecision, LvebmSettings, LvebmTrainer, Ppca, ThetaOptimizer,
 };
 use gradflow::train::Trainer;
 use gradflow_core::StreamRng;
+use gradflow_core::{SamplerKind, SamplerSettings};
 
 #[path = "common/batch_means.rs"]
 mod batch_means;
@@ -53,17 +54,16 @@ fn run_averaged<M: EnergyModel<f64>>(
     Averaged { mean, se }
 }
 
-fn step(scheme: Scheme, tau: f64) -> ParticleStep {
-    ParticleStep {
-        scheme,
-        tau,
-        relaxation: 1.0,
+fn step(kind: SamplerKind, tau: f64) -> SamplerSettings {
+    SamplerSettings {
+        step: tau,
+        ..SamplerSettings::of(kind)
     }
 }
 
 /// Full-batch settings with the same step for both particle sets.
 fn settings(
-    particles: ParticleStep,
+    particles: SamplerSettings,
     optimizer: ThetaOptimizer,
     lr: f64,
     updates: u64,
@@ -151,7 +151,7 @@ fn bisect(f: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64) -> f64 {
 fn t1_recovers_the_mle_and_the_posterior() {
     let (n, d, eta) = (200, 2, 0.1);
     let data = gaussian_data(n, d, 1.5, 2f64.sqrt(), 11);
-    let s = settings(step(Scheme::Ula, eta), ThetaOptimizer::Sgd, 0.05, 600);
+    let s = settings(step(SamplerKind::Ula, eta), ThetaOptimizer::Sgd, 0.05, 600);
     let mut t = LvebmTrainer::<f64, _>::new(&s, LatentMean::new(d, 0.0), &data, d).unwrap();
     let avg = run_averaged(&mut t, s.updates, |m| vec![m.theta()]);
     assert_within("T1 θ", avg.mean[0], LatentMean::mle(&data), avg.se[0], 0.0);
@@ -183,7 +183,12 @@ fn t1_recovers_the_mle_and_the_posterior() {
 fn t2_with_mala_recovers_the_mle_and_the_posterior() {
     let (n, d) = (200, 2);
     let data = gaussian_data(n, d, 0.0, 2f64.sqrt(), 12);
-    let s = settings(step(Scheme::Mala, 0.3), ThetaOptimizer::Sgd, 0.05, 1000);
+    let s = settings(
+        step(SamplerKind::Mala, 0.3),
+        ThetaOptimizer::Sgd,
+        0.05,
+        1000,
+    );
     let mut t = LvebmTrainer::<f64, _>::new(&s, LatentPrecision::new(d, 2.0), &data, d).unwrap();
     let avg = run_averaged(&mut t, s.updates, |m| vec![m.precision()]);
     let mle = LatentPrecision::mle(&data).unwrap();
@@ -214,7 +219,7 @@ fn t2_with_mala_recovers_the_mle_and_the_posterior() {
 fn t2_with_ula_lands_on_the_predicted_biased_root() {
     let (n, d, eta) = (200, 2, 0.3);
     let data = gaussian_data(n, d, 0.0, 2f64.sqrt(), 12);
-    let s = settings(step(Scheme::Ula, eta), ThetaOptimizer::Sgd, 0.05, 1000);
+    let s = settings(step(SamplerKind::Ula, eta), ThetaOptimizer::Sgd, 0.05, 1000);
     let mut t = LvebmTrainer::<f64, _>::new(&s, LatentPrecision::new(d, 2.0), &data, d).unwrap();
     let avg = run_averaged(&mut t, s.updates, |m| vec![m.precision()]);
     let x2 = data.iter().map(|v| v * v).sum::<f64>() / data.len() as f64;
@@ -284,7 +289,12 @@ fn t3_ppca_recovers_tipping_bishop() {
     let mle = Ppca::mle(&data, dx, dz);
     let s = LvebmSettings {
         pool_size: 2000,
-        ..settings(step(Scheme::Mala, 0.1), ThetaOptimizer::Adam, 0.01, 2000)
+        ..settings(
+            step(SamplerKind::Mala, 0.1),
+            ThetaOptimizer::Adam,
+            0.01,
+            2000,
+        )
     };
     let init = Ppca::new(&[0.3, 0.3, 0.3], &[0.0, 0.0, 0.0], 1.0);
     let mut t = LvebmTrainer::<f64, _>::new(&s, init, &data, dx).unwrap();
@@ -333,7 +343,7 @@ fn resume_is_bit_identical() {
     let data = ppca_data(50, 3);
     let s = LvebmSettings {
         batch: 20,
-        ..settings(step(Scheme::Mala, 0.1), ThetaOptimizer::Adam, 0.01, 30)
+        ..settings(step(SamplerKind::Mala, 0.1), ThetaOptimizer::Adam, 0.01, 30)
     };
     let init = Ppca::new(&[0.3, 0.3, 0.3], &[0.0, 0.0, 0.0], 1.0);
     let mut straight = LvebmTrainer::<f64, _>::new(&s, init.clone(), &data, 3).unwrap();

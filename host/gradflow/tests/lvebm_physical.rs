@@ -14,12 +14,12 @@
 //! - well accuracy: ≥ oracle − 4·√(p(1 − p)/n), p the oracle's accuracy (a binomial
 //!   standard error at n points).
 
-use gradflow::ebm::{ParticleStep, Scheme};
 use gradflow::lvebm::{
     ClosedForm, DoubleWellSensor, LvebmSettings, LvebmTrainer, SENSOR_DIM, ThetaOptimizer,
     cholesky, cholesky_solve, plot_recovery, recovery, simulate,
 };
 use gradflow::train::Trainer;
+use gradflow_core::{SamplerKind, SamplerSettings};
 
 #[path = "common/batch_means.rs"]
 mod batch_means;
@@ -57,10 +57,9 @@ fn particles_recover_the_hidden_position_of_a_double_well_particle() {
     let truth = DoubleWellSensor::truth();
     let se_fisher = fisher_standard_errors(&truth, &data.x);
 
-    let mala = |tau| ParticleStep {
-        scheme: Scheme::Mala,
-        tau,
-        relaxation: 1.0,
+    let mala = |tau| SamplerSettings {
+        step: tau,
+        ..SamplerSettings::of(SamplerKind::Mala)
     };
     // τ = 0.01: at τ = 0.05 MALA particles that start (or land) at |z| ≳ 2, where
     // U' = 4hz(z² − 1) is steep, reject every proposal and stay there for good; the stuck

@@ -3,10 +3,8 @@
 use std::path::Path;
 
 use gradflow::data::Samples;
-use gradflow::demo::Sampler;
-use gradflow::ebm::{ParticleStep, Scheme};
 use gradflow::sampling::{EnergySource, latent_dim, normal_init, sample_conditional};
-use gradflow_core::Jko;
+use gradflow_core::{SamplerKind, SamplerSettings};
 
 use super::{MODEL_STEP, STEPS, SampleArgs, energy_source};
 
@@ -18,24 +16,14 @@ pub fn run(args: &SampleArgs, given: &Path) -> Result<(), String> {
     };
     let rows = Samples::read(given).map_err(|e| format!("{}: {e}", given.display()))?;
     let dz = latent_dim(&model, rows.d).map_err(|e| format!("{}: {e}", given.display()))?;
-    let scheme = match args.sampler {
-        Sampler::Ula => Scheme::Ula,
-        Sampler::Mala => Scheme::Mala,
-        Sampler::Jko => Scheme::Jko {
-            inner: args.inner_iters,
-        },
-        Sampler::Jko2 => Scheme::Jko2 {
-            inner: args.inner_iters,
-        },
-        Sampler::Baoab => {
-            return Err("--given samples with ula, mala, jko or jko2, not baoab".into());
-        }
-    };
-    let step = ParticleStep {
-        scheme,
-        tau: args.step.unwrap_or(MODEL_STEP),
-        // The C API's default (`gf_sampler_params_default`).
-        relaxation: Jko::<f64>::default().relaxation,
+    if args.sampler == SamplerKind::Baoab {
+        return Err("--given samples with ula, mala, jko or jko2, not baoab".into());
+    }
+    // Otherwise the C API's defaults (`gf_sampler_params_default`).
+    let step = SamplerSettings {
+        step: args.step.unwrap_or(MODEL_STEP),
+        inner_iters: args.inner_iters,
+        ..SamplerSettings::of(args.sampler)
     };
     let chains = args.chains.unwrap_or(1);
     if chains == 0 {
@@ -75,14 +63,13 @@ pub fn run(args: &SampleArgs, given: &Path) -> Result<(), String> {
         "sampled z | x of {what} with {} (step {}): {} observed rows ({}) × {chains} chains \
          of {dz} latents, {steps} steps from {init_what}, seed {}",
         args.sampler,
-        step.tau,
+        step.step,
         rows.n,
         given.display(),
         args.seed
     );
-    let acceptance = if scheme == Scheme::Mala {
-        let rate = run.report.accepted as f64 / run.report.proposals.max(1) as f64;
-        format!(", acceptance {rate:.3}")
+    let acceptance = if args.sampler == SamplerKind::Mala {
+        format!(", acceptance {:.3}", run.report.acceptance_rate())
     } else {
         String::new()
     };

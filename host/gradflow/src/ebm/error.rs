@@ -14,6 +14,10 @@ use crate::modelio::ModelIoError;
 pub enum EbmError {
     /// A setting is invalid (which, and why).
     Settings(String),
+    /// The particle scheme's settings are invalid (a step τ ≤ 0, no proximal iteration).
+    Sampler(gradflow_core::Error),
+    /// The sampler cannot move a batch of particles (BAOAB carries velocities).
+    NotAParticleScheme(gradflow_core::SamplerKind),
     /// The data set is unusable (empty, wrong dimension, non-finite values).
     Data(String),
     /// The data set could not be split into training and test points.
@@ -37,6 +41,11 @@ impl fmt::Display for EbmError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Settings(what) => write!(f, "invalid EBM settings: {what}"),
+            Self::Sampler(e) => write!(f, "invalid particle scheme: {e}"),
+            Self::NotAParticleScheme(kind) => write!(
+                f,
+                "{kind} is not a particle scheme (one of ula, mala, jko, jko2)"
+            ),
             Self::Data(what) => write!(f, "unusable EBM data: {what}"),
             Self::Split(e) => write!(f, "unusable EBM data: {e}"),
             Self::Metrics(e) => {
@@ -57,11 +66,15 @@ impl std::error::Error for EbmError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Split(e) => Some(e),
+            Self::Sampler(e) => Some(e),
             Self::Metrics(e) => Some(e),
             Self::GridKl(e) => Some(e.as_ref()),
             Self::Engine(e) => Some(e),
             Self::Model(e) => Some(e),
-            Self::Settings(_) | Self::Data(_) | Self::Diverged { .. } => None,
+            Self::Settings(_)
+            | Self::Data(_)
+            | Self::NotAParticleScheme(_)
+            | Self::Diverged { .. } => None,
         }
     }
 }

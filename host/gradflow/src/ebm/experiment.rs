@@ -5,11 +5,11 @@
 use std::fmt;
 use std::str::FromStr;
 
-use gradflow_core::{Scalar, StreamRng};
+use gradflow_core::{SamplerSettings, Scalar, StreamRng};
 
 use super::{
-    BatchEnergy, EbmError, EbmSet2d, GridKl, InitBox, ParticleStep, SampleMetrics, grid_kl,
-    move_particles, sample_metrics,
+    BatchEnergy, EbmError, EbmSet2d, GridKl, InitBox, SampleMetrics, grid_kl, move_particles,
+    sample_metrics,
 };
 use crate::data::{digits, split};
 
@@ -110,7 +110,7 @@ pub enum LongRunStart<'a> {
 /// started at `start` and moved `steps` steps of `step`.
 pub fn long_run<S: Scalar, M: BatchEnergy<S> + ?Sized>(
     model: &M,
-    step: &ParticleStep,
+    step: &SamplerSettings,
     start: LongRunStart<'_>,
     n: usize,
     steps: usize,
@@ -164,7 +164,7 @@ pub fn evaluate<S: Scalar, M: BatchEnergy<S> + ?Sized>(
     model: &M,
     data: EbmData,
     test: &[f64],
-    step: &ParticleStep,
+    step: &SamplerSettings,
     start: LongRunStart<'_>,
     steps: usize,
     seed: u64,

@@ -18,13 +18,14 @@
 //! maximum-likelihood A. MALA particles (exact stationary law) recover it:
 //!
 //! ```
-//! use gradflow::ebm::{EbmSettings, EbmTrainer, ParticleStep, QuadraticEnergy, Scheme};
+//! use gradflow::ebm::{EbmSettings, EbmTrainer, QuadraticEnergy};
 //! use gradflow::train::{RunOptions, run};
+//! use gradflow_core::{SamplerKind, SamplerSettings};
 //!
 //! let data: Vec<f64> = (0..4000).map(|i| 2.0 * ((i as f64) * 0.7).sin()).collect();
 //! let var = data.iter().map(|x| x * x).sum::<f64>() / 4000.0 - (data.iter().sum::<f64>() / 4000.0).powi(2);
 //! let settings = EbmSettings {
-//!     particles: ParticleStep { scheme: Scheme::Mala, tau: 0.5, relaxation: 1.0 },
+//!     particles: SamplerSettings { step: 0.5, ..SamplerSettings::of(SamplerKind::Mala) },
 //!     particle_steps: 5,
 //!     batch: 500,
 //!     buffer: 500,
@@ -54,7 +55,6 @@ mod grid_kl;
 mod model;
 mod particles;
 mod sample_metrics;
-mod scheme;
 mod settings;
 mod trainer;
 
@@ -70,8 +70,7 @@ pub use experiment::{
 pub use gmm::{GMM, GmmComponent};
 pub use grid_kl::{GRID_KL_BATCH, GridKl, GridKlError, grid_kl};
 pub use model::{BatchEnergy, EnergyModel, MlpEnergy, QuadraticEnergy};
-pub use particles::{MoveReport, ParticleStep, move_particles};
+pub use particles::{check_particle_settings, move_particles};
 pub use sample_metrics::{SampleMetrics, sample_metrics};
-pub use scheme::{Scheme, UnknownScheme};
-pub use settings::EbmSettings;
+pub use settings::{EbmSettings, proximal_iters};
 pub use trainer::EbmTrainer;

@@ -2,14 +2,17 @@
 
 use serde_json::{Value, json};
 
-use super::{EbmError, ParticleStep, Scheme};
+use gradflow_core::{SamplerKind, SamplerSettings};
+
+use super::{EbmError, check_particle_settings};
 
 /// Settings of [`super::EbmTrainer`]: the particle scheme, the replay buffer and the
 /// optimiser. The energy family and the data are given to the trainer separately.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EbmSettings {
-    /// Scheme, step τ and relaxation of the negative particles.
-    pub particles: ParticleStep,
+    /// The particle scheme of the negative particles (ula, mala, jko or jko2) and its
+    /// step τ, proximal iterations and relaxation.
+    pub particles: SamplerSettings,
     /// Particle steps K per parameter update.
     pub particle_steps: usize,
     /// Data points and negative particles per update.
@@ -38,14 +41,15 @@ impl Default for EbmSettings {
     /// 20 gradient evaluations per update, batch 256, Adam at 1e-3, penalty 0.1, 4000
     /// updates.
     fn default() -> Self {
-        let scheme = Scheme::Jko2 { inner: 4 };
+        let particles = SamplerSettings {
+            step: 0.01,
+            inner_iters: 4,
+            relaxation: 1.0,
+            ..SamplerSettings::of(SamplerKind::Jko2)
+        };
         Self {
-            particles: ParticleStep {
-                scheme,
-                tau: 0.01,
-                relaxation: 1.0,
-            },
-            particle_steps: scheme.steps_for_budget(20),
+            particles,
+            particle_steps: particles.steps_for_budget(20) as usize,
             batch: 256,
             buffer: 8192,
             reinit: 0.05,
@@ -62,7 +66,7 @@ impl Default for EbmSettings {
 impl EbmSettings {
     /// Checks every setting, naming the first bad one.
     pub fn validate(&self) -> Result<(), EbmError> {
-        self.particles.validate()?;
+        check_particle_settings(&self.particles)?;
         let bad = |what: String| Err(EbmError::Settings(what));
         if self.particle_steps == 0 {
             return bad("particle steps per update must be >= 1".into());
@@ -102,15 +106,15 @@ impl EbmSettings {
 
     /// Energy-gradient evaluations per particle per update.
     pub fn grad_evals_per_update(&self) -> usize {
-        self.particles.scheme.grad_evals(self.particle_steps)
+        self.particles.grad_evals(self.particle_steps as u64) as usize
     }
 
     /// The settings as JSON (for checkpoints and reports).
     pub fn to_json(&self) -> Value {
         json!({
-            "scheme": self.particles.scheme.name(),
-            "inner_iters": self.particles.scheme.inner(),
-            "tau": self.particles.tau,
+            "scheme": self.particles.kind.name(),
+            "inner_iters": proximal_iters(&self.particles),
+            "tau": self.particles.step,
             "relaxation": self.particles.relaxation,
             "particle_steps": self.particle_steps,
             "batch": self.batch,
@@ -123,5 +127,15 @@ impl EbmSettings {
             "updates": self.updates,
             "seed": self.seed,
         })
+    }
+}
+
+/// The proximal iterations of a particle scheme as its reports and checkpoints record them:
+/// 0 for the schemes without a proximal solve.
+pub fn proximal_iters(s: &SamplerSettings) -> u32 {
+    if s.kind.is_proximal() {
+        s.inner_iters
+    } else {
+        0
     }
 }

@@ -1,6 +1,6 @@
 //! The maximum-likelihood loop: persistent negative particles, Adam on the parameters.
 
-use gradflow_core::{Scalar, StreamRng};
+use gradflow_core::{SamplerKind, Scalar, StreamRng};
 use serde_json::{Value, json};
 
 use super::buffer::{InitBox, ReplayBuffer};
@@ -127,8 +127,8 @@ impl<S: Scalar, M: EnergyModel<S>> EbmTrainer<S, M> {
         let mut stats = StepStats::new(loss)
             .with("e_data", e_pos)
             .with("e_model", e_neg);
-        if report.proposals > 0 {
-            stats = stats.with("accept", report.accepted as f64 / report.proposals as f64);
+        if s.particles.kind == SamplerKind::Mala && report.steps > 0 {
+            stats = stats.with("accept", report.acceptance_rate());
         }
         if loss.is_finite() {
             let mut grad = vec![0.0; self.model.params().len()];

@@ -1,6 +1,7 @@
 //! The CPU backend: tiles of particles on a rayon thread pool, matrix products per tile.
 
 use gradflow_core::StreamRng;
+use gradflow_core::integrators::rules;
 use rayon::prelude::*;
 
 use super::checks::{
@@ -255,7 +256,7 @@ impl CpuBackend {
         steps: usize,
     ) -> bool {
         let d = net.architecture().in_dim();
-        let noise = (S::TWO * step).sqrt();
+        let noise = rules::langevin_noise(step);
         self.pool.install(|| {
             x.par_chunks_mut(TILE * d)
                 .zip(rngs.par_chunks_mut(TILE))
@@ -278,7 +279,7 @@ impl CpuBackend {
                                 .zip(rt.iter_mut())
                             {
                                 for (x, &g) in xi.iter_mut().zip(gi) {
-                                    *x = *x - step * g + noise * rng.normal::<S>();
+                                    *x = rules::langevin(*x, g, step, noise, rng);
                                 }
                             }
                         }

@@ -4,9 +4,9 @@
 
 use std::f64::consts::PI;
 
-use gradflow_core::StreamRng;
+use gradflow_core::{SamplerKind, SamplerSettings, StreamRng};
 
-use crate::ebm::{BatchEnergy, EbmError, ParticleStep, Scheme, move_particles};
+use crate::ebm::{BatchEnergy, EbmError, move_particles};
 use crate::engine::EngineError;
 
 /// A diagonal Gaussian N(m, diag s²): the base law of [`ais_log_partition`].
@@ -312,10 +312,9 @@ pub fn ais_log_partition<M: BatchEnergy<f64> + ?Sized>(
     }
     let mut log_w = vec![0.0; c];
     let mut e = vec![0.0; c];
-    let mut step = ParticleStep {
-        scheme: Scheme::Mala,
-        tau: settings.tau,
-        relaxation: 1.0,
+    let mut step = SamplerSettings {
+        step: settings.tau,
+        ..SamplerSettings::of(SamplerKind::Mala)
     };
     let (mut proposals, mut accepted) = (0u64, 0u64);
     for t in 1..betas.len() {
@@ -337,11 +336,11 @@ pub fn ais_log_partition<M: BatchEnergy<f64> + ?Sized>(
         }
         if t + 1 < betas.len() {
             let report = move_particles(&annealed, &step, &mut u, &mut rngs, settings.mala_steps)?;
-            proposals += report.proposals;
+            proposals += report.steps;
             accepted += report.accepted;
             if settings.adapt {
-                let rate = report.accepted as f64 / report.proposals.max(1) as f64;
-                step.tau = (step.tau * (2.0 * (rate - 0.6)).exp()).clamp(1e-8, 1e3);
+                let rate = report.accepted as f64 / report.steps.max(1) as f64;
+                step.step = (step.step * (2.0 * (rate - 0.6)).exp()).clamp(1e-8, 1e3);
             }
         }
     }
@@ -352,7 +351,7 @@ pub fn ais_log_partition<M: BatchEnergy<f64> + ?Sized>(
         std_error,
         ess,
         acceptance: accepted as f64 / proposals.max(1) as f64,
-        final_tau: step.tau,
+        final_tau: step.step,
         log_weights: log_w,
     })
 }

@@ -4,13 +4,13 @@
 
 use serde_json::{Value, json};
 
-use gradflow_core::StreamRng;
+use gradflow_core::{SamplerKind, SamplerSettings, StreamRng};
 
 use super::{
     AisSettings, Conditional, GaussianBase, GaussianElboSettings, GridSettings, ais_log_partition,
     gaussian_elbo, log_likelihood_1d, particle_elbo,
 };
-use crate::ebm::{BatchEnergy, EbmError, ParticleStep, Scheme, move_particles};
+use crate::ebm::{BatchEnergy, EbmError, move_particles};
 
 /// Neighbours of the Kozachenko–Leonenko entropy estimate in the particle ELBO.
 pub const ELBO_NEIGHBOURS: usize = 1;
@@ -137,14 +137,13 @@ pub fn posterior_chains<M: BatchEnergy<f64> + ?Sized>(
     }
     let mut rngs: Vec<StreamRng> =
         StreamRng::streams(settings.seed, POSTERIOR_EVAL_STREAM0, n * k).collect();
-    let step = ParticleStep {
-        scheme: Scheme::Mala,
-        tau,
-        relaxation: 1.0,
+    let step = SamplerSettings {
+        step: tau,
+        ..SamplerSettings::of(SamplerKind::Mala)
     };
     let conditional = Conditional::new(model, &observed, dx)?;
     let r = move_particles(&conditional, &step, &mut z, &mut rngs, settings.steps)?;
-    Ok((z, r.accepted as f64 / r.proposals.max(1) as f64))
+    Ok((z, r.accepted as f64 / r.steps.max(1) as f64))
 }
 
 /// Evaluates the joint energy `model` on `data` (n × `dx`, at most `settings.max_points`

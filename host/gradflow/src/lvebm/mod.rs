@@ -22,12 +22,12 @@
 //! the data's entries.
 //!
 //! ```
-//! use gradflow::ebm::{ParticleStep, Scheme};
+//! use gradflow_core::{SamplerKind, SamplerSettings};
 //! use gradflow::lvebm::{LatentMean, LvebmSettings, LvebmTrainer, ThetaOptimizer};
 //! use gradflow::train::{RunOptions, run};
 //!
 //! let data: Vec<f64> = (0..400).map(|i| 1.5 + 1.4 * ((i as f64) * 0.7).sin()).collect();
-//! let ula = ParticleStep { scheme: Scheme::Ula, tau: 0.1, relaxation: 1.0 };
+//! let ula = SamplerSettings { step: 0.1, ..SamplerSettings::of(SamplerKind::Ula) };
 //! let settings = LvebmSettings {
 //!     posterior: ula,
 //!     pool: ula,

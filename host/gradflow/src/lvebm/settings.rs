@@ -5,7 +5,9 @@ use std::str::FromStr;
 
 use serde_json::{Value, json};
 
-use crate::ebm::{EbmError, ParticleStep, Scheme};
+use gradflow_core::{SamplerKind, SamplerSettings};
+
+use crate::ebm::{EbmError, check_particle_settings, proximal_iters};
 
 /// How θ moves along the estimated log-likelihood gradient.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -87,13 +89,13 @@ impl FromStr for NegativePhase {
 #[derive(Clone, Debug, PartialEq)]
 pub struct LvebmSettings {
     /// Scheme and step η_c of the conditional latent particles z | xᵢ.
-    pub posterior: ParticleStep,
+    pub posterior: SamplerSettings,
     /// Conditional steps K_c per update.
     pub posterior_steps: usize,
     /// Persistent latent particles M per datum.
     pub particles_per_datum: usize,
     /// Scheme and step η_n of the joint pool.
-    pub pool: ParticleStep,
+    pub pool: SamplerSettings,
     /// Pool steps K_n per update.
     pub pool_steps: usize,
     /// Joint pool particles P.
@@ -120,10 +122,9 @@ impl Default for LvebmSettings {
     /// moves slowly against the particles' mixing (docs/src/design.md §4.4: one inner step with a
     /// large λ diverges).
     fn default() -> Self {
-        let step = ParticleStep {
-            scheme: Scheme::Ula,
-            tau: 0.02,
-            relaxation: 1.0,
+        let step = SamplerSettings {
+            step: 0.02,
+            ..SamplerSettings::of(SamplerKind::Ula)
         };
         Self {
             posterior: step,
@@ -149,10 +150,9 @@ impl LvebmSettings {
     /// closed-form ∇θ log Z, and no pool. Their θ-gradient is the per-datum mean (their
     /// rescaled variant), as here.
     pub fn pgd(h: f64, particles_per_datum: usize, updates: u64, seed: u64) -> Self {
-        let step = ParticleStep {
-            scheme: Scheme::Ula,
-            tau: h,
-            relaxation: 1.0,
+        let step = SamplerSettings {
+            step: h,
+            ..SamplerSettings::of(SamplerKind::Ula)
         };
         Self {
             posterior: step,
@@ -173,8 +173,8 @@ impl LvebmSettings {
 
     /// Checks every setting, naming the first bad one.
     pub fn validate(&self) -> Result<(), EbmError> {
-        self.posterior.validate()?;
-        self.pool.validate()?;
+        check_particle_settings(&self.posterior)?;
+        check_particle_settings(&self.pool)?;
         let bad = |what: String| Err(EbmError::Settings(what));
         if self.posterior_steps == 0 || self.particles_per_datum == 0 {
             return bad(format!(
@@ -202,11 +202,11 @@ impl LvebmSettings {
 
     /// The settings as JSON (for checkpoints and reports).
     pub fn to_json(&self) -> Value {
-        let step = |s: &ParticleStep| {
+        let step = |s: &SamplerSettings| {
             json!({
-                "scheme": s.scheme.name(),
-                "inner_iters": s.scheme.inner(),
-                "tau": s.tau,
+                "scheme": s.kind.name(),
+                "inner_iters": proximal_iters(s),
+                "tau": s.step,
                 "relaxation": s.relaxation,
             })
         };

@@ -1,11 +1,11 @@
 //! The coupled particle loop: conditional latent particles, the joint pool, θ ascent.
 
-use gradflow_core::{Scalar, StreamRng};
+use gradflow_core::{BatchReport, SamplerKind, Scalar, StreamRng};
 use serde_json::{Value, json};
 
 use super::{Conditional, LvebmSettings, NegativePhase, ThetaOptimizer};
 use crate::data::shuffle::{distinct_below, fingerprint, index_below};
-use crate::ebm::{EbmError, EnergyModel, MoveReport, move_particles};
+use crate::ebm::{EbmError, EnergyModel, move_particles};
 use crate::optim::Adam;
 use crate::train::resume_settings;
 use crate::train::{Checkpoint, CheckpointError, StepError, StepStats, Trainer};
@@ -165,7 +165,7 @@ impl<S: Scalar, M: EnergyModel<S>> LvebmTrainer<S, M> {
 
     /// Moves the conditional particles of data points `batch` (`steps` steps), and
     /// returns the joint rows (xᵢ, zᵢₘ) they form.
-    fn move_posterior(&mut self, batch: &[usize]) -> Result<(Vec<S>, MoveReport), EbmError> {
+    fn move_posterior(&mut self, batch: &[usize]) -> Result<(Vec<S>, BatchReport), EbmError> {
         let (dx, dz, m) = (
             self.dx,
             self.latent_dim(),
@@ -216,7 +216,7 @@ impl<S: Scalar, M: EnergyModel<S>> LvebmTrainer<S, M> {
             Err(e) => return Err(e),
         };
         let n_pos = rows.len() / self.model.dim();
-        let mut pool_report = MoveReport::default();
+        let mut pool_report = BatchReport::default();
         if self.settings.negative == NegativePhase::Pool {
             pool_report = match move_particles(
                 &self.model,
@@ -254,9 +254,13 @@ impl<S: Scalar, M: EnergyModel<S>> LvebmTrainer<S, M> {
         if n_neg > 0 {
             stats = stats.with("e_pool", e_pool);
         }
-        for (name, r) in [("accept_post", post), ("accept_pool", pool_report)] {
-            if r.proposals > 0 {
-                stats = stats.with(name, r.accepted as f64 / r.proposals as f64);
+        let (post_kind, pool_kind) = (self.settings.posterior.kind, self.settings.pool.kind);
+        for (name, kind, r) in [
+            ("accept_post", post_kind, post),
+            ("accept_pool", pool_kind, pool_report),
+        ] {
+            if kind == SamplerKind::Mala && r.steps > 0 {
+                stats = stats.with(name, r.acceptance_rate());
             }
         }
         if loss.is_finite() && grad.iter().all(|g| g.is_finite()) {

@@ -5,12 +5,12 @@
 
 use std::time::Instant;
 
-use gradflow_core::StreamRng;
 use gradflow_core::model::ModelKind;
+use gradflow_core::{BatchReport, SamplerSettings, StreamRng};
 
 use super::SampleError;
 use crate::data::Samples;
-use crate::ebm::{MlpEnergy, MoveReport, ParticleStep, move_particles};
+use crate::ebm::{MlpEnergy, move_particles};
 use crate::engine::Network;
 use crate::lvebm::Conditional;
 use crate::modelio::ModelBytes;
@@ -22,7 +22,7 @@ pub struct ConditionalRun {
     /// for observed row i and its chain c.
     pub samples: Samples,
     /// Gradient evaluations and MALA acceptances, summed over particles.
-    pub report: MoveReport,
+    pub report: BatchReport,
     /// Wall-clock seconds of the sampling.
     pub seconds: f64,
 }
@@ -69,7 +69,7 @@ pub fn sample_conditional(
     model: &ModelBytes,
     given: &Samples,
     chains: usize,
-    step: &ParticleStep,
+    step: &SamplerSettings,
     init: &Samples,
     steps: usize,
     seed: u64,
@@ -125,10 +125,9 @@ pub fn sample_conditional(
 #[cfg(test)]
 mod tests {
     use gradflow_core::model::ModelEval;
-    use gradflow_core::{Activation, Jko, Jko2, Mala, Ula, conditional_work_len, run_conditional};
+    use gradflow_core::{Activation, SamplerKind, conditional_work_len, run_conditional};
 
     use super::*;
-    use crate::ebm::Scheme;
     use crate::sampling::normal_init;
 
     /// A 3 → 16 → 16 → 1 joint energy over (x, z) ∈ ℝ¹ × ℝ², as a model file.
@@ -155,72 +154,31 @@ mod tests {
         let mut model_scratch = vec![0.0; view.scratch_len()];
         let joint = ModelEval::energy(&view, &mut model_scratch).unwrap();
         let observed: Vec<f64> = (0..n).map(|p| given.data[p / chains]).collect();
-        for (scheme, tau) in [
-            (Scheme::Ula, 0.05),
-            (Scheme::Jko { inner: 3 }, 0.05),
-            (Scheme::Jko2 { inner: 2 }, 0.05),
-            (Scheme::Mala, 4.0),
+        for (kind, step, inner_iters) in [
+            (SamplerKind::Ula, 0.05, 0),
+            (SamplerKind::Jko, 0.05, 3),
+            (SamplerKind::Jko2, 0.05, 2),
+            (SamplerKind::Mala, 4.0, 0),
         ] {
-            let step = ParticleStep {
-                scheme,
-                tau,
-                relaxation: 1.0,
+            let scheme = SamplerSettings {
+                step,
+                inner_iters,
+                ..SamplerSettings::of(kind)
             };
-            let run = sample_conditional(&model, &given, chains, &step, &init, 8, 4, 2).unwrap();
+            let run = sample_conditional(&model, &given, chains, &scheme, &init, 8, 4, 2).unwrap();
             let mut z = init.data.clone();
             let mut rngs: Vec<_> = StreamRng::streams(4, 0, n).collect();
             let mut scratch = vec![0.0; conditional_work_len(3) + 16];
-            let (inner_iters, relaxation) = (scheme.inner(), 1.0);
-            let core = match scheme {
-                Scheme::Ula => run_conditional(
-                    &Ula { step: tau },
-                    &joint,
-                    1,
-                    &observed,
-                    &mut z,
-                    &mut rngs,
-                    8,
-                    &mut scratch,
-                ),
-                Scheme::Jko { .. } => run_conditional(
-                    &Jko {
-                        step: tau,
-                        inner_iters,
-                        relaxation,
-                    },
-                    &joint,
-                    1,
-                    &observed,
-                    &mut z,
-                    &mut rngs,
-                    8,
-                    &mut scratch,
-                ),
-                Scheme::Jko2 { .. } => run_conditional(
-                    &Jko2 {
-                        step: tau,
-                        inner_iters,
-                        relaxation,
-                    },
-                    &joint,
-                    1,
-                    &observed,
-                    &mut z,
-                    &mut rngs,
-                    8,
-                    &mut scratch,
-                ),
-                Scheme::Mala => run_conditional(
-                    &Mala { step: tau },
-                    &joint,
-                    1,
-                    &observed,
-                    &mut z,
-                    &mut rngs,
-                    8,
-                    &mut scratch,
-                ),
-            }
+            let core = run_conditional(
+                &scheme.kernel::<f64>().unwrap(),
+                &joint,
+                1,
+                &observed,
+                &mut z,
+                &mut rngs,
+                8,
+                &mut scratch,
+            )
             .unwrap();
             let worst = z
                 .iter()
@@ -230,8 +188,8 @@ mod tests {
             assert!(worst < 1e-10, "{scheme}: host and core differ by {worst}");
             let moved = z.iter().zip(&init.data).any(|(a, b)| a != b);
             assert!(moved, "{scheme}: nothing moved");
-            if scheme == Scheme::Mala {
-                assert_eq!(run.report.accepted, core.accepted);
+            assert_eq!(run.report, core, "{scheme}");
+            if kind == SamplerKind::Mala {
                 assert!(
                     core.accepted > 0 && core.accepted < core.steps,
                     "MALA accepted {} of {}",
@@ -245,10 +203,9 @@ mod tests {
     #[test]
     fn bad_splits_rows_and_starts_are_refused() {
         let model = joint_model();
-        let step = ParticleStep {
-            scheme: Scheme::Ula,
-            tau: 0.1,
-            relaxation: 1.0,
+        let step = SamplerSettings {
+            step: 0.1,
+            ..SamplerSettings::of(SamplerKind::Ula)
         };
         let run = |given: &Samples, init: &Samples| {
             sample_conditional(&model, given, 1, &step, init, 1, 0, 1)
@@ -312,10 +269,9 @@ mod tests {
             d: 1,
             data: vec![-1.0, 0.0, 1.0],
         };
-        let step = ParticleStep {
-            scheme: Scheme::Mala,
-            tau: 0.5,
-            relaxation: 1.0,
+        let step = SamplerSettings {
+            step: 0.5,
+            ..SamplerSettings::of(SamplerKind::Mala)
         };
         let init = normal_init(3, 2, 1.0, 2);
         let a = sample_conditional(&latent, &given, 1, &step, &init, 5, 7, 1).unwrap();

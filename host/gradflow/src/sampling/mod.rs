@@ -1,18 +1,18 @@
 //! Sampling an analytic potential or an energy model file into a point set: what
 //! `gradflow sample --potential` and `--model` run.
 //!
-//! Pick an [`EnergySource`], a [`SamplerSpec`] and a [`Schedule`], start the chains from
+//! Pick an [`EnergySource`], a sampler ([`DEFAULT_SAMPLER`] or any [`gradflow_core::SamplerSettings`]) and a [`Schedule`], start the chains from
 //! [`normal_init`] (or any n × d [`Samples`](crate::data::Samples)), and [`sample`]:
 //!
 //! ```
 //! use gradflow::sampling::{
-//!     EnergySource, Potential, SamplerSpec, Schedule, normal_init, sample,
+//!     DEFAULT_SAMPLER, EnergySource, Potential, Schedule, normal_init, sample,
 //! };
 //!
 //! let source = EnergySource::potential(Potential::Normal { dim: 3 })?;
 //! let init = normal_init(500, 3, 2.0, 7);
 //! let schedule = Schedule { steps: 200, ..Schedule::default() };
-//! let run = sample(&source, &SamplerSpec::default(), &init, &schedule, 7, 2)?;
+//! let run = sample(&source, &DEFAULT_SAMPLER, &init, &schedule, 7, 2)?;
 //! assert_eq!((run.samples.n, run.samples.d), (500, 3));
 //! let mean_sq = run.samples.data.iter().map(|x| x * x).sum::<f64>() / 1500.0;
 //! assert!((mean_sq - 1.0).abs() < 0.2); // E[x²] = 1 under N(0, I)
@@ -39,6 +39,6 @@ pub use potential::{
     Potential, StandardNormal, mixture,
 };
 pub use run::{
-    EnergySource, INIT_STREAM0, SampleRun, SamplerSpec, Schedule, VELOCITY_STREAM0, normal_init,
-    sample,
+    DEFAULT_SAMPLER, EnergySource, INIT_STREAM0, SampleRun, Schedule, VELOCITY_STREAM0,
+    normal_init, sample,
 };

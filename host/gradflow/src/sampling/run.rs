@@ -3,11 +3,10 @@
 use std::time::Instant;
 
 use gradflow_core::model::ModelEval;
-use gradflow_core::{Baoab, BatchReport, Energy, Error, Jko, Jko2, Kernel, Mala, StreamRng, Ula};
+use gradflow_core::{BatchReport, Energy, Error, Kernel, SamplerKind, SamplerSettings, StreamRng};
 
 use super::{Potential, SampleError};
 use crate::data::{Samples, Trajectory};
-use crate::demo::Sampler;
 use crate::modelio::ModelBytes;
 use crate::parallel::for_each_block;
 
@@ -92,29 +91,13 @@ impl EnergySource {
     }
 }
 
-/// The particle scheme and its settings. `Copy + Default`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct SamplerSpec {
-    /// Which scheme.
-    pub sampler: Sampler,
-    /// Step size τ (overdamped convention `x ← x − τ∇E + √(2τ)ξ`; BAOAB's time step).
-    pub step: f64,
-    /// Proximal iterations of `jko` / `jko2`.
-    pub inner_iters: u32,
-    /// BAOAB's friction γ (unit mass).
-    pub friction: f64,
-}
-
-impl Default for SamplerSpec {
-    fn default() -> Self {
-        Self {
-            sampler: Sampler::Mala,
-            step: 0.1,
-            inner_iters: 8,
-            friction: 1.0,
-        }
-    }
-}
+/// The sampler `gradflow sample` runs unless told otherwise: MALA at τ = 0.1, with 8
+/// proximal iterations for jko / jko2 and BAOAB's unit friction and mass.
+pub const DEFAULT_SAMPLER: SamplerSettings = SamplerSettings {
+    step: 0.1,
+    inner_iters: 8,
+    ..SamplerSettings::of(SamplerKind::Mala)
+};
 
 /// How long to run and which states to keep. `Copy + Default`.
 ///
@@ -217,7 +200,7 @@ pub struct SampleRun {
     pub seconds: f64,
 }
 
-/// Runs one chain per row of `init` (n × d, d the source's dimension) with `spec` for
+/// Runs one chain per row of `init` (n × d, d the source's dimension) with `sampler` for
 /// `schedule.steps` steps on up to `threads` threads (0: one per core). Chain `k` draws
 /// from `StreamRng::new(seed, k)`; BAOAB's velocities start from N(0, I) drawn from
 /// `(seed, VELOCITY_STREAM0 + k)`. The samples are bit-identical for any `threads`.
@@ -227,12 +210,13 @@ pub struct SampleRun {
 /// fail before any step.
 pub fn sample(
     source: &EnergySource,
-    spec: &SamplerSpec,
+    sampler: &SamplerSettings,
     init: &Samples,
     schedule: &Schedule,
     seed: u64,
     threads: usize,
 ) -> Result<SampleRun, SampleError> {
+    let kernel = sampler.kernel::<f64>()?;
     let d = source.dim();
     if init.d != d {
         return Err(SampleError::Settings(format!(
@@ -250,7 +234,6 @@ pub fn sample(
             k % d
         )));
     }
-    let (step, inner_iters) = (spec.step, spec.inner_iters);
     let run = Runner {
         source,
         init,
@@ -258,25 +241,7 @@ pub fn sample(
         seed,
         threads,
     };
-    match spec.sampler {
-        Sampler::Ula => run.with(&Ula { step }),
-        Sampler::Mala => run.with(&Mala { step }),
-        Sampler::Jko => run.with(&Jko {
-            step,
-            inner_iters,
-            relaxation: 1.0,
-        }),
-        Sampler::Jko2 => run.with(&Jko2 {
-            step,
-            inner_iters,
-            relaxation: 1.0,
-        }),
-        Sampler::Baoab => run.with(&Baoab {
-            step,
-            friction: spec.friction,
-            mass: 1.0,
-        }),
-    }
+    run.with(&kernel)
 }
 
 /// The inputs of one run, shared by the kernels.
@@ -508,11 +473,8 @@ mod tests {
         let EnergySource::Potential(_, energy) = &source else {
             unreachable!()
         };
-        let spec = SamplerSpec {
-            step: 0.1,
-            ..SamplerSpec::default()
-        };
-        let mala = Mala { step: spec.step };
+        let spec = DEFAULT_SAMPLER;
+        let mala = spec.kernel::<f64>().unwrap();
         let (n, seed) = (3, 9);
         let init = normal_init(n, 2, 1.0, seed);
         for schedule in schedules() {
@@ -554,7 +516,11 @@ mod tests {
         let EnergySource::Potential(_, energy) = &source else {
             unreachable!()
         };
-        let ula = Ula { step: 3.0 };
+        let spec = SamplerSettings {
+            step: 3.0,
+            ..SamplerSettings::of(SamplerKind::Ula)
+        };
+        let ula = spec.kernel::<f64>().unwrap();
         let init = normal_init(1, 2, 1.0, 2);
         let mut x = init.row(0).to_vec();
         let (mut rng, mut scratch) = (StreamRng::new(2, 0), [0.0; 4]);
@@ -568,11 +534,6 @@ mod tests {
         // later uninterrupted run and its step is counted from that run's start.
         assert!(failed > 7, "{failed}");
 
-        let spec = SamplerSpec {
-            sampler: Sampler::Ula,
-            step: 3.0,
-            ..SamplerSpec::default()
-        };
         let schedule = Schedule {
             steps: 10 * failed,
             frame_every: Some(7),

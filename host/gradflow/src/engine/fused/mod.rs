@@ -13,6 +13,7 @@ mod plan;
 mod simd;
 
 use gradflow_core::StreamRng;
+use gradflow_core::integrators::rules;
 
 pub(crate) use act::exp_f32;
 pub(crate) use plan::Plan;
@@ -225,7 +226,7 @@ unsafe fn ula_body<I: Simd, const MR: usize, const NV: usize, const NR: usize>(
     let (b, d) = (rngs.len(), plan.in_dim);
     ws.x.fill(0.0);
     ws.x[..b * d].copy_from_slice(&x[..b * d]);
-    let noise = (2.0 * step).sqrt();
+    let noise = rules::langevin_noise(step);
     for _ in 0..steps {
         // SAFETY: the instruction set is available (caller).
         unsafe { gradients::<I, MR, NV, NR>(plan, ws) };
@@ -235,7 +236,7 @@ unsafe fn ula_body<I: Simd, const MR: usize, const NV: usize, const NR: usize>(
                 .zip(rngs.iter_mut())
         {
             for (x, &g) in xi.iter_mut().zip(gi) {
-                *x = *x - step * g + noise * rng.normal::<f32>();
+                *x = rules::langevin(*x, g, step, noise, rng);
             }
         }
     }
