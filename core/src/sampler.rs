@@ -114,8 +114,9 @@ impl SamplerSettings {
         }
     }
 
-    /// The kernel these settings describe, in precision `S`, its settings checked. A kind
-    /// whose cargo feature is off gives [`Error::NotCompiled`].
+    /// The kernel these settings describe, in precision `S` (its settings are checked by
+    /// [`Kernel::run`], or now by [`SamplerSettings::validate`]). A kind whose cargo
+    /// feature is off gives [`Error::NotCompiled`].
     pub fn kernel<S: Scalar>(&self) -> Result<Sampler<S>, Error> {
         let f = S::from_f64;
         let sampler = match self.kind {
@@ -149,13 +150,12 @@ impl SamplerSettings {
                 });
             }
         };
-        sampler.check_settings()?;
         Ok(sampler)
     }
 
-    /// Checks the settings the kind uses (in f64).
+    /// Checks the settings the kind uses (in f64), as [`Kernel::run`] would.
     pub fn validate(&self) -> Result<(), Error> {
-        self.kernel::<f64>().map(|_| ())
+        self.kernel::<f64>()?.check_settings()
     }
 
     /// Energy-gradient evaluations of one chain for one call of `steps` steps

@@ -47,7 +47,14 @@ fn run<K: Kernel<f64>>(kernel: &K, energy: &Counting, steps: u64) -> (Vec<f64>, 
     let mut rng = StreamRng::new(3, 1);
     let mut report = BatchReport::default();
     kernel
-        .run(energy, &mut state, &mut rng, steps, &mut scratch, &mut report)
+        .run(
+            energy,
+            &mut state,
+            &mut rng,
+            steps,
+            &mut scratch,
+            &mut report,
+        )
         .unwrap();
     (state, report)
 }

@@ -8,7 +8,9 @@ use super::{
     GfPotential, GfRng, GfStatus, c_mut, c_ref, c_slice, c_slice_mut, check_finite_input, disjoint,
     expect_len, guard, write_optional,
 };
-use gradflow_core::{BatchReport, Conditional, Kernel, Scalar, conditional_work_len};
+use gradflow_core::{
+    BatchReport, Conditional, Kernel, SamplerSettings, Scalar, conditional_work_len,
+};
 
 /// The latent dimension dz = d − `x_dim` of `pot` split after `x_dim` observed coordinates;
 /// [`GfStatus::InvalidParameter`] unless 0 < `x_dim` < d and, for a latent-energy model,
@@ -33,7 +35,7 @@ pub fn conditional_scratch_len<S: Scalar>(
     sampler: u32,
 ) -> Result<usize, GfStatus> {
     let dz = latent_dim(pot, x_dim)?;
-    let kernel = kernel::kernel::<S>(sampler, &kernel::default_params(kernel::kind(sampler)?))?;
+    let kernel = SamplerSettings::of(kernel::kind(sampler)?).kernel::<S>()?;
     Ok(pot.own_scratch_len()? + conditional_work_len(pot.dim as usize) + kernel.scratch_len(dz))
 }
 

@@ -9,7 +9,7 @@ use super::{
     disjoint, expect_len, guard, write_optional,
 };
 use gradflow_core::model::{ModelEval, ModelKind};
-use gradflow_core::{BatchReport, Energy, Kernel, OdeSolver, Sampler, Scalar};
+use gradflow_core::{BatchReport, Energy, Kernel, OdeSolver, Sampler, SamplerSettings, Scalar};
 
 /// Sampler code for [`gf_scratch_len`]: no sampler (scratch for energies and forces).
 pub const GF_SAMPLER_NONE: u32 = 0;
@@ -107,7 +107,7 @@ pub fn scratch_len<S: Scalar>(pot: &GfPotential, sampler: u32) -> Result<usize, 
     if sampler == GF_SAMPLER_NONE {
         return Ok(own + pot.dim as usize);
     }
-    let kernel = kernel::kernel::<S>(sampler, &kernel::default_params(kernel::kind(sampler)?))?;
+    let kernel = SamplerSettings::of(kernel::kind(sampler)?).kernel::<S>()?;
     Ok(own + kernel.scratch_len(pot.dim as usize))
 }
 

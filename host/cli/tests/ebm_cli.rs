@@ -145,7 +145,10 @@ fn bad_ebm_options_give_one_line() {
             &["train", "ebm", "--scheme", "jko2", "--grad-evals", "4"],
             "not enough for one jko2(M=4) step",
         ),
-        (&["train", "ebm", "--tau=-1"], "step τ = -1"),
+        (
+            &["train", "ebm", "--tau=-1"],
+            "jko2(τ=-1, M=4, ω=1): invalid parameter: JKO step must be finite and > 0",
+        ),
     ];
     for (args, expected) in cases {
         let (code, out, err) = gradflow(&dir, args);

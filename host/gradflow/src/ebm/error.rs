@@ -15,7 +15,12 @@ pub enum EbmError {
     /// A setting is invalid (which, and why).
     Settings(String),
     /// The particle scheme's settings are invalid (a step τ ≤ 0, no proximal iteration).
-    Sampler(gradflow_core::Error),
+    Sampler {
+        /// The settings.
+        settings: gradflow_core::SamplerSettings,
+        /// What the kernel's check said.
+        error: gradflow_core::Error,
+    },
     /// The sampler cannot move a batch of particles (BAOAB carries velocities).
     NotAParticleScheme(gradflow_core::SamplerKind),
     /// The data set is unusable (empty, wrong dimension, non-finite values).
@@ -41,7 +46,9 @@ impl fmt::Display for EbmError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Settings(what) => write!(f, "invalid EBM settings: {what}"),
-            Self::Sampler(e) => write!(f, "invalid particle scheme: {e}"),
+            Self::Sampler { settings, error } => {
+                write!(f, "invalid particle scheme {settings}: {error}")
+            }
             Self::NotAParticleScheme(kind) => write!(
                 f,
                 "{kind} is not a particle scheme (one of ula, mala, jko, jko2)"
@@ -66,7 +73,7 @@ impl std::error::Error for EbmError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Split(e) => Some(e),
-            Self::Sampler(e) => Some(e),
+            Self::Sampler { error, .. } => Some(error),
             Self::Metrics(e) => Some(e),
             Self::GridKl(e) => Some(e.as_ref()),
             Self::Engine(e) => Some(e),

@@ -15,7 +15,10 @@ pub fn check_particle_settings(settings: &SamplerSettings) -> Result<(), EbmErro
     if settings.kind == SamplerKind::Baoab {
         return Err(EbmError::NotAParticleScheme(settings.kind));
     }
-    settings.validate().map_err(EbmError::Sampler)
+    settings.validate().map_err(|error| EbmError::Sampler {
+        settings: *settings,
+        error,
+    })
 }
 
 /// Buffers of one batch: energies and gradients at two points per particle.
@@ -324,7 +327,7 @@ mod tests {
         let bad = settings(SamplerKind::Ula, f64::NAN, 0);
         assert!(matches!(
             move_particles(&model, &bad, &mut [0.0; 4], &mut rngs, 1),
-            Err(EbmError::Sampler(_))
+            Err(EbmError::Sampler { .. })
         ));
         let baoab = SamplerSettings::of(SamplerKind::Baoab);
         assert!(matches!(
