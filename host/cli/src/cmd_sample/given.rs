@@ -8,6 +8,8 @@ use gradflow::ebm::{ParticleStep, Scheme};
 use gradflow::sampling::{EnergySource, latent_dim, normal_init, sample_conditional};
 use gradflow_core::Jko;
 
+use crate::flags::message;
+
 use super::{MODEL_STEP, STEPS, SampleArgs, energy_source};
 
 /// Runs the conditional sampling of `args` on the observed rows in `given`.
@@ -17,7 +19,8 @@ pub fn run(args: &SampleArgs, given: &Path) -> Result<(), String> {
         return Err("--given needs --model".into());
     };
     let rows = Samples::read(given).map_err(|e| format!("{}: {e}", given.display()))?;
-    let dz = latent_dim(&model, rows.d).map_err(|e| format!("{}: {e}", given.display()))?;
+    let dz =
+        latent_dim(&model, rows.d).map_err(|e| format!("{}: {}", given.display(), message(&e)))?;
     let scheme = match args.sampler {
         Sampler::Ula => Scheme::Ula,
         Sampler::Mala => Scheme::Mala,
@@ -70,7 +73,7 @@ pub fn run(args: &SampleArgs, given: &Path) -> Result<(), String> {
         args.seed,
         args.threads,
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| message(&e))?;
     println!(
         "sampled z | x of {what} with {} (step {}): {} observed rows ({}) × {chains} chains \
          of {dz} latents, {steps} steps from {init_what}, seed {}",
