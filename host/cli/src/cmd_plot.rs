@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::flags::message;
-use gradflow::data::{Dataset2d, Samples, digits};
+use gradflow::data::{DataError, Dataset2d, Samples, digits};
 use gradflow::demo::Target;
 use gradflow::plot::{
     Bounds, EnergyPlot, Figure, ModelEnergy, PlotError, PlotOptions, PlotStats, Potential, Series,
@@ -162,7 +162,10 @@ struct DigitsArgs {
 
 /// Runs `gradflow plot`.
 pub fn run_plot(args: &PlotArgs) -> Result<(), String> {
-    let text = |e: PlotError| message(&e);
+    let text = |e: Failure| match e {
+        Failure::Plot(e) => message(&e),
+        Failure::Args(what) => what,
+    };
     match &args.kind {
         PlotKind::Samples(a) => plot_samples(a).map_err(text),
         PlotKind::Energy(a) => plot_energy(a).map_err(text),
@@ -171,12 +174,31 @@ pub fn run_plot(args: &PlotArgs) -> Result<(), String> {
     }
 }
 
-fn settings(msg: impl Into<String>) -> PlotError {
-    PlotError::Settings(msg.into())
+/// Why `gradflow plot` failed: the library refused (its settings named by their flags when
+/// shown), or the command line is inconsistent (the message names the flags).
+enum Failure {
+    Plot(PlotError),
+    Args(String),
+}
+
+impl From<PlotError> for Failure {
+    fn from(e: PlotError) -> Self {
+        Self::Plot(e)
+    }
+}
+
+impl From<DataError> for Failure {
+    fn from(e: DataError) -> Self {
+        Self::Plot(e.into())
+    }
+}
+
+fn settings(msg: impl Into<String>) -> Failure {
+    Failure::Args(msg.into())
 }
 
 /// The options from the common arguments, with `title` unless --title is given.
-fn options(c: &Common, title: String) -> Result<PlotOptions, PlotError> {
+fn options(c: &Common, title: String) -> Result<PlotOptions, Failure> {
     let is_png = c
         .out
         .extension()
@@ -229,7 +251,7 @@ fn read_points(path: &Path) -> Result<Series, PlotError> {
 
 /// Writes the figure and prints what it shows: `unit` is what was drawn, `point` what the
 /// skipped counts count.
-fn finish(figure: &Figure, out: &Path, unit: &str, point: &str) -> Result<(), PlotError> {
+fn finish(figure: &Figure, out: &Path, unit: &str, point: &str) -> Result<(), Failure> {
     figure.write_png(out)?;
     let PlotStats {
         drawn,
@@ -259,7 +281,7 @@ fn finish(figure: &Figure, out: &Path, unit: &str, point: &str) -> Result<(), Pl
     Ok(())
 }
 
-fn plot_samples(a: &SamplesArgs) -> Result<(), PlotError> {
+fn plot_samples(a: &SamplesArgs) -> Result<(), Failure> {
     let mut series = Vec::new();
     if let Some(name) = &a.dataset {
         let set: Dataset2d = name
@@ -313,7 +335,7 @@ fn plot_samples(a: &SamplesArgs) -> Result<(), PlotError> {
     finish(&figure, &a.common.out, "points", "points")
 }
 
-fn plot_energy(a: &EnergyArgs) -> Result<(), PlotError> {
+fn plot_energy(a: &EnergyArgs) -> Result<(), Failure> {
     let samples = a.samples.as_deref().map(read_points).transpose()?;
     let shading = match a.shade {
         ShadeName::Density => Shading::Density,
@@ -374,7 +396,7 @@ fn plot_energy(a: &EnergyArgs) -> Result<(), PlotError> {
     finish(&figure, &a.common.out, unit, "samples")
 }
 
-fn plot_trajectories(a: &TrajectoriesArgs) -> Result<(), PlotError> {
+fn plot_trajectories(a: &TrajectoriesArgs) -> Result<(), Failure> {
     let traj = Trajectories::read(&a.file, a.frames)?;
     let shown = traj.particles.min(gradflow::plot::MAX_PARTICLES);
     let of = if shown < traj.particles {
@@ -387,8 +409,8 @@ fn plot_trajectories(a: &TrajectoriesArgs) -> Result<(), PlotError> {
     finish(&figure, &a.common.out, "particles", "positions")
 }
 
-fn parse_value_range(text: &str) -> Result<[f64; 2], PlotError> {
-    let bad = || PlotError::Range(format!("--value-range {text:?} is not lo,hi"));
+fn parse_value_range(text: &str) -> Result<[f64; 2], Failure> {
+    let bad = || settings(format!("--value-range {text:?} is not lo,hi"));
     let parts: Vec<&str> = text.split(',').map(str::trim).collect();
     let [lo, hi] = parts[..] else {
         return Err(bad());
@@ -399,7 +421,7 @@ fn parse_value_range(text: &str) -> Result<[f64; 2], PlotError> {
     ])
 }
 
-fn plot_digits(a: &DigitsArgs) -> Result<(), PlotError> {
+fn plot_digits(a: &DigitsArgs) -> Result<(), Failure> {
     let (images, source) = match &a.file {
         Some(path) => (Samples::read(path)?, name_of(path)),
         None => (digits().samples(), "8×8 digits (scikit-learn)".to_owned()),

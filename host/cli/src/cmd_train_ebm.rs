@@ -16,6 +16,7 @@ use serde_json::json;
 
 use crate::cmd_device::open_device;
 use crate::cmd_train::{Driven, TrainArgs, drive, nsgf_options, with_suffix};
+use crate::flags::message;
 
 /// Options of `gradflow train ebm` (refused by the flow methods).
 #[derive(clap::Args)]
@@ -162,7 +163,7 @@ fn plan(args: &TrainArgs) -> Result<Plan, String> {
         seed: args.seed,
         ..d
     };
-    settings.validate().map_err(|e| e.to_string())?;
+    settings.validate().map_err(|e| message(&e))?;
     let widths = args
         .widths
         .clone()
@@ -201,7 +202,7 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
     let model = MlpEnergy::<f32>::on(net, open_device(args.device, args.threads)?);
     let device = model.device().name();
     let threads = model.threads();
-    let mut t = EbmTrainer::new(&s, model, &train).map_err(|e| e.to_string())?;
+    let mut t = EbmTrainer::new(&s, model, &train).map_err(|e| message(&e))?;
     let hint = "a lower --tau or --lr, or a larger --penalty";
     let resumed = match drive(&mut t, args, s.updates, &checkpoint, "update", hint)? {
         Driven::Finished { resumed } => resumed,

@@ -1,5 +1,6 @@
 //! The `fit` and `convert` subcommands of the `gradflow` tool.
 
+use crate::flags::message;
 use crate::progress_bar::progress_bar;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -97,7 +98,7 @@ fn run_fit(args: &FitArgs) -> Result<Option<String>, String> {
         seed: args.seed,
         ..FitSettings::default()
     };
-    let mut trainer = FitTrainer::new(&settings).map_err(|e| e.to_string())?;
+    let mut trainer = FitTrainer::new(&settings).map_err(|e| message(&e))?;
     let checkpoint = args.checkpoint.clone().unwrap_or_else(|| {
         let mut path = args.out.clone().into_os_string();
         path.push(".ckpt");
@@ -127,7 +128,7 @@ fn run_fit(args: &FitArgs) -> Result<Option<String>, String> {
         Err(e @ TrainError::Diverged { .. }) => return Err(format!("{e}; try a lower --lr")),
         Err(e) => return Err(e.to_string()),
     };
-    let (model, r) = trainer.finish().map_err(|e| e.to_string())?;
+    let (model, r) = trainer.finish().map_err(|e| message(&e))?;
     model.write(&args.out).map_err(|e| e.to_string())?;
     let resumed = if started_at > 0 {
         format!(", resumed at step {started_at}")

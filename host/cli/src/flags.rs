@@ -27,6 +27,29 @@ pub(crate) fn flag_for(field: &str) -> Option<&'static str> {
         "prefix" => "--out",
         // Trajectories::read's frame count (`gradflow plot trajectories`).
         "frames" => "--frames",
+        // EbmSettings (`gradflow train ebm`; also `batch`, `lr`).
+        "particle_steps" => "--particle-steps",
+        "buffer" => "--buffer",
+        "reinit" => "--reinit",
+        "beta1" => "--beta1",
+        "penalty" => "--penalty",
+        "updates" => "--steps",
+        // sample_conditional's arguments (`gradflow sample --model M --given X`).
+        "given" => "--given",
+        "chains" => "--chains",
+        "init" => "--init",
+        // FitSettings (`gradflow fit`; also `batch`, `lr`).
+        "iters" => "--iters",
+        "width" => "--width",
+        "force_weight" => "--force-weight",
+        "target" => "--potential",
+        // The plots' options (`gradflow plot`): PlotOptions' `bounds` and `width`,
+        // TileOptions' `range`, EnergyPlot's `grid` and `levels`, a potential's `scale`.
+        "bounds" => "--range",
+        "range" => "--value-range",
+        "grid" => "--grid",
+        "levels" => "--levels",
+        "scale" => "--scale",
         _ => return None,
     })
 }
@@ -63,6 +86,29 @@ mod tests {
         // A field without a flag keeps the library's name.
         let e = FlowError::Settings(SettingError::new("net", "is not a velocity network"));
         assert_eq!(message(&e), "net is not a velocity network");
+        // Settings of the EBM trainer, the fit and the plots, wrapped in their errors.
+        let e =
+            gradflow::ebm::EbmError::Setting(SettingError::new("updates", "must be at least 1"));
+        assert_eq!(
+            message(&e),
+            "invalid EBM settings: --steps must be at least 1"
+        );
+        let e = gradflow::fit::FitError::Settings(SettingError::new(
+            "force_weight",
+            "-1 must be finite and >= 0",
+        ));
+        assert_eq!(
+            message(&e),
+            "invalid fit settings: --force-weight -1 must be finite and >= 0"
+        );
+        let e = gradflow::plot::PlotError::Range(SettingError::new(
+            "bounds",
+            "x range [1, 0] is empty",
+        ));
+        assert_eq!(
+            message(&e),
+            "invalid range: --range x range [1, 0] is empty"
+        );
         // Errors without a setting in their chain are unchanged.
         let e = FlowError::NonFinite("a sample");
         assert_eq!(message(&e), e.to_string());

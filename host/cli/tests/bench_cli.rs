@@ -188,11 +188,14 @@ fn bench_names_its_device() {
         Err(why) => {
             gpu_check::gpu_present("bench_names_its_device (GPU part)");
             assert_eq!(row(&auto)["device"], "cpu");
-            assert!(String::from_utf8_lossy(&auto.stderr).contains(&why));
+            assert!(String::from_utf8_lossy(&auto.stderr).contains(&why.to_string()));
             let out = run("cuda");
             assert!(!out.status.success());
             let err = String::from_utf8_lossy(&out.stderr);
-            assert!(err.contains(&why) && err.lines().count() == 1, "{err}");
+            assert!(
+                err.contains(&why.to_string()) && err.lines().count() == 1,
+                "{err}"
+            );
         }
         Ok(_) => {
             for out in [auto, run("cuda")] {

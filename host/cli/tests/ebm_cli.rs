@@ -120,7 +120,7 @@ fn train_ebm_writes_its_files_and_resumes_bit_for_bit() {
 #[test]
 fn bad_ebm_options_give_one_line() {
     let dir = scratch("bad");
-    let cases: [(&[&str], &str); 7] = [
+    let cases: [(&[&str], &str); 8] = [
         (
             &["train", "ebm", "--eta", "0.1"],
             "--eta does not apply to ebm",
@@ -148,6 +148,11 @@ fn bad_ebm_options_give_one_line() {
         (
             &["train", "ebm", "--tau=-1"],
             "jko2(τ=-1, M=4, ω=1): invalid parameter: JKO step must be finite and > 0",
+        ),
+        // A bad EbmSettings field, named by its flag.
+        (
+            &["train", "ebm", "--reinit", "2"],
+            "invalid EBM settings: --reinit 2 must be in [0, 1]",
         ),
     ];
     for (args, expected) in cases {

@@ -19,6 +19,7 @@ use gradflow_core::model::{Architecture, ModelKind};
 use gradflow_core::{Activation, DoubleWell, Energy, Mlp, MlpParams, MullerBrown, StreamRng};
 use serde_json::{Value, json};
 
+use crate::SettingError;
 use crate::modelio::{ModelBytes, ModelIoError, activation_name};
 use crate::optim::Adam;
 use crate::train::{
@@ -114,8 +115,8 @@ pub struct FitReport {
 /// Why a fit failed.
 #[derive(Debug)]
 pub enum FitError {
-    /// A setting is invalid (which, and why).
-    Settings(&'static str),
+    /// A setting is out of its domain, named by its [`FitSettings`] field.
+    Settings(SettingError),
     /// The loss became NaN or infinite (learning rate too high?).
     Diverged,
     /// Encoding the model failed.
@@ -127,7 +128,7 @@ pub enum FitError {
 impl std::fmt::Display for FitError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Settings(what) => write!(f, "invalid fit settings: {what}"),
+            Self::Settings(e) => write!(f, "invalid fit settings: {e}"),
             Self::Diverged => write!(f, "fit diverged (NaN loss): lower the learning rate"),
             Self::Model(e) => write!(f, "{e}"),
             Self::Train(e) => write!(f, "{e}"),
@@ -138,9 +139,10 @@ impl std::fmt::Display for FitError {
 impl std::error::Error for FitError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            Self::Settings(e) => Some(e),
             Self::Model(e) => Some(e),
             Self::Train(e) => Some(e),
-            _ => None,
+            Self::Diverged => None,
         }
     }
 }
@@ -200,12 +202,21 @@ impl FitTrainer {
     /// The fit before its first step: settings checked, target normalisation measured on
     /// 4096 points, network initialised (LeCun normal).
     pub fn new(s: &FitSettings) -> Result<Self, FitError> {
-        let lr_ok = s.lr.is_finite() && s.lr > 0.0;
-        let weight_ok = s.force_weight.is_finite() && s.force_weight >= 0.0;
-        if s.iters == 0 || s.batch == 0 || !lr_ok || !weight_ok {
-            return Err(FitError::Settings(
-                "iters, batch and lr must be > 0, force weight >= 0",
-            ));
+        let bad = |field, what: String| Err(FitError::Settings(SettingError::new(field, what)));
+        if s.iters == 0 {
+            return bad("iters", "must be at least 1".into());
+        }
+        if s.batch == 0 {
+            return bad("batch", "must be at least 1".into());
+        }
+        if !(s.lr.is_finite() && s.lr > 0.0) {
+            return bad("lr", format!("{} must be finite and > 0", s.lr));
+        }
+        if !(s.force_weight.is_finite() && s.force_weight >= 0.0) {
+            return bad(
+                "force_weight",
+                format!("{} must be finite and >= 0", s.force_weight),
+            );
         }
         fn init<const W: usize>(seed: u64) -> Box<MlpParams<f64, 2, W, 1, 1>> {
             let mut p = Box::new(MlpParams::<f64, 2, W, 1, 1>::zeroed());
@@ -216,7 +227,7 @@ impl FitTrainer {
             16 => Params::W16(init(s.seed)),
             32 => Params::W32(init(s.seed)),
             64 => Params::W64(init(s.seed)),
-            _ => return Err(FitError::Settings("width must be 16, 32 or 64")),
+            w => return bad("width", format!("{w} must be 16, 32 or 64")),
         };
         let (mean, std) = normalisation(s)?;
         let n = with_params!(&params, p => p.as_flat().len());
@@ -261,9 +272,10 @@ fn normalisation(s: &FitSettings) -> Result<(f64, f64), FitError> {
     let mean = probe.iter().sum::<f64>() / probe.len() as f64;
     let std = (probe.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / probe.len() as f64).sqrt();
     if std.is_nan() || std <= 0.0 || !mean.is_finite() {
-        return Err(FitError::Settings(
-            "the potential is constant or not finite on its box",
-        ));
+        return Err(FitError::Settings(SettingError::new(
+            "target",
+            "is constant or not finite on its box",
+        )));
     }
     Ok((mean, std))
 }

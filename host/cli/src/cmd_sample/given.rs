@@ -6,6 +6,8 @@ use gradflow::data::Samples;
 use gradflow::sampling::{EnergySource, latent_dim, normal_init, sample_conditional};
 use gradflow_core::{SamplerKind, SamplerSettings};
 
+use crate::flags::message;
+
 use super::{MODEL_STEP, STEPS, SampleArgs, energy_source};
 
 /// Runs the conditional sampling of `args` on the observed rows in `given`.
@@ -15,7 +17,8 @@ pub fn run(args: &SampleArgs, given: &Path) -> Result<(), String> {
         return Err("--given needs --model".into());
     };
     let rows = Samples::read(given).map_err(|e| format!("{}: {e}", given.display()))?;
-    let dz = latent_dim(&model, rows.d).map_err(|e| format!("{}: {e}", given.display()))?;
+    let dz =
+        latent_dim(&model, rows.d).map_err(|e| format!("{}: {}", given.display(), message(&e)))?;
     if args.sampler == SamplerKind::Baoab {
         return Err("--given samples with ula, mala, jko or jko2, not baoab".into());
     }
@@ -58,7 +61,7 @@ pub fn run(args: &SampleArgs, given: &Path) -> Result<(), String> {
         args.seed,
         args.threads,
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| message(&e))?;
     println!(
         "sampled z | x of {what} with {} (step {}): {} observed rows ({}) × {chains} chains \
          of {dz} latents, {steps} steps from {init_what}, seed {}",

@@ -3,6 +3,7 @@
 use gradflow_core::{Scalar, StreamRng};
 
 use super::EbmError;
+use crate::SettingError;
 use crate::data::shuffle::distinct_below;
 use crate::train::{Checkpoint, CheckpointError};
 
@@ -92,9 +93,10 @@ impl<S: Scalar> ReplayBuffer<S> {
     /// `capacity` particles drawn uniformly from `init` (slot k from its own stream).
     pub fn new(capacity: usize, init: InitBox, seed: u64) -> Result<Self, EbmError> {
         if capacity == 0 {
-            return Err(EbmError::Settings(
-                "the buffer needs at least 1 slot".into(),
-            ));
+            return Err(EbmError::Setting(SettingError::new(
+                "capacity",
+                "must be at least 1 slot",
+            )));
         }
         let d = init.dim();
         let mut rngs: Vec<StreamRng> =

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use super::grid_kl::GridKlError;
+use crate::SettingError;
 use crate::data::DataError;
 use crate::engine::EngineError;
 use crate::metrics::MetricsError;
@@ -12,7 +13,11 @@ use crate::modelio::ModelIoError;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum EbmError {
-    /// A setting is invalid (which, and why).
+    /// A setting is out of its domain, named by its field ([`super::EbmSettings`]'s, or an
+    /// argument's).
+    Setting(SettingError),
+    /// A setting or argument is invalid, as free text (which, and why): the particle
+    /// schemes' and the latent-variable EBMs' checks.
     Settings(String),
     /// The particle scheme's settings are invalid (a step τ ≤ 0, no proximal iteration).
     Sampler {
@@ -45,6 +50,7 @@ pub enum EbmError {
 impl fmt::Display for EbmError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Self::Setting(e) => write!(f, "invalid EBM settings: {e}"),
             Self::Settings(what) => write!(f, "invalid EBM settings: {what}"),
             Self::Sampler { settings, error } => {
                 write!(f, "invalid particle scheme {settings}: {error}")
@@ -72,6 +78,7 @@ impl fmt::Display for EbmError {
 impl std::error::Error for EbmError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            Self::Setting(e) => Some(e),
             Self::Split(e) => Some(e),
             Self::Sampler { error, .. } => Some(error),
             Self::Metrics(e) => Some(e),
@@ -83,6 +90,12 @@ impl std::error::Error for EbmError {
             | Self::NotAParticleScheme(_)
             | Self::Diverged { .. } => None,
         }
+    }
+}
+
+impl From<SettingError> for EbmError {
+    fn from(e: SettingError) -> Self {
+        Self::Setting(e)
     }
 }
 
@@ -98,6 +111,17 @@ mod tests {
 
     use super::*;
     use crate::sampling::SampleError;
+
+    #[test]
+    fn a_setting_error_is_the_source() {
+        let e = EbmError::Setting(SettingError::new("lr", "0 must be finite and > 0"));
+        assert_eq!(
+            e.to_string(),
+            "invalid EBM settings: lr 0 must be finite and > 0"
+        );
+        let setting = e.source().and_then(|s| s.downcast_ref::<SettingError>());
+        assert_eq!(setting.map(|s| s.field), Some("lr"));
+    }
 
     #[test]
     fn source_walks_from_a_sample_error_to_the_engine_error() {

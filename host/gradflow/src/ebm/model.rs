@@ -28,8 +28,19 @@ pub trait EnergyModel<S>: BatchEnergy<S> {
     /// Replaces the parameters (same length as [`EnergyModel::params`]).
     fn set_params(&mut self, params: &[f64]);
 
-    /// `grad = ∇θ Σᵢ cot[i]·E_θ(x_i)` (length of [`EnergyModel::params`]).
-    fn param_grad(&self, x: &[S], cot: &[S], grad: &mut [f64]) -> Result<(), EngineError>;
+    /// The energies and a parameter gradient in one evaluation: computes the energies
+    /// `e[i] = E_θ(x_i)`, calls `cotangent(e, cot)` once to fill `cot` (one value per
+    /// particle, zeroed) from them, then writes `grad = ∇θ Σᵢ cot[i]·E_θ(x_i)` (length of
+    /// [`EnergyModel::params`]). A loss whose gradient weights depend on the energies (the
+    /// trainers' penalty α·E²) computes them in the closure. A network runs one forward pass
+    /// for both ([`crate::engine::Backend::forward_backward`]; on the CPU, the bits of a
+    /// forward pass then [`crate::engine::Backend::param_grad`], which repeats it).
+    fn energies_param_grad(
+        &self,
+        x: &[S],
+        cotangent: &mut dyn FnMut(&[S], &mut [S]),
+        grad: &mut [f64],
+    ) -> Result<(), EngineError>;
 
     /// The model file of the energy as it stands (f32 weights), if the family has one.
     fn model_bytes(&self) -> Result<ModelBytes, EbmError>;
@@ -116,9 +127,15 @@ impl<S: DeviceScalar> EnergyModel<S> for MlpEnergy<S> {
         }
     }
 
-    fn param_grad(&self, x: &[S], cot: &[S], grad: &mut [f64]) -> Result<(), EngineError> {
+    fn energies_param_grad(
+        &self,
+        x: &[S],
+        cotangent: &mut dyn FnMut(&[S], &mut [S]),
+        grad: &mut [f64],
+    ) -> Result<(), EngineError> {
         let mut g = vec![S::ZERO; grad.len()];
-        self.backend.param_grad(&self.net, x, cot, &mut g)?;
+        self.backend
+            .forward_backward(&self.net, x, cotangent, &mut g)?;
         for (o, v) in grad.iter_mut().zip(g) {
             *o = v.to_f64();
         }
@@ -230,11 +247,20 @@ impl<S: Scalar> EnergyModel<S> for QuadraticEnergy {
         self.theta.copy_from_slice(params);
     }
 
-    fn param_grad(&self, x: &[S], cot: &[S], grad: &mut [f64]) -> Result<(), EngineError> {
+    fn energies_param_grad(
+        &self,
+        x: &[S],
+        cotangent: &mut dyn FnMut(&[S], &mut [S]),
+        grad: &mut [f64],
+    ) -> Result<(), EngineError> {
         let d = self.d;
         let tri = d * (d + 1) / 2;
+        let mut e = vec![S::ZERO; x.len() / d];
+        self.energies(x, &mut e)?;
+        let mut cot = vec![S::ZERO; e.len()];
+        cotangent(&e, &mut cot);
         grad.fill(0.0);
-        for (xr, &c) in x.chunks_exact(d).zip(cot) {
+        for (xr, &c) in x.chunks_exact(d).zip(&cot) {
             let c = c.to_f64();
             let mut k = 0;
             for i in 0..d {

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use gradflow_core::{SamplerKind, SamplerSettings};
 
 use super::{EbmError, check_particle_settings};
+use crate::SettingError;
 
 /// Settings of [`super::EbmTrainer`]: the particle scheme, the replay buffer and the
 /// optimiser. The energy family and the data are given to the trainer separately.
@@ -64,42 +65,49 @@ impl Default for EbmSettings {
 }
 
 impl EbmSettings {
-    /// Checks every setting, naming the first bad one.
+    /// Checks every setting, naming the first bad one: the particle step's
+    /// ([`ParticleStep::validate`]), then the others by their field ([`EbmError::Setting`]).
     pub fn validate(&self) -> Result<(), EbmError> {
         check_particle_settings(&self.particles)?;
-        let bad = |what: String| Err(EbmError::Settings(what));
+        let bad = |field, what: String| Err(EbmError::Setting(SettingError::new(field, what)));
         if self.particle_steps == 0 {
-            return bad("particle steps per update must be >= 1".into());
+            return bad("particle_steps", "must be at least 1".into());
         }
-        if self.batch == 0 || self.buffer < self.batch {
-            return bad(format!(
-                "batch {} and buffer {}: need 1 <= batch <= buffer",
-                self.batch, self.buffer
-            ));
+        if self.batch == 0 {
+            return bad("batch", "must be at least 1".into());
+        }
+        if self.buffer < self.batch {
+            return bad(
+                "buffer",
+                format!(
+                    "{} must hold a batch (at least {})",
+                    self.buffer, self.batch
+                ),
+            );
         }
         if !(0.0..=1.0).contains(&self.reinit) {
-            return bad(format!(
-                "re-initialisation fraction {}: must be in [0, 1]",
-                self.reinit
-            ));
+            return bad("reinit", format!("{} must be in [0, 1]", self.reinit));
         }
         if !(self.init_margin.is_finite() && self.init_margin >= 0.0) {
-            return bad(format!(
-                "init margin {}: must be finite and >= 0",
-                self.init_margin
-            ));
+            return bad(
+                "init_margin",
+                format!("{} must be finite and >= 0", self.init_margin),
+            );
         }
         if !(self.lr.is_finite() && self.lr > 0.0) {
-            return bad(format!("learning rate {}: must be finite and > 0", self.lr));
+            return bad("lr", format!("{} must be finite and > 0", self.lr));
         }
         if !(0.0..1.0).contains(&self.beta1) {
-            return bad(format!("beta1 {}: must be in [0, 1)", self.beta1));
+            return bad("beta1", format!("{} must be in [0, 1)", self.beta1));
         }
         if !(self.penalty.is_finite() && self.penalty >= 0.0) {
-            return bad(format!("penalty {}: must be finite and >= 0", self.penalty));
+            return bad(
+                "penalty",
+                format!("{} must be finite and >= 0", self.penalty),
+            );
         }
         if self.updates == 0 {
-            return bad("updates must be >= 1".into());
+            return bad("updates", "must be at least 1".into());
         }
         Ok(())
     }

@@ -107,22 +107,25 @@ impl<S: Scalar, M: EnergyModel<S>> EbmTrainer<S, M> {
         neg.copy_from_slice(&drawn.x);
         self.buffer.put_back(drawn);
 
-        let mut e = vec![S::ZERO; 2 * b];
-        self.model.energies(&x, &mut e)?;
         let (alpha, inv_b) = (s.penalty, 1.0 / b as f64);
         let (mut e_pos, mut e_neg, mut sq) = (0.0, 0.0, 0.0);
-        let mut cot = vec![S::ZERO; 2 * b];
-        for (j, (&ej, c)) in e.iter().zip(&mut cot).enumerate() {
-            let ej = ej.to_f64();
-            let sign = if j < b { 1.0 } else { -1.0 };
-            if j < b {
-                e_pos += ej * inv_b;
-            } else {
-                e_neg += ej * inv_b;
+        // One forward pass: the loss's cotangent is computed from the energies it returns.
+        let mut cotangent = |e: &[S], cot: &mut [S]| {
+            for (j, (&ej, c)) in e.iter().zip(cot).enumerate() {
+                let ej = ej.to_f64();
+                let sign = if j < b { 1.0 } else { -1.0 };
+                if j < b {
+                    e_pos += ej * inv_b;
+                } else {
+                    e_neg += ej * inv_b;
+                }
+                sq += ej * ej * inv_b;
+                *c = S::from_f64((sign + 2.0 * alpha * ej) * inv_b);
             }
-            sq += ej * ej * inv_b;
-            *c = S::from_f64((sign + 2.0 * alpha * ej) * inv_b);
-        }
+        };
+        let mut grad = vec![0.0; self.model.params().len()];
+        self.model
+            .energies_param_grad(&x, &mut cotangent, &mut grad)?;
         let loss = e_pos - e_neg + alpha * sq;
         let mut stats = StepStats::new(loss)
             .with("e_data", e_pos)
@@ -131,8 +134,6 @@ impl<S: Scalar, M: EnergyModel<S>> EbmTrainer<S, M> {
             stats = stats.with("accept", report.acceptance_rate());
         }
         if loss.is_finite() {
-            let mut grad = vec![0.0; self.model.params().len()];
-            self.model.param_grad(&x, &cot, &mut grad)?;
             let mut params = self.model.params().to_vec();
             self.adam.step(&mut params, &grad);
             self.model.set_params(&params);

@@ -107,9 +107,7 @@ impl Device {
     /// Without the `cuda` feature there is no GPU backend to select.
     #[cfg(not(feature = "cuda"))]
     fn gpu() -> Result<Self, EngineError> {
-        Err(EngineError::Device(
-            "this build of gradflow has no CUDA backend (cargo feature `cuda`)".into(),
-        ))
+        Err(EngineError::Device(super::DeviceError::NotBuilt))
     }
 
     /// Threads of the CPU backend (1 on a GPU: the host thread that drives it).

@@ -37,7 +37,7 @@ mod tile;
 pub use backend::Backend;
 pub use cpu::CpuBackend;
 pub use device::{Device, DeviceChoice, DeviceScalar};
-pub use error::EngineError;
+pub use error::{DeviceError, EngineError};
 pub use fused::FusedIsa;
 pub(crate) use fused::exp_f32;
 pub use gemm::GemmScalar;

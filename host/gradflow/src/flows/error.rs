@@ -131,6 +131,7 @@ mod tests {
     use std::error::Error;
 
     use super::*;
+    use crate::engine::DeviceError;
 
     /// Every message of `e`'s `source()` chain, from `e` down.
     fn chain(e: &(dyn Error + 'static)) -> Vec<String> {
@@ -151,15 +152,23 @@ mod tests {
         let source = e.source().expect("a Sinkhorn error has a source");
         assert_eq!(source.downcast_ref::<SinkhornError>(), Some(&inner));
 
-        let gpu = EngineError::Device("no CUDA driver".into());
+        let gpu = EngineError::Device(DeviceError::NoDriver);
         let e = FlowError::Sinkhorn(SinkhornError::Device(gpu.clone()));
         let messages = chain(&e);
-        assert_eq!(messages.len(), 3, "{messages:?}");
-        assert_eq!(messages[2], "no CUDA driver");
-        let last = std::iter::successors(Some(&e as &(dyn Error + 'static)), |e| (*e).source())
-            .last()
-            .unwrap();
-        assert_eq!(last.downcast_ref::<EngineError>(), Some(&gpu));
+        assert_eq!(messages.len(), 4, "{messages:?}");
+        assert_eq!(messages[2], "no NVIDIA driver (libcuda.so) found");
+        assert_eq!(messages[3], messages[2]);
+        let mut walk =
+            std::iter::successors(Some(&e as &(dyn Error + 'static)), |e| (*e).source()).skip(2);
+        assert_eq!(
+            walk.next().unwrap().downcast_ref::<EngineError>(),
+            Some(&gpu)
+        );
+        let last = walk.next().unwrap();
+        assert_eq!(
+            last.downcast_ref::<DeviceError>(),
+            Some(&DeviceError::NoDriver)
+        );
     }
 
     #[test]

@@ -68,12 +68,20 @@ impl<S: Scalar, F: ClosedForm> EnergyModel<S> for F {
         ClosedForm::set_params(self, params);
     }
 
-    fn param_grad(&self, x: &[S], cot: &[S], grad: &mut [f64]) -> Result<(), EngineError> {
+    fn energies_param_grad(
+        &self,
+        x: &[S],
+        cotangent: &mut dyn FnMut(&[S], &mut [S]),
+        grad: &mut [f64],
+    ) -> Result<(), EngineError> {
         let d = ClosedForm::dim(self);
-        check_rows(x.len(), cot.len(), d)?;
+        let mut e = vec![S::ZERO; x.len() / d];
+        self.energies(x, &mut e)?;
+        let mut cot = vec![S::ZERO; e.len()];
+        cotangent(&e, &mut cot);
         grad.fill(0.0);
         let mut row = vec![0.0; d];
-        for (xr, &c) in x.chunks_exact(d).zip(cot) {
+        for (xr, &c) in x.chunks_exact(d).zip(&cot) {
             for (o, v) in row.iter_mut().zip(xr) {
                 *o = v.to_f64();
             }

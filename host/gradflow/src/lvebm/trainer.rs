@@ -234,14 +234,18 @@ impl<S: Scalar, M: EnergyModel<S>> LvebmTrainer<S, M> {
         self.grad_evals += post.grad_evals + pool_report.grad_evals;
         let n_neg = rows.len() / self.model.dim() - n_pos;
 
-        let mut e = vec![S::ZERO; n_pos + n_neg];
-        self.model.energies(&rows, &mut e)?;
         let mean = |e: &[S]| e.iter().map(|v| v.to_f64()).sum::<f64>() / e.len().max(1) as f64;
-        let (e_post, e_pool) = (mean(&e[..n_pos]), mean(&e[n_pos..]));
-        let mut cot = vec![S::from_f64(1.0 / n_pos as f64); n_pos];
-        cot.resize(n_pos + n_neg, S::from_f64(-1.0 / n_neg.max(1) as f64));
+        let (mut e_post, mut e_pool) = (0.0, 0.0);
+        // One forward pass for the energies and the gradient.
+        let mut cotangent = |e: &[S], cot: &mut [S]| {
+            (e_post, e_pool) = (mean(&e[..n_pos]), mean(&e[n_pos..]));
+            let (pos, neg) = cot.split_at_mut(n_pos);
+            pos.fill(S::from_f64(1.0 / n_pos as f64));
+            neg.fill(S::from_f64(-1.0 / n_neg.max(1) as f64));
+        };
         let mut grad = vec![0.0; self.model.params().len()];
-        self.model.param_grad(&rows, &cot, &mut grad)?;
+        self.model
+            .energies_param_grad(&rows, &mut cotangent, &mut grad)?;
         let loss = match self.settings.negative {
             NegativePhase::Pool => e_post - e_pool,
             NegativePhase::Exact => {

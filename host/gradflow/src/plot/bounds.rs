@@ -4,6 +4,7 @@
 use std::str::FromStr;
 
 use super::error::PlotError;
+use crate::SettingError;
 
 /// Fraction of the points cut on each side when a range is taken from data.
 pub const TAIL: f64 = 0.005;
@@ -24,21 +25,24 @@ pub struct Bounds {
     pub y: [f64; 2],
 }
 
+/// An invalid axis range, named by the options' field `bounds`.
+fn bad_bounds(problem: String) -> PlotError {
+    PlotError::Range(SettingError::new("bounds", problem))
+}
+
 fn check_axis(axis: &str, [lo, hi]: [f64; 2]) -> Result<(), PlotError> {
     if !lo.is_finite() || !hi.is_finite() {
-        return Err(PlotError::Range(format!(
+        return Err(bad_bounds(format!(
             "{axis} range [{lo}, {hi}] is not finite"
         )));
     }
     if lo >= hi {
-        return Err(PlotError::Range(format!(
+        return Err(bad_bounds(format!(
             "{axis} range [{lo}, {hi}] is empty: the minimum must be below the maximum"
         )));
     }
     if !(hi - lo).is_finite() {
-        return Err(PlotError::Range(format!(
-            "{axis} range [{lo}, {hi}] is too wide"
-        )));
+        return Err(bad_bounds(format!("{axis} range [{lo}, {hi}] is too wide")));
     }
     Ok(())
 }
@@ -126,7 +130,7 @@ impl FromStr for Bounds {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let parts: Vec<&str> = s.split(',').map(str::trim).collect();
         let bad = || {
-            PlotError::Range(format!(
+            bad_bounds(format!(
                 "{s:?} is not x_min,x_max,y_min,y_max (four numbers)"
             ))
         };

@@ -8,6 +8,7 @@ use gradflow_core::{DoubleWell, Energy, MullerBrown};
 
 use super::bounds::Bounds;
 use super::error::PlotError;
+use crate::SettingError;
 use crate::demo::Target;
 use crate::fit::FitTarget;
 use crate::modelio::{ModelBytes, kind_name};
@@ -44,8 +45,9 @@ impl Potential {
         Ok(match *self {
             Self::MullerBrown { scale } => {
                 if !scale.is_finite() || scale <= 0.0 {
-                    return Err(PlotError::Settings(format!(
-                        "Müller–Brown scale {scale} must be finite and > 0"
+                    return Err(PlotError::Settings(SettingError::new(
+                        "scale",
+                        format!("{scale} must be finite and > 0 (Müller–Brown)"),
                     )));
                 }
                 let e = MullerBrown { scale };

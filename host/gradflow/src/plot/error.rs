@@ -53,8 +53,9 @@ pub enum PlotError {
         /// The energy's name.
         what: String,
     },
-    /// An axis or value range is invalid (the message says which and why).
-    Range(String),
+    /// An axis or value range is invalid, named by its field ([`super::PlotOptions`]'
+    /// `bounds`, [`super::TileOptions`]' `range`).
+    Range(SettingError),
     /// The image size is out of bounds.
     Size {
         /// Requested width.
@@ -62,8 +63,10 @@ pub enum PlotError {
         /// Requested height.
         height: u32,
     },
-    /// Another setting is invalid (the message says which and why).
-    Settings(String),
+    /// Another setting or argument is out of its domain, named by its field
+    /// ([`super::EnergyPlot`]'s `grid` and `levels`, [`super::PlotOptions`]' `width`, a
+    /// Müller–Brown potential's `scale`, [`super::scatter`]'s `series`).
+    Settings(SettingError),
     /// An argument is out of its domain, named by its field (`frames`).
     Argument(SettingError),
     /// A potential's parameters were rejected.
@@ -135,7 +138,7 @@ impl std::error::Error for PlotError {
             Self::Read(e) => Some(e),
             Self::Model { source, .. } => Some(source),
             Self::Write { source, .. } => Some(source),
-            Self::Argument(e) => Some(e),
+            Self::Range(e) | Self::Settings(e) | Self::Argument(e) => Some(e),
             Self::Potential { source, .. } => Some(source),
             _ => None,
         }

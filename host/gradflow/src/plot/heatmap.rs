@@ -14,6 +14,7 @@ use super::contour::{Grid, contour_segments};
 use super::error::{PlotError, draw_err};
 use super::figure::{Figure, PlotStats, figure};
 use super::scatter::{Series, bounds_for, visible};
+use crate::SettingError;
 
 /// What the colours show.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -103,15 +104,15 @@ pub fn energy_map(
     options: &PlotOptions,
 ) -> Result<Figure, PlotError> {
     if !(4..=2000).contains(&settings.grid) {
-        return Err(PlotError::Settings(format!(
-            "grid of {} cells per axis: expected 4..=2000",
-            settings.grid
+        return Err(PlotError::Settings(SettingError::new(
+            "grid",
+            format!("{} cells per axis must be in 4..=2000", settings.grid),
         )));
     }
     if settings.levels > MAX_LEVELS {
-        return Err(PlotError::Settings(format!(
-            "{} contour levels: expected at most {MAX_LEVELS}",
-            settings.levels
+        return Err(PlotError::Settings(SettingError::new(
+            "levels",
+            format!("{} must be at most {MAX_LEVELS}", settings.levels),
         )));
     }
     if let Some(s) = samples {
@@ -121,8 +122,9 @@ pub fn energy_map(
         (Some(b), _) => b,
         (None, Some(s)) => bounds_for(options, [s.points.as_slice()])?,
         (None, None) => {
-            return Err(PlotError::Settings(format!(
-                "{name}: an energy plot needs an axis range or samples to take one from"
+            return Err(PlotError::Range(SettingError::new(
+                "bounds",
+                format!("must be given to plot {name} without samples to take a range from"),
             )));
         }
     };

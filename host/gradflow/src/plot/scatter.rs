@@ -11,6 +11,7 @@ use super::chart::{
 use super::colors::series_color;
 use super::error::{PlotError, draw_err};
 use super::figure::{Figure, PlotStats, figure};
+use crate::SettingError;
 use crate::data::Samples;
 
 /// Points drawn per series at most; larger sets are thinned with an even stride.
@@ -75,8 +76,12 @@ pub(super) fn bounds_for<'a>(
 ) -> Result<Bounds, PlotError> {
     match options.bounds {
         Some(b) => Ok(b),
-        None => Bounds::from_points(sets)
-            .ok_or_else(|| PlotError::Range("the data's coordinates are too large to plot".into())),
+        None => Bounds::from_points(sets).ok_or_else(|| {
+            PlotError::Range(SettingError::new(
+                "bounds",
+                "must be given: the data's coordinates are too large to take a range from",
+            ))
+        }),
     }
 }
 
@@ -109,7 +114,10 @@ pub(super) fn visible(
 /// Errors: an empty series, a series without a finite point, an invalid size.
 pub fn scatter(series: &[Series], options: &PlotOptions) -> Result<Figure, PlotError> {
     if series.is_empty() {
-        return Err(PlotError::Settings("scatter: no series to plot".into()));
+        return Err(PlotError::Settings(SettingError::new(
+            "series",
+            "is empty: no series to plot",
+        )));
     }
     for s in series {
         s.check()?;

@@ -8,6 +8,7 @@ use super::chart::Sizes;
 use super::colors::ink;
 use super::error::{PlotError, draw_err};
 use super::figure::{Figure, PlotStats, figure};
+use crate::SettingError;
 use crate::data::Samples;
 
 /// Settings of [`image_grid`].
@@ -80,9 +81,9 @@ pub fn image_grid(
     let range = match tiles.range {
         Some(r) => {
             if !(r[0].is_finite() && r[1].is_finite() && r[0] < r[1]) {
-                return Err(PlotError::Range(format!(
-                    "pixel value range [{}, {}] must be finite and increasing",
-                    r[0], r[1]
+                return Err(PlotError::Range(SettingError::new(
+                    "range",
+                    format!("[{}, {}] must be finite and increasing", r[0], r[1]),
                 )));
             }
             r
@@ -123,10 +124,13 @@ pub fn image_grid(
         let tile_h = h.saturating_sub((rows + 1) * gap) / rows;
         let tile = tile_w.min(tile_h);
         if tile < side {
-            return Err(PlotError::Settings(format!(
-                "{shown} images of {side} × {side} do not fit in {}×{}: make the image \
-                 larger or show fewer",
-                options.width, options.height
+            return Err(PlotError::Settings(SettingError::new(
+                "width",
+                format!(
+                    "{} (height {}) cannot hold {shown} images of {side} × {side}: make the \
+                     image larger or show fewer",
+                    options.width, options.height
+                ),
             )));
         }
         // Whole screen pixels per image pixel, the grid centred.

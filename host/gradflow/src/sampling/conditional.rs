@@ -9,6 +9,7 @@ use gradflow_core::model::ModelKind;
 use gradflow_core::{BatchReport, SamplerSettings, StreamRng};
 
 use super::SampleError;
+use crate::SettingError;
 use crate::data::Samples;
 use crate::ebm::{MlpEnergy, move_particles};
 use crate::engine::Network;
@@ -37,18 +38,25 @@ pub fn latent_dim(model: &ModelBytes, dx: usize) -> Result<usize, SampleError> {
     }
     let d = a.in_dim();
     if a.kind == ModelKind::LatentEnergy && dx != a.x_dim() {
-        return Err(SampleError::Settings(format!(
-            "the observed rows have {dx} columns, but the latent energy model records              x_dim = {} (and z_dim = {}): they need exactly {} columns",
-            a.x_dim(),
-            a.z_dim(),
-            a.x_dim()
+        return Err(SampleError::Setting(SettingError::new(
+            "given",
+            format!(
+                "has {dx} columns, but the latent energy model records x_dim = {} (and \
+                 z_dim = {}): it needs exactly {} columns",
+                a.x_dim(),
+                a.z_dim(),
+                a.x_dim()
+            ),
         )));
     }
     if dx == 0 || dx >= d {
-        return Err(SampleError::Settings(format!(
-            "the observed rows have {dx} columns, but the joint model has dimension {d}: \
-             they need 1 to {} columns, the latents being the remaining ones",
-            d.saturating_sub(1)
+        return Err(SampleError::Setting(SettingError::new(
+            "given",
+            format!(
+                "has {dx} columns, but the joint model has dimension {d}: it needs 1 to {} \
+                 columns, the latents being the remaining ones",
+                d.saturating_sub(1)
+            ),
         )));
     }
     Ok(d - dx)
@@ -77,32 +85,46 @@ pub fn sample_conditional(
 ) -> Result<ConditionalRun, SampleError> {
     let dx = given.d;
     let dz = latent_dim(model, dx)?;
-    if given.n == 0 || chains == 0 {
-        return Err(SampleError::Settings(
-            "need at least one observed row and one chain per row".into(),
-        ));
+    let bad = |field, what: String| Err(SampleError::Setting(SettingError::new(field, what)));
+    if given.n == 0 {
+        return bad(
+            "given",
+            "has no rows: need at least one observed row".into(),
+        );
+    }
+    if chains == 0 {
+        return bad("chains", "must be at least 1 per observed row".into());
     }
     if let Some(k) = given.data.iter().position(|v| !v.is_finite()) {
-        return Err(SampleError::Settings(format!(
-            "observed row {}, column {} (0-based) is NaN or infinite",
-            k / dx,
-            k % dx
-        )));
+        return bad(
+            "given",
+            format!(
+                "row {}, column {} (0-based) is NaN or infinite",
+                k / dx,
+                k % dx
+            ),
+        );
     }
     let n = given.n * chains;
     if (init.n, init.d) != (n, dz) {
-        return Err(SampleError::Settings(format!(
-            "the initial latents are {} × {}; {} observed rows × {chains} chains of dimension \
-             {dz} need {n} × {dz}",
-            init.n, init.d, given.n
-        )));
+        return bad(
+            "init",
+            format!(
+                "is {} × {}; {} observed rows × {chains} chains of dimension {dz} need \
+                 {n} × {dz}",
+                init.n, init.d, given.n
+            ),
+        );
     }
     if let Some(k) = init.data.iter().position(|v| !v.is_finite()) {
-        return Err(SampleError::Settings(format!(
-            "the initial latent of particle {} is NaN or infinite in coordinate {}",
-            k / dz,
-            k % dz
-        )));
+        return bad(
+            "init",
+            format!(
+                "latent of particle {} is NaN or infinite in coordinate {}",
+                k / dz,
+                k % dz
+            ),
+        );
     }
     let observed: Vec<f64> = given
         .rows()

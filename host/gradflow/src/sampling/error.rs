@@ -4,6 +4,7 @@ use std::fmt;
 
 use gradflow_core::model::ModelKind;
 
+use crate::SettingError;
 use crate::ebm::EbmError;
 use crate::modelio::kind_name;
 
@@ -16,7 +17,11 @@ pub enum SampleError {
     /// A model file of another kind than an energy or a latent energy (a velocity field
     /// cannot be sampled).
     NotAnEnergy(ModelKind),
-    /// Inconsistent settings (the cause).
+    /// A setting or an argument is out of its domain, named by its field or argument name
+    /// (`given`, `chains`, `init` of [`super::sample_conditional`]).
+    Setting(SettingError),
+    /// Inconsistent settings, as free text (the cause): [`super::Schedule`]'s and
+    /// [`super::sample`]'s checks.
     Settings(String),
     /// The batched particle schemes of conditional sampling failed: a setting, or a
     /// particle that diverged.
@@ -45,6 +50,7 @@ impl fmt::Display for SampleError {
                 "this is a {} model; sampling needs an energy model (kind energy or latent_energy)",
                 kind_name(*kind)
             ),
+            Self::Setting(e) => write!(f, "{e}"),
             Self::Settings(what) => f.write_str(what),
             Self::Particles(e) => write!(f, "{e}"),
             Self::Diverged {
@@ -66,9 +72,16 @@ impl std::error::Error for SampleError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Core(e) => Some(e),
+            Self::Setting(e) => Some(e),
             Self::Particles(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+impl From<SettingError> for SampleError {
+    fn from(e: SettingError) -> Self {
+        Self::Setting(e)
     }
 }
 

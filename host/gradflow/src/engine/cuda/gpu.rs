@@ -9,7 +9,7 @@ use cudarc::driver::{
     PushKernelArg, ValidAsZeroBits,
 };
 
-use super::super::EngineError;
+use super::super::{DeviceError, EngineError};
 use super::layout::{Operand, row_major};
 use super::module::{Kernels, driver_error};
 use super::{CudaScalar, probe};
@@ -31,11 +31,9 @@ pub struct Gpu {
 impl Gpu {
     /// Device `ordinal`, after [`probe`] found it; compiles and loads the kernels.
     pub fn open(ordinal: usize) -> Result<Self, EngineError> {
-        let count = probe::probe().map_err(EngineError::Device)?;
+        let count = probe::probe()?;
         if ordinal >= count {
-            return Err(EngineError::Device(format!(
-                "CUDA device {ordinal} asked for, but there are {count}"
-            )));
+            return Err(DeviceError::Ordinal { ordinal, count }.into());
         }
         let ctx = CudaContext::new(ordinal).map_err(driver_error)?;
         // SAFETY: every allocation, copy, kernel and cuBLAS call of this backend goes to

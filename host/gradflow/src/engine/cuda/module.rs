@@ -5,7 +5,7 @@ use std::sync::Arc;
 use cudarc::driver::{CudaContext, CudaFunction};
 use cudarc::nvrtc::{CompileOptions, Ptx, compile_ptx_with_opts};
 
-use super::super::EngineError;
+use super::super::{DeviceError, EngineError};
 use super::CudaScalar;
 
 /// The kernel source (CUDA C++), compiled as it stands by NVRTC.
@@ -35,8 +35,7 @@ pub fn compile(arch: Option<&'static str>) -> Result<Ptx, EngineError> {
         name: Some("gradflow_kernels.cu".into()),
         ..Default::default()
     };
-    compile_ptx_with_opts(KERNEL_SOURCE, opts)
-        .map_err(|e| EngineError::Device(format!("NVRTC could not compile the kernels: {e:?}")))
+    compile_ptx_with_opts(KERNEL_SOURCE, opts).map_err(|e| EngineError::Device(e.into()))
 }
 
 /// The virtual architecture to compile for on a device of compute capability
@@ -101,7 +100,7 @@ impl Kernels {
     }
 }
 
-/// A driver error as an engine error.
-pub fn driver_error(e: impl std::fmt::Debug) -> EngineError {
-    EngineError::Device(format!("CUDA: {e:?}"))
+/// A driver or cuBLAS error as an engine error.
+pub fn driver_error(e: impl Into<DeviceError>) -> EngineError {
+    EngineError::Device(e.into())
 }

@@ -4,37 +4,37 @@
 
 use cudarc::driver::CudaContext;
 
+use super::super::DeviceError;
+
 /// What the probe found: the number of CUDA devices, or why none can be used.
-pub fn probe() -> Result<usize, String> {
+pub fn probe() -> Result<usize, DeviceError> {
     // SAFETY: `is_culib_present` only tries to dlopen the library under its usual names
     // (and closes it again); it runs no code of the library.
     let driver = unsafe { cudarc::driver::sys::is_culib_present() };
     if !driver {
-        return Err("no NVIDIA driver (libcuda.so) found".into());
+        return Err(DeviceError::NoDriver);
     }
-    let count = CudaContext::device_count()
-        .map_err(|e| format!("the NVIDIA driver reports an error: {e}"))?;
+    let count = CudaContext::device_count().map_err(DeviceError::Count)?;
     if count < 1 {
-        return Err("the NVIDIA driver sees no CUDA device".into());
+        return Err(DeviceError::NoDevice);
     }
     // SAFETY: as above.
     if !unsafe { cudarc::nvrtc::sys::is_culib_present() } {
-        return Err(missing("NVRTC", "nvrtc", "nvidia-cuda-nvrtc-cu12"));
+        return Err(DeviceError::MissingLibrary {
+            what: "NVRTC",
+            lib: "nvrtc",
+            wheel: "nvidia-cuda-nvrtc-cu12",
+        });
     }
     // SAFETY: as above.
     if !unsafe { cudarc::cublas::sys::is_culib_present() } {
-        return Err(missing("cuBLAS", "cublas", "nvidia-cublas-cu12"));
+        return Err(DeviceError::MissingLibrary {
+            what: "cuBLAS",
+            lib: "cublas",
+            wheel: "nvidia-cublas-cu12",
+        });
     }
     Ok(count as usize)
-}
-
-/// Why a CUDA library cannot be used: the names looked for and where to find one.
-fn missing(what: &str, lib: &str, wheel: &str) -> String {
-    format!(
-        "{what} not found (looked for lib{lib}.so and lib{lib}.so.12 on the loader's path): \
-         put the folder that holds it on LD_LIBRARY_PATH (e.g. /usr/local/cuda/lib64), or \
-         install the {wheel} wheel and use its lib folder"
-    )
 }
 
 /// Whether NVRTC can be loaded (it needs no GPU): the kernels can then be compiled, which
@@ -59,12 +59,12 @@ pub struct DeviceInfo {
 
 /// The CUDA devices there are, after [`probe`] (whose reason is the error when there are
 /// none that can be used).
-pub fn devices() -> Result<Vec<DeviceInfo>, String> {
+pub fn devices() -> Result<Vec<DeviceInfo>, DeviceError> {
     let count = probe()?;
     (0..count)
         .map(|ordinal| {
-            let ctx = CudaContext::new(ordinal).map_err(|e| format!("device {ordinal}: {e}"))?;
-            let err = |e: cudarc::driver::DriverError| format!("device {ordinal}: {e}");
+            let err = |source| DeviceError::Query { ordinal, source };
+            let ctx = CudaContext::new(ordinal).map_err(err)?;
             Ok(DeviceInfo {
                 ordinal,
                 name: ctx.name().map_err(err)?,
