@@ -214,6 +214,11 @@ fn every_length_is_checked() {
     let (mut out, mut gx) = ([0.0], [0.0; 3]);
     let mismatch =
         |what| move |e: Error| matches!(e, Error::DimensionMismatch { what: w, .. } if w == what);
+    let short = Network::new(arch, &params[1..]);
+    let err = short
+        .forward(&[0.0; 3], &mut out, &mut scratch)
+        .unwrap_err();
+    assert!(mismatch("model parameters")(err));
     let err = net.forward(&[0.0; 2], &mut out, &mut scratch).unwrap_err();
     assert!(mismatch("model input")(err));
     let err = net

@@ -4,6 +4,7 @@
 mod activation;
 mod dense;
 mod kernels;
+mod layers;
 mod mlp;
 mod network;
 mod store;
@@ -12,8 +13,9 @@ mod velocity;
 pub use activation::Activation;
 pub use dense::Dense;
 pub use kernels::dot;
+pub use layers::Layers;
 pub(crate) use mlp::as_array;
 pub use mlp::{Mlp, MlpParams};
-pub use network::{Layers, Network};
+pub use network::Network;
 pub use store::ParamStore;
 pub use velocity::TimeMlp;

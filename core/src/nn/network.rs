@@ -4,38 +4,9 @@
 //! [`crate::model::ModelView`] (any architecture, model-file bytes) are front-ends of it.
 
 use super::kernels::{accumulate_param_grad, affine, affine_backward};
-use super::{Activation, ParamStore};
+use super::{Layers, ParamStore};
 use crate::Scalar;
 use crate::error::{Error, check_len};
-
-/// The architecture of an MLP: `n_layers` affine layers, the activation after every one
-/// but the last. Layer k maps `layer_dims(k).0` inputs to `layer_dims(k).1` outputs, and
-/// consecutive layers chain (`layer_dims(k).1 == layer_dims(k + 1).0`). There is at least
-/// one hidden layer (`n_layers() >= 2`).
-pub trait Layers {
-    /// Number of affine layers: the hidden layers and the output layer.
-    fn n_layers(&self) -> usize;
-
-    /// Size of layer k's input and output (k < `n_layers()`).
-    fn layer_dims(&self, k: usize) -> (usize, usize);
-
-    /// The activation after every hidden layer.
-    fn activation(&self) -> Activation;
-
-    /// Units in all hidden layers together (an implementation may compute it faster).
-    #[inline]
-    fn hidden_units(&self) -> usize {
-        (0..self.n_layers() - 1).map(|k| self.layer_dims(k).1).sum()
-    }
-
-    /// The widest hidden layer, at least 1 (an implementation may compute it faster).
-    #[inline]
-    fn widest_hidden(&self) -> usize {
-        (0..self.n_layers() - 1)
-            .map(|k| self.layer_dims(k).1)
-            .fold(1, usize::max)
-    }
-}
 
 /// One MLP: its architecture (owned or borrowed: `&L` is [`Layers`] too) and its
 /// parameters in the flat layout of [`super::MlpParams`], wherever they are stored. All
@@ -58,36 +29,9 @@ impl<L: Clone, P: ?Sized> Clone for Network<'_, L, P> {
 
 impl<L: Copy, P: ?Sized> Copy for Network<'_, L, P> {}
 
-impl<L: Layers + ?Sized> Layers for &L {
-    #[inline(always)]
-    fn n_layers(&self) -> usize {
-        (**self).n_layers()
-    }
-
-    #[inline(always)]
-    fn layer_dims(&self, k: usize) -> (usize, usize) {
-        (**self).layer_dims(k)
-    }
-
-    #[inline(always)]
-    fn activation(&self) -> Activation {
-        (**self).activation()
-    }
-
-    #[inline(always)]
-    fn hidden_units(&self) -> usize {
-        (**self).hidden_units()
-    }
-
-    #[inline(always)]
-    fn widest_hidden(&self) -> usize {
-        (**self).widest_hidden()
-    }
-}
-
 impl<'a, L: Layers, P: ?Sized> Network<'a, L, P> {
-    /// The network with architecture `layers` and parameters `params`. Evaluations panic
-    /// if `params` holds fewer than [`Network::n_params`] words.
+    /// The network with architecture `layers` and parameters `params` (checked by
+    /// [`Network::forward`] and [`Network::vjp`]: exactly [`Network::n_params`] words).
     #[inline]
     pub fn new(layers: L, params: &'a P) -> Self {
         Self { layers, params }
@@ -152,20 +96,38 @@ impl<'a, L: Layers, P: ?Sized> Network<'a, L, P> {
 }
 
 impl<'a, L: Layers, P: ?Sized> Network<'a, L, P> {
+    /// Where layer k's parameters start in the flat layout.
+    #[inline(always)]
+    fn layer_offset(&self, k: usize) -> usize {
+        let mut offset = 0;
+        for j in 0..k {
+            let (i, o) = self.layers.layer_dims(j);
+            offset += (i + 1) * o;
+        }
+        offset
+    }
+
     /// The weights (row-major, `i × o`), the biases and the (in, out) sizes of layer k.
     #[inline(always)]
     fn layer<S: Scalar>(&self, k: usize) -> (&'a [P::Word], &'a [P::Word], usize, usize)
     where
         P: ParamStore<S>,
     {
-        let mut offset = 0;
-        for j in 0..k {
-            let (i, o) = self.layers.layer_dims(j);
-            offset += (i + 1) * o;
-        }
+        let offset = self.layer_offset(k);
         let (i, o) = self.layers.layer_dims(k);
         let (weight, rest) = self.params.words()[offset..].split_at(i * o);
         (weight, &rest[..o], i, o)
+    }
+
+    fn check_params<S: Scalar>(&self) -> Result<(), Error>
+    where
+        P: ParamStore<S>,
+    {
+        check_len(
+            "model parameters",
+            self.n_params(),
+            self.params.words().len(),
+        )
     }
 
     /// `out = x·W + b` for layer k (`x`, `out` of exactly its sizes).
@@ -192,11 +154,7 @@ impl<'a, L: Layers, P: ?Sized> Network<'a, L, P> {
     /// block of the flat gradient `grad`.
     #[inline(always)]
     fn accumulate_param_grad<S: Scalar>(&self, k: usize, x: &[S], delta: &[S], grad: &mut [S]) {
-        let mut offset = 0;
-        for j in 0..k {
-            let (i, o) = self.layers.layer_dims(j);
-            offset += (i + 1) * o;
-        }
+        let offset = self.layer_offset(k);
         let (i, o) = self.layers.layer_dims(k);
         accumulate_param_grad(x, delta, &mut grad[offset..offset + (i + 1) * o]);
     }
@@ -212,6 +170,7 @@ impl<'a, L: Layers, P: ?Sized> Network<'a, L, P> {
     where
         P: ParamStore<S>,
     {
+        self.check_params::<S>()?;
         check_len("model input", self.in_dim(), input.len())?;
         self.forward_unchecked(input, out, scratch)
     }
@@ -273,6 +232,7 @@ impl<'a, L: Layers, P: ?Sized> Network<'a, L, P> {
     where
         P: ParamStore<S>,
     {
+        self.check_params::<S>()?;
         check_len("model input", self.in_dim(), input.len())?;
         check_len("model gradient", self.in_dim(), grad_input.len())?;
         check_len("model cotangent", self.out_dim(), cotangent.len())?;
