@@ -116,8 +116,11 @@ fn model_eval_is_an_energy_for_the_samplers() {
         net.energy_grad(&x, &mut g2)
     );
     assert_eq!(g1, g2);
-    // A wrong length gives NaN, not a panic.
-    assert!(energy.energy_grad(&[1.0], &mut [0.0]).is_nan());
+    // A wrong length is an error that says so, not a NaN or a panic.
+    assert!(matches!(
+        energy.energy_grad(&[1.0], &mut [0.0]),
+        Err(gradflow_core::Error::DimensionMismatch { .. })
+    ));
     // A velocity model is not an energy.
     let vel = Architecture::mlp(ModelKind::Velocity, Activation::Silu, 2, &[4], 2).unwrap();
     let vbytes = file(&vel, &vec![0.0; vel.n_params()]);

@@ -8,6 +8,5 @@ mod velocity;
 pub use activation::Activation;
 pub(crate) use dense::dot_with;
 pub use dense::{Dense, dot};
-pub(crate) use mlp::as_array;
 pub use mlp::{Mlp, MlpParams};
 pub use velocity::TimeMlp;
