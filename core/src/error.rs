@@ -100,3 +100,32 @@ pub(crate) fn check_positive<S: crate::Scalar>(what: &'static str, v: S) -> Resu
         Err(Error::InvalidParameter { what })
     }
 }
+
+/// `x` as a fixed-size array, or `DimensionMismatch` naming `what`.
+pub(crate) fn fixed<'a, S, const N: usize>(what: &'static str, x: &'a [S]) -> Result<&'a [S; N], Error> {
+    let found = x.len();
+    x.try_into().map_err(|_| Error::DimensionMismatch {
+        what,
+        expected: N,
+        found,
+    })
+}
+
+/// `x` as a mutable fixed-size array, or `DimensionMismatch` naming `what`.
+pub(crate) fn fixed_mut<'a, S, const N: usize>(
+    what: &'static str,
+    x: &'a mut [S],
+) -> Result<&'a mut [S; N], Error> {
+    let found = x.len();
+    x.try_into().map_err(|_| Error::DimensionMismatch {
+        what,
+        expected: N,
+        found,
+    })
+}
+
+/// Checks a point and its gradient buffer against an energy's dimension.
+pub(crate) fn check_point<S>(dim: usize, x: &[S], grad: &[S]) -> Result<(), Error> {
+    check_len("point", dim, x.len())?;
+    check_len("gradient", dim, grad.len())
+}

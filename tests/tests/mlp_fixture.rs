@@ -1,6 +1,8 @@
 //! The core's MLP energy against an independent float64 reference (numpy/JAX):
-//! `tests/fixtures/mlp_energy_grad.json`, a 2→128→128→1 SiLU network at 16 points.
+//! `tests/fixtures/mlp_energy_grad.json`, a 2→128→128→1 SiLU network at 16 points, from
+//! weights in memory (`Mlp`) and from a model file's bytes (`ModelView`).
 
+use gradflow_core::model::{Architecture, ModelKind, ModelView, encode, encoded_len};
 use gradflow_core::{Activation, Energy, Mlp, MlpParams};
 use serde_json::Value;
 
@@ -60,7 +62,7 @@ fn f64_energy_and_gradient_match_reference() {
     let net = Box::new(network(&f));
     assert_matches_reference(&f, 1e-12, |x| {
         let mut g = [0.0; 2];
-        (net.energy_grad(&x, &mut g), g)
+        (net.energy_grad(&x, &mut g).unwrap(), g)
     });
 }
 
@@ -77,7 +79,38 @@ fn f32_energy_and_gradient_match_reference() {
     let net = Box::new(Mlp::new(p32, Activation::Silu));
     assert_matches_reference(&f, 1e-4, |x| {
         let mut g = [0.0f32; 2];
-        let e = net.energy_grad(&[x[0] as f32, x[1] as f32], &mut g);
+        let e = net.energy_grad(&[x[0] as f32, x[1] as f32], &mut g).unwrap();
+        (f64::from(e), g.map(f64::from))
+    });
+}
+
+/// The same network as a model file (weights rounded to `f32`, evaluated in place from the
+/// bytes): in f64 it agrees to 1e-5 relative (weight rounding, 6e-8 relative, amplified as
+/// for the f32 network but with f64 arithmetic), in f32 to 1e-4 as above.
+#[test]
+fn model_file_energy_and_gradient_match_reference() {
+    let f = fixture();
+    let net64 = network(&f);
+    let weights: Vec<f32> = net64.params.as_flat().iter().map(|&w| w as f32).collect();
+    let arch = Architecture::mlp(ModelKind::Energy, Activation::Silu, 2, &[128, 128], 1).unwrap();
+    let mut bytes = vec![0u8; encoded_len(&arch)];
+    encode(&arch, &weights, &mut bytes).unwrap();
+    let view = ModelView::parse(&bytes).unwrap();
+    let mut s64 = vec![0.0f64; view.scratch_len()];
+    let s64 = std::cell::RefCell::new(&mut s64[..]);
+    assert_matches_reference(&f, 1e-5, |x| {
+        let mut g = [0.0; 2];
+        let e = view.energy_grad(&x, &mut g, &mut s64.borrow_mut()).unwrap();
+        (e, g)
+    });
+    let mut s32 = vec![0.0f32; view.scratch_len()];
+    let s32 = std::cell::RefCell::new(&mut s32[..]);
+    assert_matches_reference(&f, 1e-4, |x| {
+        let mut g = [0.0f32; 2];
+        let x32 = [x[0] as f32, x[1] as f32];
+        let e = view
+            .energy_grad(&x32, &mut g, &mut s32.borrow_mut())
+            .unwrap();
         (f64::from(e), g.map(f64::from))
     });
 }

@@ -1,6 +1,8 @@
-//! The fixed-size multilayer perceptron: forward pass, input gradient and parameter VJP.
+//! The fixed-size multilayer perceptron: const-generic parameters in memory, evaluated by
+//! the one evaluator ([`Network`]) with its scratch on the stack.
 
-use super::{Activation, Dense};
+use super::{Activation, Dense, Layers, Network};
+use crate::error::{Error, fixed, fixed_mut};
 use crate::{Energy, Scalar, StreamRng};
 
 /// The parameters of an [`Mlp`], in the order of the flat layout (the model file payload):
@@ -95,13 +97,57 @@ pub struct Mlp<S, const IN: usize, const WIDTH: usize, const DEPTH: usize, const
     pub activation: Activation,
 }
 
-/// Activations σ(z) and derivatives σ′(z) of every hidden layer, kept by the forward pass
-/// for the backward pass (on the stack: 2·(DEPTH + 1)·WIDTH scalars).
-struct Tape<S, const WIDTH: usize, const DEPTH: usize> {
-    first: [S; WIDTH],
-    first_deriv: [S; WIDTH],
-    hidden: [[S; WIDTH]; DEPTH],
-    hidden_deriv: [[S; WIDTH]; DEPTH],
+/// The scratch of [`Mlp::vjp`], on the stack: σ(z) and σ′(z) of every hidden layer (the
+/// tape, in the [`Network`] layout: each layer's activations, then their derivatives),
+/// then two work rows: 2·(DEPTH + 2)·WIDTH scalars.
+#[repr(C)]
+struct VjpScratch<S, const WIDTH: usize, const DEPTH: usize> {
+    first: [[S; WIDTH]; 2],
+    hidden: [[[S; WIDTH]; 2]; DEPTH],
+    work: [[S; WIDTH]; 2],
+}
+
+impl<S: Scalar, const WIDTH: usize, const DEPTH: usize> VjpScratch<S, WIDTH, DEPTH> {
+    const LEN: usize = 2 * (DEPTH + 2) * WIDTH;
+
+    fn zeroed() -> Self {
+        Self {
+            first: [[S::ZERO; WIDTH]; 2],
+            hidden: [[[S::ZERO; WIDTH]; 2]; DEPTH],
+            work: [[S::ZERO; WIDTH]; 2],
+        }
+    }
+
+    fn as_flat_mut(&mut self) -> &mut [S] {
+        const { assert!(size_of::<Self>() == Self::LEN * size_of::<S>()) };
+        // SAFETY: `Self` is `repr(C)` and made only of arrays of `S`, so it has no padding
+        // (the const assertion checks the size): it is exactly `LEN` consecutive,
+        // initialised `S` values. The exclusive borrow of `self` makes the slice the only
+        // access path for its lifetime, and any `S` bit pattern written through it is valid.
+        unsafe { core::slice::from_raw_parts_mut((self as *mut Self).cast::<S>(), Self::LEN) }
+    }
+}
+
+/// The architecture of an [`Mlp`]: IN → WIDTH, DEPTH times WIDTH → WIDTH, WIDTH → OUT.
+impl<S, const IN: usize, const WIDTH: usize, const DEPTH: usize, const OUT: usize> Layers
+    for Mlp<S, IN, WIDTH, DEPTH, OUT>
+{
+    #[inline(always)]
+    fn n_layers(&self) -> usize {
+        DEPTH + 2
+    }
+
+    #[inline(always)]
+    fn layer_dims(&self, k: usize) -> (usize, usize) {
+        let i = if k == 0 { IN } else { WIDTH };
+        let o = if k <= DEPTH { WIDTH } else { OUT };
+        (i, o)
+    }
+
+    #[inline(always)]
+    fn activation(&self) -> Activation {
+        self.activation
+    }
 }
 
 impl<S: Scalar, const IN: usize, const WIDTH: usize, const DEPTH: usize, const OUT: usize>
@@ -117,38 +163,19 @@ impl<S: Scalar, const IN: usize, const WIDTH: usize, const DEPTH: usize, const O
         Self::new(MlpParams::zeroed(), activation)
     }
 
-    /// The network output y(x).
-    pub fn forward(&self, x: &[S; IN]) -> [S; OUT] {
-        let p = &self.params;
-        let mut h = [S::ZERO; WIDTH];
-        p.input.forward(x, &mut h);
-        self.activation.apply(&mut h);
-        let mut next = [S::ZERO; WIDTH];
-        for layer in p.hidden.iter() {
-            layer.forward(&h, &mut next);
-            self.activation.apply(&mut next);
-            h = next;
-        }
-        let mut y = [S::ZERO; OUT];
-        p.output.forward(&h, &mut y);
-        y
+    /// The network as the one evaluator sees it: its architecture and its flat parameters.
+    #[inline]
+    pub fn network(&self) -> Network<'_, &Self, [S]> {
+        Network::new(self, self.params.as_flat())
     }
 
-    fn forward_tape(&self, x: &[S; IN], tape: &mut Tape<S, WIDTH, DEPTH>) -> [S; OUT] {
-        let p = &self.params;
-        p.input.forward(x, &mut tape.first);
-        self.activation
-            .apply_with_deriv(&mut tape.first, &mut tape.first_deriv);
-        for k in 0..DEPTH {
-            let (done, rest) = tape.hidden.split_at_mut(k);
-            let prev = done.last().unwrap_or(&tape.first);
-            p.hidden[k].forward(prev, &mut rest[0]);
-            self.activation
-                .apply_with_deriv(&mut rest[0], &mut tape.hidden_deriv[k]);
-        }
+    /// The network output y(x).
+    pub fn forward(&self, x: &[S; IN]) -> [S; OUT] {
+        let mut scratch = [[S::ZERO; WIDTH]; 2];
         let mut y = [S::ZERO; OUT];
-        p.output
-            .forward(tape.hidden.last().unwrap_or(&tape.first), &mut y);
+        self.network()
+            .forward_unchecked(x, &mut y, scratch.as_flattened_mut())
+            .expect("the scratch fits the widest layer");
         y
     }
 
@@ -163,44 +190,18 @@ impl<S: Scalar, const IN: usize, const WIDTH: usize, const DEPTH: usize, const O
         x: &[S; IN],
         cotangent: &[S; OUT],
         grad_x: &mut [S; IN],
-        mut grad_params: Option<&mut MlpParams<S, IN, WIDTH, DEPTH, OUT>>,
+        grad_params: Option<&mut MlpParams<S, IN, WIDTH, DEPTH, OUT>>,
     ) -> [S; OUT] {
-        let p = &self.params;
-        let mut tape = Tape {
-            first: [S::ZERO; WIDTH],
-            first_deriv: [S::ZERO; WIDTH],
-            hidden: [[S::ZERO; WIDTH]; DEPTH],
-            hidden_deriv: [[S::ZERO; WIDTH]; DEPTH],
-        };
-        let y = self.forward_tape(x, &mut tape);
-
-        let last = tape.hidden.last().unwrap_or(&tape.first);
-        if let Some(g) = grad_params.as_deref_mut() {
-            p.output
-                .accumulate_param_grad(last, cotangent, &mut g.output);
-        }
-        // delta: cotangent of the pre-activation of the current hidden layer.
-        let mut delta = [S::ZERO; WIDTH];
-        p.output.backward_input(cotangent, &mut delta);
-        let mut back = [S::ZERO; WIDTH];
-        for k in (0..DEPTH).rev() {
-            for (d, s) in delta.iter_mut().zip(tape.hidden_deriv[k].iter()) {
-                *d *= *s;
-            }
-            let input = tape.hidden[..k].last().unwrap_or(&tape.first);
-            if let Some(g) = grad_params.as_deref_mut() {
-                p.hidden[k].accumulate_param_grad(input, &delta, &mut g.hidden[k]);
-            }
-            p.hidden[k].backward_input(&delta, &mut back);
-            delta = back;
-        }
-        for (d, s) in delta.iter_mut().zip(tape.first_deriv.iter()) {
-            *d *= *s;
-        }
-        if let Some(g) = grad_params {
-            p.input.accumulate_param_grad(x, &delta, &mut g.input);
-        }
-        p.input.backward_input(&delta, grad_x);
+        let mut scratch = VjpScratch::<S, WIDTH, DEPTH>::zeroed();
+        let mut y = [S::ZERO; OUT];
+        self.network().vjp_unchecked(
+            x,
+            cotangent,
+            &mut y,
+            grad_x,
+            grad_params.map(MlpParams::as_flat_mut),
+            scratch.as_flat_mut(),
+        );
         y
     }
 }
@@ -212,22 +213,12 @@ impl<S: Scalar, const IN: usize, const WIDTH: usize, const DEPTH: usize> Energy<
         IN
     }
 
-    /// Panics if `x.len() != IN`.
-    fn energy(&self, x: &[S]) -> S {
-        self.forward(as_array(x))[0]
+    fn energy(&self, x: &[S]) -> Result<S, Error> {
+        Ok(self.forward(fixed("point", x)?)[0])
     }
 
-    /// Panics if `x.len() != IN` or `grad.len() != IN`.
-    fn energy_grad(&self, x: &[S], grad: &mut [S]) -> S {
-        let g: &mut [S; IN] = grad.try_into().expect("gradient length must equal IN");
-        self.vjp(as_array(x), &[S::ONE], g, None)[0]
+    fn energy_grad(&self, x: &[S], grad: &mut [S]) -> Result<S, Error> {
+        let (x, g) = (fixed("point", x)?, fixed_mut("gradient", grad)?);
+        Ok(self.vjp(x, &[S::ONE], g, None)[0])
     }
-}
-
-/// Views a slice as a fixed-size array; panics on a length mismatch (the [`Energy`]
-/// contract: callers check lengths first).
-#[inline]
-pub(crate) fn as_array<S, const N: usize>(x: &[S]) -> &[S; N] {
-    x.try_into()
-        .expect("input length must equal the network's input dimension")
 }
