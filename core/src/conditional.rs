@@ -69,9 +69,12 @@ impl<'a, 'w, S: Scalar, E: Energy<S> + ?Sized> Conditional<'a, 'w, S, E> {
         let (dx, d) = (self.observed.len(), self.joint.dim());
         check_len("latent point", d - dx, z.len())?;
         // One borrow per call, never nested: the energies call nothing back.
-        let mut work = self.work.try_borrow_mut().map_err(|_| Error::InvalidParameter {
-            what: "a conditional energy evaluated inside its own evaluation",
-        })?;
+        let mut work = self
+            .work
+            .try_borrow_mut()
+            .map_err(|_| Error::InvalidParameter {
+                what: "a conditional energy evaluated inside its own evaluation",
+            })?;
         let (row, grad) = work[..2 * d].split_at_mut(d);
         row[..dx].copy_from_slice(self.observed);
         row[dx..].copy_from_slice(z);

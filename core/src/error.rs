@@ -102,7 +102,10 @@ pub(crate) fn check_positive<S: crate::Scalar>(what: &'static str, v: S) -> Resu
 }
 
 /// `x` as a fixed-size array, or `DimensionMismatch` naming `what`.
-pub(crate) fn fixed<'a, S, const N: usize>(what: &'static str, x: &'a [S]) -> Result<&'a [S; N], Error> {
+pub(crate) fn fixed<'a, S, const N: usize>(
+    what: &'static str,
+    x: &'a [S],
+) -> Result<&'a [S; N], Error> {
     let found = x.len();
     x.try_into().map_err(|_| Error::DimensionMismatch {
         what,

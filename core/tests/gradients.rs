@@ -116,7 +116,9 @@ fn f32_network_agrees_with_f64() {
         let x = normal_vec(k, 2, 1.0);
         let (mut g64, mut g32) = ([0.0f64; 2], [0.0f32; 2]);
         let e64 = net64.energy_grad(&x, &mut g64).unwrap();
-        let e32 = net32.energy_grad(&[x[0] as f32, x[1] as f32], &mut g32).unwrap();
+        let e32 = net32
+            .energy_grad(&[x[0] as f32, x[1] as f32], &mut g32)
+            .unwrap();
         assert!((e64 - f64::from(e32)).abs() < 1e-4 * e64.abs().max(1.0));
         for i in 0..2 {
             assert!((g64[i] - f64::from(g32[i])).abs() < 1e-4 * g64[i].abs().max(1.0));
@@ -244,7 +246,11 @@ fn muller_brown_gradient_and_minima() {
         assert_gradient_matches_fd("muller-brown", &mb, &[p[0] - 0.3, p[1] + 0.8]);
     }
     let scaled = MullerBrown { scale: 0.05f64 };
-    assert!((scaled.energy(&[-0.558, 1.442]).unwrap() - 0.05 * mb.energy(&[-0.558, 1.442]).unwrap()).abs() < 1e-12);
+    assert!(
+        (scaled.energy(&[-0.558, 1.442]).unwrap() - 0.05 * mb.energy(&[-0.558, 1.442]).unwrap())
+            .abs()
+            < 1e-12
+    );
 }
 
 #[test]

@@ -275,7 +275,10 @@ impl Energy<f64> for DoubleWellNd {
 
 /// Checks a point (and its gradient buffer) against a run-time dimension.
 fn check_point(dim: usize, x: &[f64], grad: Option<&[f64]>) -> Result<(), Error> {
-    for (what, found) in [("point", Some(x.len())), ("gradient", grad.map(<[f64]>::len))] {
+    for (what, found) in [
+        ("point", Some(x.len())),
+        ("gradient", grad.map(<[f64]>::len)),
+    ] {
         if let Some(found) = found.filter(|&n| n != dim) {
             return Err(Error::DimensionMismatch {
                 what,
