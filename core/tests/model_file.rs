@@ -82,6 +82,20 @@ fn model_eval_is_an_energy_for_the_samplers() {
         energy.energy_grad(&[1.0], &mut [0.0]),
         Err(gradflow_core::Error::DimensionMismatch { .. })
     ));
+    // A failed evaluation reaches the sampler's caller as itself: a short scratch (only
+    // possible through `new_checked`) stops MALA with that error, the state untouched,
+    // instead of a NaN reported as "non-finite".
+    let mut short = vec![0f64; view.scratch_len() - 1];
+    let unchecked = ModelEval::new_checked(&view, &mut short);
+    let mut state = x;
+    let mut rng = StreamRng::new(1, 0);
+    let mala = gradflow_core::Mala { step: 0.1 };
+    let err = gradflow_core::Kernel::step(&mala, &unchecked, &mut state, &mut rng, &mut [0.0; 6]);
+    assert!(
+        matches!(err, Err(Error::ScratchTooSmall { .. })),
+        "{err:?}"
+    );
+    assert_eq!(state, x);
     // A velocity model is not an energy.
     let vel = Architecture::mlp(ModelKind::Velocity, Activation::Silu, 2, &[4], 2).unwrap();
     let vbytes = file(&vel, &vec![0.0; vel.n_params()]);

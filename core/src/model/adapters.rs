@@ -46,8 +46,9 @@ impl<'m, 's, S: Scalar> ModelEval<'m, 's, S> {
     }
 
     /// For callers that have checked the kind and the scratch length themselves: no
-    /// `Result` to move through (the C API's frames are firmware stack). An unchecked
-    /// kind or a short scratch gives NaN energies, never undefined behaviour.
+    /// `Result` to move through (the C API's frames are firmware stack). A short scratch
+    /// makes every evaluation an error ([`Error::ScratchTooSmall`]; NaN velocities),
+    /// never undefined behaviour.
     pub fn new_checked(view: &'m ModelView<'m>, scratch: &'s mut [S]) -> Self {
         Self {
             view,
@@ -55,6 +56,7 @@ impl<'m, 's, S: Scalar> ModelEval<'m, 's, S> {
         }
     }
 
+    #[inline(always)]
     fn with_scratch<T>(&self, f: impl FnOnce(&mut [S]) -> Result<T, Error>) -> Result<T, Error> {
         let mut scratch = self
             .scratch
@@ -83,7 +85,8 @@ impl<S: Scalar> Energy<S> for ModelEval<'_, '_, S> {
     }
 
     fn energy_grad(&self, x: &[S], grad: &mut [S]) -> Result<S, Error> {
-        self.with_scratch(|s| self.view.energy_grad(x, grad, s))
+        // The kind was checked when `self` was made.
+        self.with_scratch(|s| self.view.value_grad(x, grad, s))
     }
 }
 
