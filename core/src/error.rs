@@ -11,10 +11,10 @@ pub enum Error {
     DimensionMismatch {
         /// Which buffer.
         what: &'static str,
-        /// The length required.
-        expected: usize,
-        /// The length given.
-        found: usize,
+        /// The length required (lengths beyond `u32::MAX` are reported as `u32::MAX`).
+        expected: u32,
+        /// The length given (likewise).
+        found: u32,
     },
     /// The caller's scratch buffer is shorter than the integrator needs.
     ScratchTooSmall {
@@ -77,8 +77,8 @@ pub(crate) fn check_len(what: &'static str, expected: usize, found: usize) -> Re
     } else {
         Err(Error::DimensionMismatch {
             what,
-            expected,
-            found,
+            expected: saturate(expected),
+            found: saturate(found),
         })
     }
 }
@@ -109,8 +109,8 @@ pub(crate) fn fixed<'a, S, const N: usize>(
     let found = x.len();
     x.try_into().map_err(|_| Error::DimensionMismatch {
         what,
-        expected: N,
-        found,
+        expected: saturate(N),
+        found: saturate(found),
     })
 }
 
@@ -122,8 +122,8 @@ pub(crate) fn fixed_mut<'a, S, const N: usize>(
     let found = x.len();
     x.try_into().map_err(|_| Error::DimensionMismatch {
         what,
-        expected: N,
-        found,
+        expected: saturate(N),
+        found: saturate(found),
     })
 }
 
@@ -131,4 +131,10 @@ pub(crate) fn fixed_mut<'a, S, const N: usize>(
 pub(crate) fn check_point<S>(dim: usize, x: &[S], grad: &[S]) -> Result<(), Error> {
     check_len("point", dim, x.len())?;
     check_len("gradient", dim, grad.len())
+}
+
+/// A length as an error reports it: `u32::MAX` for anything longer (an `Error` stays small,
+/// which keeps every `Result` of the samplers cheap to return on firmware).
+pub(crate) fn saturate(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }

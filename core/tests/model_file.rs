@@ -91,10 +91,7 @@ fn model_eval_is_an_energy_for_the_samplers() {
     let mut rng = StreamRng::new(1, 0);
     let mala = gradflow_core::Mala { step: 0.1 };
     let err = gradflow_core::Kernel::step(&mala, &unchecked, &mut state, &mut rng, &mut [0.0; 6]);
-    assert!(
-        matches!(err, Err(Error::ScratchTooSmall { .. })),
-        "{err:?}"
-    );
+    assert!(matches!(err, Err(Error::ScratchTooSmall { .. })), "{err:?}");
     assert_eq!(state, x);
     // A velocity model is not an energy.
     let vel = Architecture::mlp(ModelKind::Velocity, Activation::Silu, 2, &[4], 2).unwrap();
