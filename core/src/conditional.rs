@@ -3,7 +3,7 @@
 
 use core::cell::RefCell;
 
-use crate::error::Error;
+use crate::error::{Error, check_len};
 use crate::{Energy, Scalar};
 
 /// Scalars of work space a [`Conditional`] of a joint energy of dimension `joint_dim`
@@ -60,17 +60,25 @@ impl<'a, 'w, S: Scalar, E: Energy<S> + ?Sized> Conditional<'a, 'w, S, E> {
     }
 
     /// Fills the joint row `(x, z)` and runs `f` on it and the joint gradient buffer;
-    /// `None` if `z` has the wrong length.
-    fn with_row<T>(&self, z: &[S], f: impl FnOnce(&[S], &mut [S]) -> T) -> Option<T> {
+    /// a `z` of the wrong length is a `DimensionMismatch`.
+    fn with_row<T>(
+        &self,
+        z: &[S],
+        f: impl FnOnce(&[S], &mut [S]) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         let (dx, d) = (self.observed.len(), self.joint.dim());
-        if z.len() != d - dx {
-            return None;
-        }
-        let mut work = self.work.try_borrow_mut().ok()?;
+        check_len("latent point", d - dx, z.len())?;
+        // One borrow per call, never nested: the energies call nothing back.
+        let mut work = self
+            .work
+            .try_borrow_mut()
+            .map_err(|_| Error::InvalidParameter {
+                what: "a conditional energy evaluated inside its own evaluation",
+            })?;
         let (row, grad) = work[..2 * d].split_at_mut(d);
         row[..dx].copy_from_slice(self.observed);
         row[dx..].copy_from_slice(z);
-        Some(f(row, grad))
+        f(row, grad)
     }
 }
 
@@ -79,28 +87,18 @@ impl<S: Scalar, E: Energy<S> + ?Sized> Energy<S> for Conditional<'_, '_, S, E> {
         self.joint.dim() - self.observed.len()
     }
 
-    fn energy(&self, z: &[S]) -> S {
+    fn energy(&self, z: &[S]) -> Result<S, Error> {
         self.with_row(z, |row, _| self.joint.energy(row))
-            .unwrap_or(S::from_f64(f64::NAN))
     }
 
-    fn energy_grad(&self, z: &[S], grad: &mut [S]) -> S {
+    fn energy_grad(&self, z: &[S], grad: &mut [S]) -> Result<S, Error> {
         let dx = self.observed.len();
-        let done = self.with_row(z, |row, joint_grad| {
-            let e = self.joint.energy_grad(row, joint_grad);
-            if grad.len() != joint_grad.len() - dx {
-                return None;
-            }
+        check_len("gradient", z.len(), grad.len())?;
+        self.with_row(z, |row, joint_grad| {
+            let e = self.joint.energy_grad(row, joint_grad)?;
             grad.copy_from_slice(&joint_grad[dx..]);
-            Some(e)
-        });
-        match done.flatten() {
-            Some(e) => e,
-            None => {
-                grad.fill(S::from_f64(f64::NAN));
-                S::from_f64(f64::NAN)
-            }
-        }
+            Ok(e)
+        })
     }
 }
 
@@ -152,16 +150,23 @@ mod tests {
         let c = Conditional::new(&g, &x, &mut work).unwrap();
         assert_eq!(c.dim(), 2);
         let mut jg = [0.0; 4];
-        let e = g.energy_grad(&[0.3, -0.7, 1.1, 0.4], &mut jg);
+        let e = g.energy_grad(&[0.3, -0.7, 1.1, 0.4], &mut jg).unwrap();
         let mut cg = [0.0; 2];
-        assert_eq!(c.energy_grad(&z, &mut cg), e);
-        assert_eq!(c.energy(&z), e);
+        assert_eq!(c.energy_grad(&z, &mut cg), Ok(e));
+        assert_eq!(c.energy(&z), Ok(e));
         assert_eq!(cg, [jg[2], jg[3]]);
-        // Wrong lengths give NaN, never a panic.
-        assert!(c.energy(&[1.0]).is_nan());
-        let mut short = [0.0; 1];
-        assert!(c.energy_grad(&z, &mut short).is_nan());
-        assert!(short[0].is_nan());
+        // Wrong lengths are errors that name the buffer, never a panic or a NaN.
+        let mismatch = |what, expected, found| {
+            Err(Error::DimensionMismatch {
+                what,
+                expected,
+                found,
+            })
+        };
+        assert_eq!(c.energy(&[1.0]), mismatch("latent point", 2, 1));
+        let mut short = [7.0; 1];
+        assert_eq!(c.energy_grad(&z, &mut short), mismatch("gradient", 2, 1));
+        assert_eq!(short, [7.0], "nothing written on error");
     }
 
     #[test]

@@ -11,10 +11,10 @@ pub enum Error {
     DimensionMismatch {
         /// Which buffer.
         what: &'static str,
-        /// The length required.
-        expected: usize,
-        /// The length given.
-        found: usize,
+        /// The length required (lengths beyond `u32::MAX` are reported as `u32::MAX`).
+        expected: u32,
+        /// The length given (likewise).
+        found: u32,
     },
     /// The caller's scratch buffer is shorter than the integrator needs.
     ScratchTooSmall {
@@ -70,16 +70,24 @@ impl fmt::Display for Error {
 
 impl core::error::Error for Error {}
 
+impl Error {
+    /// A [`Error::DimensionMismatch`] for buffer `what`: lengths beyond `u32::MAX` are
+    /// reported as `u32::MAX`.
+    pub fn dimension_mismatch(what: &'static str, expected: usize, found: usize) -> Self {
+        Error::DimensionMismatch {
+            what,
+            expected: saturate(expected),
+            found: saturate(found),
+        }
+    }
+}
+
 /// Returns `DimensionMismatch` unless `found == expected`.
 pub(crate) fn check_len(what: &'static str, expected: usize, found: usize) -> Result<(), Error> {
     if found == expected {
         Ok(())
     } else {
-        Err(Error::DimensionMismatch {
-            what,
-            expected,
-            found,
-        })
+        Err(Error::dimension_mismatch(what, expected, found))
     }
 }
 
@@ -99,4 +107,36 @@ pub(crate) fn check_positive<S: crate::Scalar>(what: &'static str, v: S) -> Resu
     } else {
         Err(Error::InvalidParameter { what })
     }
+}
+
+/// `x` as a fixed-size array, or `DimensionMismatch` naming `what`.
+pub(crate) fn fixed<'a, S, const N: usize>(
+    what: &'static str,
+    x: &'a [S],
+) -> Result<&'a [S; N], Error> {
+    let found = x.len();
+    x.try_into()
+        .map_err(|_| Error::dimension_mismatch(what, N, found))
+}
+
+/// `x` as a mutable fixed-size array, or `DimensionMismatch` naming `what`.
+pub(crate) fn fixed_mut<'a, S, const N: usize>(
+    what: &'static str,
+    x: &'a mut [S],
+) -> Result<&'a mut [S; N], Error> {
+    let found = x.len();
+    x.try_into()
+        .map_err(|_| Error::dimension_mismatch(what, N, found))
+}
+
+/// Checks a point and its gradient buffer against an energy's dimension.
+pub(crate) fn check_point<S>(dim: usize, x: &[S], grad: &[S]) -> Result<(), Error> {
+    check_len("point", dim, x.len())?;
+    check_len("gradient", dim, grad.len())
+}
+
+/// A length as an error reports it: `u32::MAX` for anything longer (an `Error` stays small,
+/// which keeps every `Result` of the samplers cheap to return on firmware).
+fn saturate(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }

@@ -73,12 +73,26 @@ fn model_eval_is_an_energy_for_the_samplers() {
     let x = [0.4, -1.1];
     let (mut g1, mut g2) = ([0.0; 2], [0.0; 2]);
     assert_eq!(
-        energy.energy_grad(&x, &mut g1),
-        net.energy_grad(&x, &mut g2)
+        energy.energy_grad(&x, &mut g1).unwrap(),
+        net.energy_grad(&x, &mut g2).unwrap()
     );
     assert_eq!(g1, g2);
-    // A wrong length gives NaN, not a panic.
-    assert!(energy.energy_grad(&[1.0], &mut [0.0]).is_nan());
+    // A wrong length is an error that says so, not a NaN or a panic.
+    assert!(matches!(
+        energy.energy_grad(&[1.0], &mut [0.0]),
+        Err(gradflow_core::Error::DimensionMismatch { .. })
+    ));
+    // A failed evaluation reaches the sampler's caller as itself: a short scratch (only
+    // possible through `new_checked`) stops MALA with that error, the state untouched,
+    // instead of a NaN reported as "non-finite".
+    let mut short = vec![0f64; view.scratch_len() - 1];
+    let unchecked = ModelEval::new_checked(&view, &mut short);
+    let mut state = x;
+    let mut rng = StreamRng::new(1, 0);
+    let mala = gradflow_core::Mala { step: 0.1 };
+    let err = gradflow_core::Kernel::step(&mala, &unchecked, &mut state, &mut rng, &mut [0.0; 6]);
+    assert!(matches!(err, Err(Error::ScratchTooSmall { .. })), "{err:?}");
+    assert_eq!(state, x);
     // A velocity model is not an energy.
     let vel = Architecture::mlp(ModelKind::Velocity, Activation::Silu, 2, &[4], 2).unwrap();
     let vbytes = file(&vel, &vec![0.0; vel.n_params()]);

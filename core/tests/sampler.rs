@@ -19,10 +19,10 @@ impl Energy<f64> for Counting {
     fn dim(&self) -> usize {
         2
     }
-    fn energy(&self, x: &[f64]) -> f64 {
+    fn energy(&self, x: &[f64]) -> Result<f64, Error> {
         self.inner.energy(x)
     }
-    fn energy_grad(&self, x: &[f64], grad: &mut [f64]) -> f64 {
+    fn energy_grad(&self, x: &[f64], grad: &mut [f64]) -> Result<f64, Error> {
         self.grads.set(self.grads.get() + 1);
         self.inner.energy_grad(x, grad)
     }

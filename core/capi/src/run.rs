@@ -159,7 +159,7 @@ pub fn energy_force<S: Scalar>(
             .zip(energy.iter_mut())
             .zip(force.chunks_exact_mut(d))
         {
-            *ei = e.energy_grad(xi, fi);
+            *ei = e.energy_grad(xi, fi)?;
             for f in fi.iter_mut() {
                 *f = -*f;
             }

@@ -1,6 +1,6 @@
 //! Status codes: what every C function returns.
 
-use core::ffi::c_char;
+use core::ffi::{CStr, c_char};
 
 use gradflow_core::Error;
 use gradflow_core::model::ModelError;
@@ -64,80 +64,108 @@ pub enum GfStatus {
 
 impl GfStatus {
     /// The code's name and meaning.
-    pub fn message(self) -> &'static core::ffi::CStr {
-        match self {
-            Self::Ok => c"GF_STATUS_OK: success",
-            Self::NullPointer => c"GF_STATUS_NULL_POINTER: a required pointer is NULL",
-            Self::Misaligned => c"GF_STATUS_MISALIGNED: a pointer is not aligned for its type",
-            Self::ZeroCount => c"GF_STATUS_ZERO_COUNT: the particle count is 0",
-            Self::SizeMismatch => {
-                c"GF_STATUS_SIZE_MISMATCH: a buffer length does not match n and the dimension"
-            }
-            Self::SizeOverflow => c"GF_STATUS_SIZE_OVERFLOW: the buffer size overflows (absurd n)",
-            Self::ScratchTooSmall => {
-                c"GF_STATUS_SCRATCH_TOO_SMALL: scratch shorter than gf_*scratch_len says"
-            }
-            Self::AliasedBuffers => {
-                c"GF_STATUS_ALIASED_BUFFERS: an output buffer overlaps another buffer"
-            }
-            Self::NonFiniteInput => c"GF_STATUS_NON_FINITE_INPUT: an input holds NaN or inf",
-            Self::NonFiniteResult => {
-                c"GF_STATUS_NON_FINITE_RESULT: a result became NaN or inf (diverged?)"
-            }
-            Self::InvalidParameter => {
-                c"GF_STATUS_INVALID_PARAMETER: a setting is outside its domain"
-            }
-            Self::UnknownCode => c"GF_STATUS_UNKNOWN_CODE: unknown sampler, solver or potential",
-            Self::BadRngState => c"GF_STATUS_BAD_RNG_STATE: all-zero RNG state (use gf_rng_init)",
-            Self::ModelNotOpen => c"GF_STATUS_MODEL_NOT_OPEN: GfModel not filled by gf_model_open",
-            Self::ModelTruncated => c"GF_STATUS_MODEL_TRUNCATED: model bytes are truncated",
-            Self::ModelTrailingBytes => {
-                c"GF_STATUS_MODEL_TRAILING_BYTES: model bytes longer than the header says"
-            }
-            Self::ModelBadMagic => c"GF_STATUS_MODEL_BAD_MAGIC: not a gradflow model file",
-            Self::ModelUnsupportedVersion => {
-                c"GF_STATUS_MODEL_UNSUPPORTED_VERSION: unsupported model format version"
-            }
-            Self::ModelChecksum => c"GF_STATUS_MODEL_CHECKSUM: model checksum mismatch (corrupted)",
-            Self::ModelBadArchitecture => {
-                c"GF_STATUS_MODEL_BAD_ARCHITECTURE: model header describes no valid network"
-            }
-            Self::ModelWrongKind => c"GF_STATUS_MODEL_WRONG_KIND: model of the wrong kind",
-            Self::Io => c"GF_STATUS_IO: the file could not be read",
-            Self::Panic => c"GF_STATUS_PANIC: internal error caught at the C boundary (a bug)",
-            Self::NotCompiled => {
-                c"GF_STATUS_NOT_COMPILED: sampler or potential left out of this build (features)"
-            }
-        }
+    pub fn message(self) -> &'static CStr {
+        STATUSES
+            .iter()
+            .find(|(s, _)| *s == self)
+            .map_or(c"unknown gradflow status code", |&(_, m)| m)
     }
 }
 
-/// Every code, in numeric order.
-const ALL_STATUSES: [GfStatus; 24] = [
-    GfStatus::Ok,
-    GfStatus::NullPointer,
-    GfStatus::Misaligned,
-    GfStatus::ZeroCount,
-    GfStatus::SizeMismatch,
-    GfStatus::SizeOverflow,
-    GfStatus::ScratchTooSmall,
-    GfStatus::AliasedBuffers,
-    GfStatus::NonFiniteInput,
-    GfStatus::NonFiniteResult,
-    GfStatus::InvalidParameter,
-    GfStatus::UnknownCode,
-    GfStatus::BadRngState,
-    GfStatus::ModelNotOpen,
-    GfStatus::ModelTruncated,
-    GfStatus::ModelTrailingBytes,
-    GfStatus::ModelBadMagic,
-    GfStatus::ModelUnsupportedVersion,
-    GfStatus::ModelChecksum,
-    GfStatus::ModelBadArchitecture,
-    GfStatus::ModelWrongKind,
-    GfStatus::Io,
-    GfStatus::Panic,
-    GfStatus::NotCompiled,
+/// Every code with its name and meaning, in numeric order: one table that
+/// [`GfStatus::message`] and [`gf_status_str`] read (a lookup, not a `match`, keeps the
+/// firmware's `.text` small; the strings are `.rodata` either way).
+const STATUSES: [(GfStatus, &CStr); 24] = [
+    (GfStatus::Ok, c"GF_STATUS_OK: success"),
+    (
+        GfStatus::NullPointer,
+        c"GF_STATUS_NULL_POINTER: a required pointer is NULL",
+    ),
+    (
+        GfStatus::Misaligned,
+        c"GF_STATUS_MISALIGNED: a pointer is not aligned for its type",
+    ),
+    (
+        GfStatus::ZeroCount,
+        c"GF_STATUS_ZERO_COUNT: the particle count is 0",
+    ),
+    (
+        GfStatus::SizeMismatch,
+        c"GF_STATUS_SIZE_MISMATCH: a buffer length does not match n and the dimension",
+    ),
+    (
+        GfStatus::SizeOverflow,
+        c"GF_STATUS_SIZE_OVERFLOW: the buffer size overflows (absurd n)",
+    ),
+    (
+        GfStatus::ScratchTooSmall,
+        c"GF_STATUS_SCRATCH_TOO_SMALL: scratch shorter than gf_*scratch_len says",
+    ),
+    (
+        GfStatus::AliasedBuffers,
+        c"GF_STATUS_ALIASED_BUFFERS: an output buffer overlaps another buffer",
+    ),
+    (
+        GfStatus::NonFiniteInput,
+        c"GF_STATUS_NON_FINITE_INPUT: an input holds NaN or inf",
+    ),
+    (
+        GfStatus::NonFiniteResult,
+        c"GF_STATUS_NON_FINITE_RESULT: a result became NaN or inf (diverged?)",
+    ),
+    (
+        GfStatus::InvalidParameter,
+        c"GF_STATUS_INVALID_PARAMETER: a setting is outside its domain",
+    ),
+    (
+        GfStatus::UnknownCode,
+        c"GF_STATUS_UNKNOWN_CODE: unknown sampler, solver or potential",
+    ),
+    (
+        GfStatus::BadRngState,
+        c"GF_STATUS_BAD_RNG_STATE: all-zero RNG state (use gf_rng_init)",
+    ),
+    (
+        GfStatus::ModelNotOpen,
+        c"GF_STATUS_MODEL_NOT_OPEN: GfModel not filled by gf_model_open",
+    ),
+    (
+        GfStatus::ModelTruncated,
+        c"GF_STATUS_MODEL_TRUNCATED: model bytes are truncated",
+    ),
+    (
+        GfStatus::ModelTrailingBytes,
+        c"GF_STATUS_MODEL_TRAILING_BYTES: model bytes longer than the header says",
+    ),
+    (
+        GfStatus::ModelBadMagic,
+        c"GF_STATUS_MODEL_BAD_MAGIC: not a gradflow model file",
+    ),
+    (
+        GfStatus::ModelUnsupportedVersion,
+        c"GF_STATUS_MODEL_UNSUPPORTED_VERSION: unsupported model format version",
+    ),
+    (
+        GfStatus::ModelChecksum,
+        c"GF_STATUS_MODEL_CHECKSUM: model checksum mismatch (corrupted)",
+    ),
+    (
+        GfStatus::ModelBadArchitecture,
+        c"GF_STATUS_MODEL_BAD_ARCHITECTURE: model header describes no valid network",
+    ),
+    (
+        GfStatus::ModelWrongKind,
+        c"GF_STATUS_MODEL_WRONG_KIND: model of the wrong kind",
+    ),
+    (GfStatus::Io, c"GF_STATUS_IO: the file could not be read"),
+    (
+        GfStatus::Panic,
+        c"GF_STATUS_PANIC: internal error caught at the C boundary (a bug)",
+    ),
+    (
+        GfStatus::NotCompiled,
+        c"GF_STATUS_NOT_COMPILED: sampler or potential left out of this build (features)",
+    ),
 ];
 
 impl From<Error> for GfStatus {
@@ -169,9 +197,9 @@ impl From<Error> for GfStatus {
 /// a description saying so).
 #[unsafe(no_mangle)]
 pub extern "C" fn gf_status_str(code: u32) -> *const c_char {
-    ALL_STATUSES
+    STATUSES
         .iter()
-        .find(|s| **s as u32 == code)
-        .map_or(c"unknown gradflow status code", |s| s.message())
+        .find(|(s, _)| *s as u32 == code)
+        .map_or(c"unknown gradflow status code", |&(_, m)| m)
         .as_ptr()
 }

@@ -1,6 +1,6 @@
 //! The n-dimensional double well.
 
-use crate::error::{Error, check_positive};
+use crate::error::{Error, check_point, check_positive, fixed};
 use crate::{Energy, Scalar};
 
 /// E(x) = h(x₀² − 1)² + ½κ Σ_{i≥1} xᵢ²: two wells at x₀ = ±1 separated by a barrier of
@@ -25,15 +25,17 @@ impl<S: Scalar, const D: usize> Energy<S> for DoubleWell<S, D> {
     fn dim(&self) -> usize {
         D
     }
-    fn energy(&self, x: &[S]) -> S {
+    fn energy(&self, x: &[S]) -> Result<S, Error> {
+        let x: &[S; D] = fixed("point", x)?;
         let u = x[0] * x[0] - S::ONE;
         let mut e = self.barrier * u * u;
         for &xi in &x[1..D] {
             e += S::HALF * self.stiffness * xi * xi;
         }
-        e
+        Ok(e)
     }
-    fn energy_grad(&self, x: &[S], grad: &mut [S]) -> S {
+    fn energy_grad(&self, x: &[S], grad: &mut [S]) -> Result<S, Error> {
+        check_point(D, x, grad)?;
         let u = x[0] * x[0] - S::ONE;
         grad[0] = S::from_f64(4.0) * self.barrier * x[0] * u;
         for (g, &xi) in grad[1..D].iter_mut().zip(&x[1..D]) {

@@ -1,6 +1,7 @@
 //! DW4: four particles in the plane with a double-well pair potential.
 
 use super::pairwise::pair_sum;
+use crate::error::{Error, check_len, check_point};
 use crate::{Energy, Scalar};
 
 /// E(x) = (1/T) Σ_{i<j} [a(d − d₀) + b(d − d₀)² + c(d − d₀)⁴], dᵢⱼ = ‖xᵢ − xⱼ‖, for 4
@@ -48,12 +49,13 @@ impl<S: Scalar> Energy<S> for Dw4<S> {
     fn dim(&self) -> usize {
         8
     }
-    fn energy(&self, x: &[S]) -> S {
-        pair_sum::<S, 2>(&x[..8], None, |d| self.phi(d))
+    fn energy(&self, x: &[S]) -> Result<S, Error> {
+        check_len("point", 8, x.len())?;
+        Ok(pair_sum::<S, 2>(x, None, |d| self.phi(d)))
     }
-    fn energy_grad(&self, x: &[S], grad: &mut [S]) -> S {
-        let g = &mut grad[..8];
-        g.fill(S::ZERO);
-        pair_sum::<S, 2>(&x[..8], Some(g), |d| self.phi(d))
+    fn energy_grad(&self, x: &[S], grad: &mut [S]) -> Result<S, Error> {
+        check_point(8, x, grad)?;
+        grad.fill(S::ZERO);
+        Ok(pair_sum::<S, 2>(x, Some(grad), |d| self.phi(d)))
     }
 }

@@ -1,7 +1,8 @@
 //! Gaussian energy with a full precision matrix, and the Cholesky factorisation it needs.
 
 use crate::error::{Error, check_finite};
-use crate::nn::{as_array, dot};
+use crate::error::{fixed, fixed_mut};
+use crate::nn::dot;
 use crate::{Energy, Scalar};
 
 /// E(x) = ½(x − µ)ᵀP(x − µ): the Gaussian N(µ, P⁻¹) up to its normalising constant.
@@ -74,12 +75,11 @@ impl<S: Scalar, const D: usize> Energy<S> for Gaussian<S, D> {
     fn dim(&self) -> usize {
         D
     }
-    fn energy(&self, x: &[S]) -> S {
-        self.eval(as_array(x), &mut [S::ZERO; D])
+    fn energy(&self, x: &[S]) -> Result<S, Error> {
+        Ok(self.eval(fixed("point", x)?, &mut [S::ZERO; D]))
     }
-    fn energy_grad(&self, x: &[S], grad: &mut [S]) -> S {
-        let g: &mut [S; D] = grad.try_into().expect("gradient length must equal D");
-        self.eval(as_array(x), g)
+    fn energy_grad(&self, x: &[S], grad: &mut [S]) -> Result<S, Error> {
+        Ok(self.eval(fixed("point", x)?, fixed_mut("gradient", grad)?))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Lennard-Jones clusters with a harmonic restraint on the centre of mass.
 
 use super::pairwise::pair_sum;
+use crate::error::{Error, check_len, check_point};
 use crate::{Energy, Scalar};
 
 /// E(x) = Σ_{i<j} 4ε[(σ/r)¹² − (σ/r)⁶] + (k/2)‖c‖², c = (1/N)Σᵢ xᵢ, for N particles in 3D
@@ -56,23 +57,23 @@ impl<S: Scalar, const N: usize> Energy<S> for LennardJones<S, N> {
     fn dim(&self) -> usize {
         3 * N
     }
-    fn energy(&self, x: &[S]) -> S {
-        let x = &x[..3 * N];
+    fn energy(&self, x: &[S]) -> Result<S, Error> {
+        check_len("point", 3 * N, x.len())?;
         let c = Self::centre(x);
         let restraint = S::HALF * self.com_stiffness * (c[0] * c[0] + c[1] * c[1] + c[2] * c[2]);
-        pair_sum::<S, 3>(x, None, |r| self.phi(r)) + restraint
+        Ok(pair_sum::<S, 3>(x, None, |r| self.phi(r)) + restraint)
     }
-    fn energy_grad(&self, x: &[S], grad: &mut [S]) -> S {
-        let x = &x[..3 * N];
+    fn energy_grad(&self, x: &[S], grad: &mut [S]) -> Result<S, Error> {
+        check_point(3 * N, x, grad)?;
         let c = Self::centre(x);
         let restraint = S::HALF * self.com_stiffness * (c[0] * c[0] + c[1] * c[1] + c[2] * c[2]);
         let pull = self.com_stiffness / S::from_usize(N);
-        let g = &mut grad[..3 * N];
+        let g = grad;
         for p in g.chunks_exact_mut(3) {
             for k in 0..3 {
                 p[k] = pull * c[k];
             }
         }
-        pair_sum::<S, 3>(x, Some(g), |r| self.phi(r)) + restraint
+        Ok(pair_sum::<S, 3>(x, Some(g), |r| self.phi(r)) + restraint)
     }
 }

@@ -2,7 +2,7 @@
 
 use super::Gaussian;
 use crate::error::Error;
-use crate::nn::as_array;
+use crate::error::{fixed, fixed_mut};
 use crate::{Energy, Scalar};
 
 /// E(x) = −ln Σₖ wₖ N(x; µₖ, Pₖ⁻¹): a normalised mixture of K Gaussians (so e^−E integrates
@@ -99,11 +99,10 @@ impl<S: Scalar, const D: usize, const K: usize> Energy<S> for GaussianMixture<S,
     fn dim(&self) -> usize {
         D
     }
-    fn energy(&self, x: &[S]) -> S {
-        self.eval(as_array(x), None)
+    fn energy(&self, x: &[S]) -> Result<S, Error> {
+        Ok(self.eval(fixed("point", x)?, None))
     }
-    fn energy_grad(&self, x: &[S], grad: &mut [S]) -> S {
-        let g: &mut [S; D] = grad.try_into().expect("gradient length must equal D");
-        self.eval(as_array(x), Some(g))
+    fn energy_grad(&self, x: &[S], grad: &mut [S]) -> Result<S, Error> {
+        Ok(self.eval(fixed("point", x)?, Some(fixed_mut("gradient", grad)?)))
     }
 }

@@ -1,5 +1,6 @@
 //! The Müller–Brown potential (Müller & Brown 1979).
 
+use crate::error::{Error, check_len, check_point};
 use crate::{Energy, Scalar};
 
 const A: [f64; 4] = [-200.0, -100.0, -170.0, 15.0];
@@ -49,10 +50,12 @@ impl<S: Scalar> Energy<S> for MullerBrown<S> {
     fn dim(&self) -> usize {
         2
     }
-    fn energy(&self, x: &[S]) -> S {
-        self.eval(x, None)
+    fn energy(&self, x: &[S]) -> Result<S, Error> {
+        check_len("point", 2, x.len())?;
+        Ok(self.eval(x, None))
     }
-    fn energy_grad(&self, x: &[S], grad: &mut [S]) -> S {
-        self.eval(x, Some(grad))
+    fn energy_grad(&self, x: &[S], grad: &mut [S]) -> Result<S, Error> {
+        check_point(2, x, grad)?;
+        Ok(self.eval(x, Some(grad)))
     }
 }

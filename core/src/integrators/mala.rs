@@ -63,7 +63,7 @@ impl<S: Scalar> Kernel<S> for Mala<S> {
             }
             let u = rng.uniform_open01();
             crate::error::check_finite("proposal", y)?;
-            let ey = energy.energy_grad(y, gy);
+            let ey = energy.energy_grad(y, gy)?;
             if ey.is_nan() || gy.iter().any(|g| g.is_nan()) {
                 return Err(Error::NonFinite {
                     what: "energy at proposal",

@@ -110,13 +110,13 @@ pub(crate) fn check_buffers<S: Scalar, K: Kernel<S> + ?Sized, E: Energy<S> + ?Si
     Ok(d)
 }
 
-/// Evaluates E and ∇E at `x`, failing on a non-finite value.
+/// Evaluates E and ∇E at `x`, failing on the energy's own error or on a non-finite value.
 pub(crate) fn finite_energy_grad<S: Scalar, E: Energy<S> + ?Sized>(
     energy: &E,
     x: &[S],
     grad: &mut [S],
 ) -> Result<S, Error> {
-    let e = energy.energy_grad(x, grad);
+    let e = energy.energy_grad(x, grad)?;
     if !e.is_finite() {
         return Err(Error::NonFinite { what: "energy" });
     }

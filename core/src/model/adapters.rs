@@ -8,9 +8,10 @@ use crate::error::Error;
 use crate::{Energy, Scalar, VelocityField};
 
 /// A model with its scratch. The [`Energy`] and [`VelocityField`] traits take `&self`, so
-/// the scratch sits in a `RefCell` (one borrow per call, never nested). Evaluation errors
-/// (a length mismatch) come out as NaN, which the samplers and solvers report as
-/// non-finite: nothing panics.
+/// the scratch sits in a `RefCell` (one borrow per call, never nested). As an [`Energy`]
+/// its evaluation errors (a length mismatch, a short scratch) are returned as they are; as
+/// a [`VelocityField`], whose solvers take no errors, they come out as NaN, which the
+/// solvers report as non-finite. Nothing panics.
 #[derive(Debug)]
 pub struct ModelEval<'m, 's, S> {
     // Borrowed, not copied: the C API builds these in frames that are firmware stack.
@@ -45,8 +46,9 @@ impl<'m, 's, S: Scalar> ModelEval<'m, 's, S> {
     }
 
     /// For callers that have checked the kind and the scratch length themselves: no
-    /// `Result` to move through (the C API's frames are firmware stack). An unchecked
-    /// kind or a short scratch gives NaN energies, never undefined behaviour.
+    /// `Result` to move through (the C API's frames are firmware stack). A short scratch
+    /// makes every evaluation an error ([`Error::ScratchTooSmall`]; NaN velocities),
+    /// never undefined behaviour.
     pub fn new_checked(view: &'m ModelView<'m>, scratch: &'s mut [S]) -> Self {
         Self {
             view,
@@ -54,9 +56,15 @@ impl<'m, 's, S: Scalar> ModelEval<'m, 's, S> {
         }
     }
 
-    fn with_scratch<T>(&self, f: impl FnOnce(&mut [S]) -> Result<T, Error>) -> Option<T> {
-        let mut scratch = self.scratch.try_borrow_mut().ok()?;
-        f(&mut scratch).ok()
+    #[inline(always)]
+    fn with_scratch<T>(&self, f: impl FnOnce(&mut [S]) -> Result<T, Error>) -> Result<T, Error> {
+        let mut scratch = self
+            .scratch
+            .try_borrow_mut()
+            .map_err(|_| Error::InvalidParameter {
+                what: "a model evaluated inside its own evaluation",
+            })?;
+        f(&mut scratch)
     }
 }
 
@@ -70,15 +78,15 @@ impl<S: Scalar> Energy<S> for ModelEval<'_, '_, S> {
         a.x_dim() + a.z_dim()
     }
 
-    fn energy(&self, x: &[S]) -> S {
+    fn energy(&self, x: &[S]) -> Result<S, Error> {
         let mut e = [S::ZERO];
-        self.with_scratch(|s| self.view.forward(x, &mut e, s))
-            .map_or(nan(), |()| e[0])
+        self.with_scratch(|s| self.view.forward(x, &mut e, s))?;
+        Ok(e[0])
     }
 
-    fn energy_grad(&self, x: &[S], grad: &mut [S]) -> S {
-        self.with_scratch(|s| self.view.energy_grad(x, grad, s))
-            .unwrap_or(nan())
+    fn energy_grad(&self, x: &[S], grad: &mut [S]) -> Result<S, Error> {
+        // The kind was checked when `self` was made.
+        self.with_scratch(|s| self.view.value_grad(x, grad, s))
     }
 }
 
@@ -90,7 +98,7 @@ impl<S: Scalar> VelocityField<S> for ModelEval<'_, '_, S> {
     fn velocity(&self, x: &[S], t: S, v: &mut [S]) {
         if self
             .with_scratch(|s| self.view.velocity(x, t, v, s))
-            .is_none()
+            .is_err()
         {
             v.fill(nan());
         }

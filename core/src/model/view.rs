@@ -155,6 +155,7 @@ impl<'a> ModelView<'a> {
     /// For a scalar-output model (energy, time predictor, latent energy): returns y(input)
     /// and writes ∇y into `grad` (size `in_dim`). Same bits as [`crate::Mlp::vjp`] with
     /// cotangent `[1]`.
+    #[inline(always)]
     pub fn value_grad<S: Scalar>(
         &self,
         input: &[S],

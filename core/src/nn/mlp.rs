@@ -2,6 +2,7 @@
 //! the one evaluator ([`Network`]) with its scratch on the stack.
 
 use super::{Activation, Dense, Layers, Network};
+use crate::error::{Error, fixed, fixed_mut};
 use crate::{Energy, Scalar, StreamRng};
 
 /// The parameters of an [`Mlp`], in the order of the flat layout (the model file payload):
@@ -212,22 +213,12 @@ impl<S: Scalar, const IN: usize, const WIDTH: usize, const DEPTH: usize> Energy<
         IN
     }
 
-    /// Panics if `x.len() != IN`.
-    fn energy(&self, x: &[S]) -> S {
-        self.forward(as_array(x))[0]
+    fn energy(&self, x: &[S]) -> Result<S, Error> {
+        Ok(self.forward(fixed("point", x)?)[0])
     }
 
-    /// Panics if `x.len() != IN` or `grad.len() != IN`.
-    fn energy_grad(&self, x: &[S], grad: &mut [S]) -> S {
-        let g: &mut [S; IN] = grad.try_into().expect("gradient length must equal IN");
-        self.vjp(as_array(x), &[S::ONE], g, None)[0]
+    fn energy_grad(&self, x: &[S], grad: &mut [S]) -> Result<S, Error> {
+        let (x, g) = (fixed("point", x)?, fixed_mut("gradient", grad)?);
+        Ok(self.vjp(x, &[S::ONE], g, None)[0])
     }
-}
-
-/// Views a slice as a fixed-size array; panics on a length mismatch (the [`Energy`]
-/// contract: callers check lengths first).
-#[inline]
-pub(crate) fn as_array<S, const N: usize>(x: &[S]) -> &[S; N] {
-    x.try_into()
-        .expect("input length must equal the network's input dimension")
 }

@@ -14,7 +14,6 @@ pub use activation::Activation;
 pub use dense::Dense;
 pub use kernels::dot;
 pub use layers::Layers;
-pub(crate) use mlp::as_array;
 pub use mlp::{Mlp, MlpParams};
 pub use network::Network;
 pub use store::ParamStore;

@@ -52,12 +52,13 @@ impl FitTarget {
         }
     }
 
-    fn energy_grad(&self, x: &[f64; 2], g: &mut [f64; 2]) -> f64 {
+    /// E and ∇E at a point of the plane (the targets are planar, so a 2D point cannot be
+    /// refused); a double well with invalid parameters is the core's error.
+    fn energy_grad(&self, x: &[f64; 2], g: &mut [f64; 2]) -> Result<f64, gradflow_core::Error> {
         match *self {
             Self::MullerBrown { scale } => MullerBrown { scale }.energy_grad(x, g),
             Self::DoubleWell { barrier, stiffness } => {
-                DoubleWell::<f64, 2>::new(barrier, stiffness)
-                    .map_or(f64::NAN, |e| e.energy_grad(x, g))
+                DoubleWell::<f64, 2>::new(barrier, stiffness)?.energy_grad(x, g)
             }
         }
     }
@@ -119,6 +120,8 @@ pub enum FitError {
     Settings(SettingError),
     /// The loss became NaN or infinite (learning rate too high?).
     Diverged,
+    /// The target energy refused its parameters.
+    Target(gradflow_core::Error),
     /// Encoding the model failed.
     Model(ModelIoError),
     /// The training loop stopped for another reason than divergence.
@@ -130,6 +133,7 @@ impl std::fmt::Display for FitError {
         match self {
             Self::Settings(e) => write!(f, "invalid fit settings: {e}"),
             Self::Diverged => write!(f, "fit diverged (NaN loss): lower the learning rate"),
+            Self::Target(e) => write!(f, "invalid fit target: {e}"),
             Self::Model(e) => write!(f, "{e}"),
             Self::Train(e) => write!(f, "{e}"),
         }
@@ -140,6 +144,7 @@ impl std::error::Error for FitError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Settings(e) => Some(e),
+            Self::Target(e) => Some(e),
             Self::Model(e) => Some(e),
             Self::Train(e) => Some(e),
             Self::Diverged => None,
@@ -263,12 +268,13 @@ impl FitTrainer {
 fn normalisation(s: &FitSettings) -> Result<(f64, f64), FitError> {
     let domain = s.target.domain();
     let mut rng = StreamRng::new(s.seed, 1);
-    let probe: Vec<f64> = (0..4096)
+    let probe = (0..4096)
         .map(|_| {
             s.target
                 .energy_grad(&point(&mut rng, domain), &mut [0.0; 2])
         })
-        .collect();
+        .collect::<Result<Vec<f64>, _>>()
+        .map_err(FitError::Target)?;
     let mean = probe.iter().sum::<f64>() / probe.len() as f64;
     let std = (probe.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / probe.len() as f64).sqrt();
     if std.is_nan() || std <= 0.0 || !mean.is_finite() {
@@ -320,7 +326,7 @@ impl Trainer for FitTrainer {
         let (s, mean, std, it) = (&self.settings, self.mean, self.std, self.step);
         self.adam.lr = s.lr * (1.0 - 0.95 * it as f64 / s.iters as f64);
         let (adam, points) = (&mut self.adam, &mut self.points);
-        let stats = with_params!(&mut self.params, p => fit_step(p, adam, points, s, mean, std));
+        let stats = with_params!(&mut self.params, p => fit_step(p, adam, points, s, mean, std))?;
         self.step += 1;
         Ok(stats)
     }
@@ -362,7 +368,7 @@ fn fit_step<const W: usize>(
     s: &FitSettings,
     mean: f64,
     std: f64,
-) -> StepStats {
+) -> Result<StepStats, gradflow_core::Error> {
     let domain = s.target.domain();
     let h = 1e-4;
     let net = Mlp::new(*params, s.activation);
@@ -372,7 +378,7 @@ fn fit_step<const W: usize>(
     for _ in 0..s.batch {
         let x = point(points, domain);
         let mut g = [0.0; 2];
-        let e = (s.target.energy_grad(&x, &mut g) - mean) / std;
+        let e = (s.target.energy_grad(&x, &mut g)? - mean) / std;
         let g = g.map(|v| v / std);
         let mut gx = [0.0; 2];
         let r_e = net.vjp(&x, &[1.0], &mut gx, None)[0] - e;
@@ -394,9 +400,9 @@ fn fit_step<const W: usize>(
         adam.step(params.as_flat_mut(), grad.as_flat());
     }
     // Errors in normalised units (energies of unit standard deviation).
-    StepStats::new(loss)
+    Ok(StepStats::new(loss)
         .with("rms_e", se.sqrt())
-        .with("rms_f", (sf / 2.0).sqrt())
+        .with("rms_f", (sf / 2.0).sqrt()))
 }
 
 /// Folds the normalisation into the output layer (E = std·net + mean), encodes the f32
@@ -427,7 +433,7 @@ fn finish_width<const W: usize>(
     for _ in 0..n {
         let x = point(&mut test, domain);
         let mut g = [0.0; 2];
-        let e = s.target.energy_grad(&x, &mut g);
+        let e = s.target.energy_grad(&x, &mut g).map_err(FitError::Target)?;
         let mut gm = [0.0; 2];
         let em = view
             .energy_grad(&x, &mut gm, &mut scratch)

@@ -24,11 +24,11 @@ where
     let len = kernel.state_len(energy.dim());
     let chains = rngs.len();
     if states.len() != chains * len {
-        return Err(Error::DimensionMismatch {
-            what: "states (chains × state length)",
-            expected: chains * len,
-            found: states.len(),
-        });
+        return Err(Error::dimension_mismatch(
+            "states (chains × state length)",
+            chains * len,
+            states.len(),
+        ));
     }
     let results = for_each_block(states, len, rngs, threads, |_, block, block_rngs| {
         let mut scratch = vec![S::ZERO; kernel.scratch_len(energy.dim())];

@@ -194,15 +194,22 @@ mod tests {
         fn dim(&self) -> usize {
             1
         }
-        fn energy(&self, z: &[f64]) -> f64 {
-            let mut g = [0.0; 3];
-            self.model.value_grad(&[self.x[0], self.x[1], z[0]], &mut g)
+        fn energy(&self, z: &[f64]) -> Result<f64, gradflow_core::Error> {
+            self.energy_grad(z, &mut [0.0])
         }
-        fn energy_grad(&self, z: &[f64], grad: &mut [f64]) -> f64 {
+        fn energy_grad(&self, z: &[f64], grad: &mut [f64]) -> Result<f64, gradflow_core::Error> {
+            let found = z.len().max(grad.len());
+            let (&[z], [grad]) = (z, grad) else {
+                return Err(gradflow_core::Error::dimension_mismatch(
+                    "latent point and gradient",
+                    1,
+                    found,
+                ));
+            };
             let mut g = [0.0; 3];
-            let e = self.model.value_grad(&[self.x[0], self.x[1], z[0]], &mut g);
-            grad[0] = g[2];
-            e
+            let e = self.model.value_grad(&[self.x[0], self.x[1], z], &mut g);
+            *grad = g[2];
+            Ok(e)
         }
     }
 

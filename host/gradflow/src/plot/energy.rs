@@ -16,6 +16,13 @@ use crate::modelio::{ModelBytes, kind_name};
 /// A 2D energy as a function, shareable across threads.
 pub type EnergyFn = Box<dyn Fn(&[f64; 2]) -> f64 + Send + Sync>;
 
+/// E(x) of a planar energy at a point of the plane: a 2D point is the one input such an
+/// energy takes, so its evaluation cannot fail.
+fn planar<E: Energy<f64> + ?Sized>(e: &E, x: &[f64; 2]) -> f64 {
+    e.energy(x)
+        .expect("a planar energy evaluates any point of the plane")
+}
+
 /// A built-in 2D energy.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Potential {
@@ -51,15 +58,15 @@ impl Potential {
                     )));
                 }
                 let e = MullerBrown { scale };
-                Box::new(move |x| e.energy(x))
+                Box::new(move |x| planar(&e, x))
             }
             Self::DoubleWell { barrier, stiffness } => {
                 let e = DoubleWell::<f64, 2>::new(barrier, stiffness).map_err(settings)?;
-                Box::new(move |x| e.energy(x))
+                Box::new(move |x| planar(&e, x))
             }
             Self::Demo(target) => {
                 let e = target.energy().map_err(settings)?;
-                Box::new(move |x| e.energy(x))
+                Box::new(move |x| planar(e.as_ref(), x))
             }
         })
     }

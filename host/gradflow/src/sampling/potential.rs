@@ -215,10 +215,12 @@ impl Energy<f64> for StandardNormal {
     fn dim(&self) -> usize {
         self.dim
     }
-    fn energy(&self, x: &[f64]) -> f64 {
-        0.5 * x.iter().map(|v| v * v).sum::<f64>()
+    fn energy(&self, x: &[f64]) -> Result<f64, Error> {
+        check_point(self.dim, x, None)?;
+        Ok(0.5 * x.iter().map(|v| v * v).sum::<f64>())
     }
-    fn energy_grad(&self, x: &[f64], grad: &mut [f64]) -> f64 {
+    fn energy_grad(&self, x: &[f64], grad: &mut [f64]) -> Result<f64, Error> {
+        check_point(self.dim, x, Some(grad))?;
         grad.copy_from_slice(x);
         self.energy(x)
     }
@@ -251,15 +253,17 @@ impl Energy<f64> for DoubleWellNd {
     fn dim(&self) -> usize {
         self.dim
     }
-    fn energy(&self, x: &[f64]) -> f64 {
+    fn energy(&self, x: &[f64]) -> Result<f64, Error> {
+        check_point(self.dim, x, None)?;
         let u = x[0] * x[0] - 1.0;
         let mut e = self.barrier * u * u;
         for &xi in &x[1..self.dim] {
             e += 0.5 * self.stiffness * xi * xi;
         }
-        e
+        Ok(e)
     }
-    fn energy_grad(&self, x: &[f64], grad: &mut [f64]) -> f64 {
+    fn energy_grad(&self, x: &[f64], grad: &mut [f64]) -> Result<f64, Error> {
+        check_point(self.dim, x, Some(grad))?;
         let u = x[0] * x[0] - 1.0;
         grad[0] = 4.0 * self.barrier * x[0] * u;
         for (g, &xi) in grad[1..self.dim].iter_mut().zip(&x[1..self.dim]) {
@@ -267,6 +271,19 @@ impl Energy<f64> for DoubleWellNd {
         }
         self.energy(x)
     }
+}
+
+/// Checks a point (and its gradient buffer) against a run-time dimension.
+fn check_point(dim: usize, x: &[f64], grad: Option<&[f64]>) -> Result<(), Error> {
+    for (what, found) in [
+        ("point", Some(x.len())),
+        ("gradient", grad.map(<[f64]>::len)),
+    ] {
+        if let Some(found) = found.filter(|&n| n != dim) {
+            return Err(Error::dimension_mismatch(what, dim, found));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -280,6 +297,7 @@ mod tests {
         for x in [[0.3, -1.2, 2.0], [-1.1, 0.0, 0.5], [2.5, 3.0, -4.0]] {
             let (mut g1, mut g2) = ([0.0; 3], [0.0; 3]);
             assert_eq!(nd.energy_grad(&x, &mut g1), core.energy_grad(&x, &mut g2));
+            assert!(nd.energy(&x[..1]).is_err(), "a short point is refused");
             assert_eq!(g1, g2);
         }
     }
