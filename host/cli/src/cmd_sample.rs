@@ -180,7 +180,7 @@ pub fn run(args: &SampleArgs) -> Result<(), String> {
             .map(|_| args.frame_every.unwrap_or((steps / 100).max(1))),
     };
     let run = sample(&source, &spec, &init, &schedule, args.seed, args.threads)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| crate::flags::message(&e))?;
     print_summary(args, &what, &spec, &run, &init_what);
     if let Some(out) = &args.out {
         run.samples

@@ -38,6 +38,10 @@ pub(crate) fn flag_for(field: &str) -> Option<&'static str> {
         "given" => "--given",
         "chains" => "--chains",
         "init" => "--init",
+        // Schedule (`gradflow sample --potential/--model`; also `init`).
+        "burn_in" => "--burn-in",
+        "thin" => "--thin",
+        "frame_every" => "--frame-every",
         // FitSettings (`gradflow fit`; also `batch`, `lr`).
         "iters" => "--iters",
         "width" => "--width",

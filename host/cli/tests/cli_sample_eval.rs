@@ -469,7 +469,7 @@ fn every_error_is_one_line() {
         ),
         (
             vec!["sample", "--potential", "mixture", "--burn-in", "5"],
-            "burn-in needs thinning",
+            "--burn-in 5 needs thinning",
         ),
         (
             vec!["sample", "--potential", "nope"],

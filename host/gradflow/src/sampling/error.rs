@@ -18,11 +18,9 @@ pub enum SampleError {
     /// cannot be sampled).
     NotAnEnergy(ModelKind),
     /// A setting or an argument is out of its domain, named by its field or argument name
-    /// (`given`, `chains`, `init` of [`super::sample_conditional`]).
+    /// (`given`, `chains`, `init` of [`super::sample_conditional`] and [`super::sample`];
+    /// `burn_in`, `thin`, `frame_every` of a [`super::Schedule`]).
     Setting(SettingError),
-    /// Inconsistent settings, as free text (the cause): [`super::Schedule`]'s and
-    /// [`super::sample`]'s checks.
-    Settings(String),
     /// The batched particle schemes of conditional sampling failed: a setting, or a
     /// particle that diverged.
     Particles(EbmError),
@@ -51,7 +49,6 @@ impl fmt::Display for SampleError {
                 kind_name(*kind)
             ),
             Self::Setting(e) => write!(f, "{e}"),
-            Self::Settings(what) => f.write_str(what),
             Self::Particles(e) => write!(f, "{e}"),
             Self::Diverged {
                 diverged,

@@ -6,6 +6,7 @@ use gradflow_core::model::ModelEval;
 use gradflow_core::{BatchReport, Energy, Error, Kernel, SamplerKind, SamplerSettings, StreamRng};
 
 use super::{Potential, SampleError};
+use crate::SettingError;
 use crate::data::{Samples, Trajectory};
 use crate::modelio::ModelBytes;
 use crate::parallel::for_each_block;
@@ -132,22 +133,34 @@ impl Default for Schedule {
 impl Schedule {
     /// Records per chain, after checking the settings.
     pub fn records(&self) -> Result<usize, SampleError> {
-        let bad = |what: &str| Err(SampleError::Settings(what.to_owned()));
-        if self.burn_in > self.steps {
-            return bad("burn-in must not exceed the number of steps");
+        let bad = |field, what: String| Err(SampleError::Setting(SettingError::new(field, what)));
+        let (steps, burn_in) = (self.steps, self.burn_in);
+        if burn_in > steps {
+            return bad(
+                "burn_in",
+                format!("{burn_in} must not exceed the {steps} steps"),
+            );
         }
         if self.frame_every == Some(0) {
-            return bad("the frame interval must be at least 1");
+            return bad("frame_every", "0 must be at least 1".into());
         }
         match self.thin {
-            None if self.burn_in > 0 => {
-                bad("burn-in needs thinning (without it only the final state is kept)")
-            }
+            None if burn_in > 0 => bad(
+                "burn_in",
+                format!("{burn_in} needs thinning (without it only the final state is kept)"),
+            ),
             None => Ok(1),
-            Some(0) => bad("thinning must be at least 1"),
-            Some(k) => match (self.steps - self.burn_in) / k {
-                0 => bad("no state to record: steps - burn-in is smaller than the thinning"),
-                r => usize::try_from(r).or_else(|_| bad("too many records per chain")),
+            Some(0) => bad("thin", "0 must be at least 1".into()),
+            Some(k) => match (steps - burn_in) / k {
+                0 => bad(
+                    "thin",
+                    format!(
+                        "{k} leaves no state to record: steps − burn-in = {}",
+                        steps - burn_in
+                    ),
+                ),
+                r => usize::try_from(r)
+                    .or_else(|_| bad("thin", format!("{k} records too many states per chain"))),
             },
         }
     }
@@ -218,21 +231,22 @@ pub fn sample(
 ) -> Result<SampleRun, SampleError> {
     let kernel = sampler.kernel::<f64>()?;
     let d = source.dim();
+    let bad = |what: String| Err(SampleError::Setting(SettingError::new("init", what)));
     if init.d != d {
-        return Err(SampleError::Settings(format!(
-            "the initial states have {} columns, the energy has dimension {d}",
+        return bad(format!(
+            "has {} columns, the energy has dimension {d}",
             init.d
-        )));
+        ));
     }
     if init.n == 0 {
-        return Err(SampleError::Settings("need at least one chain".into()));
+        return bad("has no chain".into());
     }
     if let Some(k) = init.data.iter().position(|v| !v.is_finite()) {
-        return Err(SampleError::Settings(format!(
-            "the initial state of chain {} is NaN or infinite in coordinate {}",
+        return bad(format!(
+            "is NaN or infinite for chain {} in coordinate {}",
             k / d,
             k % d
-        )));
+        ));
     }
     let run = Runner {
         source,
