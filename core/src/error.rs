@@ -80,15 +80,21 @@ impl Error {
             found: saturate(found),
         }
     }
+
+    /// `Ok` if buffer `what` has the length `expected`, else its
+    /// [`Error::dimension_mismatch`]: the length check of every [`crate::Energy`].
+    pub fn check_len(what: &'static str, expected: usize, found: usize) -> Result<(), Self> {
+        if found == expected {
+            Ok(())
+        } else {
+            Err(Error::dimension_mismatch(what, expected, found))
+        }
+    }
 }
 
-/// Returns `DimensionMismatch` unless `found == expected`.
+/// [`Error::check_len`], as the core's checks call it.
 pub(crate) fn check_len(what: &'static str, expected: usize, found: usize) -> Result<(), Error> {
-    if found == expected {
-        Ok(())
-    } else {
-        Err(Error::dimension_mismatch(what, expected, found))
-    }
+    Error::check_len(what, expected, found)
 }
 
 /// Returns `NonFinite` if any element of `v` is NaN or infinite.

@@ -216,11 +216,12 @@ impl Energy<f64> for StandardNormal {
         self.dim
     }
     fn energy(&self, x: &[f64]) -> Result<f64, Error> {
-        check_point(self.dim, x, None)?;
+        Error::check_len("point", self.dim, x.len())?;
         Ok(0.5 * x.iter().map(|v| v * v).sum::<f64>())
     }
     fn energy_grad(&self, x: &[f64], grad: &mut [f64]) -> Result<f64, Error> {
-        check_point(self.dim, x, Some(grad))?;
+        Error::check_len("point", self.dim, x.len())?;
+        Error::check_len("gradient", self.dim, grad.len())?;
         grad.copy_from_slice(x);
         self.energy(x)
     }
@@ -254,7 +255,7 @@ impl Energy<f64> for DoubleWellNd {
         self.dim
     }
     fn energy(&self, x: &[f64]) -> Result<f64, Error> {
-        check_point(self.dim, x, None)?;
+        Error::check_len("point", self.dim, x.len())?;
         let u = x[0] * x[0] - 1.0;
         let mut e = self.barrier * u * u;
         for &xi in &x[1..self.dim] {
@@ -263,7 +264,8 @@ impl Energy<f64> for DoubleWellNd {
         Ok(e)
     }
     fn energy_grad(&self, x: &[f64], grad: &mut [f64]) -> Result<f64, Error> {
-        check_point(self.dim, x, Some(grad))?;
+        Error::check_len("point", self.dim, x.len())?;
+        Error::check_len("gradient", self.dim, grad.len())?;
         let u = x[0] * x[0] - 1.0;
         grad[0] = 4.0 * self.barrier * x[0] * u;
         for (g, &xi) in grad[1..self.dim].iter_mut().zip(&x[1..self.dim]) {
@@ -271,19 +273,6 @@ impl Energy<f64> for DoubleWellNd {
         }
         self.energy(x)
     }
-}
-
-/// Checks a point (and its gradient buffer) against a run-time dimension.
-fn check_point(dim: usize, x: &[f64], grad: Option<&[f64]>) -> Result<(), Error> {
-    for (what, found) in [
-        ("point", Some(x.len())),
-        ("gradient", grad.map(<[f64]>::len)),
-    ] {
-        if let Some(found) = found.filter(|&n| n != dim) {
-            return Err(Error::dimension_mismatch(what, dim, found));
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
