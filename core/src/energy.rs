@@ -43,20 +43,22 @@ impl<S: Scalar, E: Energy<S> + ?Sized> Energy<S> for &E {
 
 /// A time-dependent velocity field v: ℝᵈ × ℝ → ℝᵈ, integrated by the ODE solvers.
 ///
-/// As for [`Energy`], slices have length [`VelocityField::dim`].
+/// As for [`Energy`], slices have length [`VelocityField::dim`], and a failed evaluation (a
+/// wrong length, a model whose scratch is too short) is an `Err` that the solvers return
+/// unchanged; `v` is then unspecified.
 pub trait VelocityField<S: Scalar> {
     /// The dimension d of the state.
     fn dim(&self) -> usize;
 
     /// Writes v(x, t) into `v`.
-    fn velocity(&self, x: &[S], t: S, v: &mut [S]);
+    fn velocity(&self, x: &[S], t: S, v: &mut [S]) -> Result<(), Error>;
 }
 
 impl<S: Scalar, V: VelocityField<S> + ?Sized> VelocityField<S> for &V {
     fn dim(&self) -> usize {
         (**self).dim()
     }
-    fn velocity(&self, x: &[S], t: S, v: &mut [S]) {
+    fn velocity(&self, x: &[S], t: S, v: &mut [S]) -> Result<(), Error> {
         (**self).velocity(x, t, v)
     }
 }

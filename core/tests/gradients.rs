@@ -5,8 +5,8 @@ mod common;
 
 use common::{assert_gradient_matches_fd, central_difference, normal_vec};
 use gradflow_core::{
-    Activation, DoubleWell, Dw4, Energy, Gaussian, GaussianMixture, LennardJones, Mlp, MlpParams,
-    MullerBrown, StreamRng, TimeMlp, VelocityField,
+    Activation, DoubleWell, Dw4, Energy, Error, Gaussian, GaussianMixture, LennardJones, Mlp,
+    MlpParams, MullerBrown, StreamRng, TimeMlp, VelocityField,
 };
 
 fn random_mlp<const IN: usize, const W: usize, const DEPTH: usize, const OUT: usize>(
@@ -94,8 +94,13 @@ fn time_mlp_appends_time_and_its_vjp_matches_the_network() {
     let field = TimeMlp::new(net);
     let (x, t) = ([0.3, -0.4], 0.6);
     let mut v = [0.0; 2];
-    field.velocity(&x, t, &mut v);
+    field.velocity(&x, t, &mut v).unwrap();
     assert_eq!(v, net.forward(&[0.3, -0.4, 0.6]));
+    let wrong = field.velocity(&[0.3], t, &mut v).unwrap_err();
+    assert!(
+        matches!(wrong, Error::DimensionMismatch { .. }),
+        "{wrong:?}"
+    );
     let (mut g1, mut g2) = (MlpParams::zeroed(), MlpParams::zeroed());
     field.vjp(&x, t, &[1.0, 2.0], Some(&mut g1));
     net.vjp(&[0.3, -0.4, 0.6], &[1.0, 2.0], &mut [0.0; 3], Some(&mut g2));

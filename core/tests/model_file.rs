@@ -6,7 +6,7 @@ use gradflow_core::model::{
     Architecture, ModelError, ModelEval, ModelKind, ModelView, TimeInput, crc32, encode,
     encoded_len,
 };
-use gradflow_core::{Activation, Energy, Error, Mlp, MlpParams, StreamRng};
+use gradflow_core::{Activation, Energy, Error, Mlp, MlpParams, OdeSolver, StreamRng};
 
 fn file(arch: &Architecture, params: &[f32]) -> Vec<u8> {
     let mut bytes = vec![0u8; encoded_len(arch)];
@@ -59,6 +59,32 @@ fn velocity_is_the_network_on_x_then_t() {
             .unwrap();
         assert_eq!(v, y);
     }
+}
+
+/// A velocity model's evaluation error (here a short scratch) reaches the ODE solver's
+/// caller as itself, not as a non-finite velocity, and the state is not moved.
+#[test]
+fn a_velocity_model_error_reaches_the_solver_caller() {
+    let p = random_params::<3, 24, 1, 2>(7);
+    let arch = Architecture::mlp(ModelKind::Velocity, Activation::Silu, 2, &[24, 24], 2).unwrap();
+    let bytes = file(&arch, p.as_flat());
+    let view = ModelView::parse(&bytes).unwrap();
+    let needed = view.scratch_len();
+    let mut short = vec![0f64; needed - 1];
+    let field = ModelEval::new_checked(&view, &mut short);
+    let mut x = [0.5, -0.25];
+    let mut solver_scratch = [0.0; 6];
+    let err = OdeSolver::Rk4
+        .integrate(&field, &mut x, 0.0, 1.0, 3, &mut solver_scratch)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::ScratchTooSmall {
+            needed,
+            found: needed - 1
+        }
+    );
+    assert_eq!(x, [0.5, -0.25]);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Convergence orders of the ODE solvers on a linear ODE with a known solution.
 
-use gradflow_core::{OdeSolver, VelocityField};
+use gradflow_core::{Error, OdeSolver, VelocityField};
 
 /// dx/dt = A x with A = [[−½, 2], [−2, −½]]: x(t) = e^{−t/2} R(−2t) x₀, a damped rotation.
 struct DampedRotation;
@@ -9,9 +9,10 @@ impl VelocityField<f64> for DampedRotation {
     fn dim(&self) -> usize {
         2
     }
-    fn velocity(&self, x: &[f64], _t: f64, v: &mut [f64]) {
+    fn velocity(&self, x: &[f64], _t: f64, v: &mut [f64]) -> Result<(), Error> {
         v[0] = -0.5 * x[0] + 2.0 * x[1];
         v[1] = -2.0 * x[0] - 0.5 * x[1];
+        Ok(())
     }
 }
 
@@ -23,8 +24,9 @@ impl VelocityField<f64> for TimeDependent {
     fn dim(&self) -> usize {
         1
     }
-    fn velocity(&self, x: &[f64], t: f64, v: &mut [f64]) {
+    fn velocity(&self, x: &[f64], t: f64, v: &mut [f64]) -> Result<(), Error> {
         v[0] = t.cos() * x[0];
+        Ok(())
     }
 }
 
@@ -117,4 +119,59 @@ fn solver_rejects_bad_input() {
             .is_err()
     );
     assert_eq!(OdeSolver::Rk4.evals_per_step(), 4);
+}
+
+/// [`DampedRotation`] whose evaluations fail from time `fails_from` on: a model error.
+struct FailingFrom {
+    fails_from: f64,
+}
+
+impl VelocityField<f64> for FailingFrom {
+    fn dim(&self) -> usize {
+        2
+    }
+    fn velocity(&self, x: &[f64], t: f64, v: &mut [f64]) -> Result<(), Error> {
+        if t >= self.fails_from {
+            return Err(Error::ScratchTooSmall {
+                needed: 7,
+                found: 3,
+            });
+        }
+        DampedRotation.velocity(x, t, v)
+    }
+}
+
+#[test]
+fn a_failed_velocity_stops_the_solve_with_its_own_error_and_the_last_state() {
+    for solver in [OdeSolver::Euler, OdeSolver::Heun, OdeSolver::Rk4] {
+        let mut scratch = [0.0; 6];
+        // Steps of 0.25 from 0: the step from 0.25 is the first with a stage at t ≥ 0.3
+        // (Euler's stage is at 0.25 itself, so it fails one step later, from 0.5).
+        let field = FailingFrom { fails_from: 0.3 };
+        let mut x = [1.0, 0.0];
+        let err = solver
+            .integrate(&field, &mut x, 0.0, 1.0, 4, &mut scratch)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            Error::ScratchTooSmall {
+                needed: 7,
+                found: 3
+            },
+            "{solver:?}"
+        );
+        let done = if solver == OdeSolver::Euler { 2 } else { 1 };
+        let mut expected = [1.0, 0.0];
+        solver
+            .integrate(
+                &DampedRotation,
+                &mut expected,
+                0.0,
+                0.25 * f64::from(done),
+                done,
+                &mut scratch,
+            )
+            .unwrap();
+        assert_eq!(x, expected, "{solver:?}");
+    }
 }

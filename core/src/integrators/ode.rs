@@ -34,7 +34,8 @@ impl OdeSolver {
         }
     }
 
-    /// One step of size `h` from time `t`. `x` is written only if the new state is finite.
+    /// One step of size `h` from time `t`. `x` is written only if every velocity evaluation
+    /// succeeded and the new state is finite; a failed evaluation is returned unchanged.
     pub fn step<V: VelocityField<S> + ?Sized, S: Scalar>(
         self,
         field: &V,
@@ -55,7 +56,7 @@ impl OdeSolver {
         match self {
             OdeSolver::Euler => {
                 let k = &mut scratch[..d];
-                field.velocity(x, t, k);
+                field.velocity(x, t, k)?;
                 check_finite("velocity", k)?;
                 for (ki, &xi) in k.iter_mut().zip(x.iter()) {
                     *ki = xi + h * *ki;
@@ -66,11 +67,11 @@ impl OdeSolver {
             OdeSolver::Heun => {
                 let (k1, rest) = scratch[..3 * d].split_at_mut(d);
                 let (tmp, k2) = rest.split_at_mut(d);
-                field.velocity(x, t, k1);
+                field.velocity(x, t, k1)?;
                 for i in 0..d {
                     tmp[i] = x[i] + h * k1[i];
                 }
-                field.velocity(tmp, t + h, k2);
+                field.velocity(tmp, t + h, k2)?;
                 for i in 0..d {
                     tmp[i] = x[i] + h * S::HALF * (k1[i] + k2[i]);
                 }
@@ -82,22 +83,22 @@ impl OdeSolver {
                 let (tmp, acc) = rest.split_at_mut(d);
                 let half = h * S::HALF;
                 let two = S::TWO;
-                field.velocity(x, t, k);
+                field.velocity(x, t, k)?;
                 for i in 0..d {
                     acc[i] = k[i];
                     tmp[i] = x[i] + half * k[i];
                 }
-                field.velocity(tmp, t + half, k);
+                field.velocity(tmp, t + half, k)?;
                 for i in 0..d {
                     acc[i] += two * k[i];
                     tmp[i] = x[i] + half * k[i];
                 }
-                field.velocity(tmp, t + half, k);
+                field.velocity(tmp, t + half, k)?;
                 for i in 0..d {
                     acc[i] += two * k[i];
                     tmp[i] = x[i] + h * k[i];
                 }
-                field.velocity(tmp, t + h, k);
+                field.velocity(tmp, t + h, k)?;
                 let sixth = h / S::from_f64(6.0);
                 for i in 0..d {
                     tmp[i] = x[i] + sixth * (acc[i] + k[i]);

@@ -8,10 +8,9 @@ use crate::error::Error;
 use crate::{Energy, Scalar, VelocityField};
 
 /// A model with its scratch. The [`Energy`] and [`VelocityField`] traits take `&self`, so
-/// the scratch sits in a `RefCell` (one borrow per call, never nested). As an [`Energy`]
-/// its evaluation errors (a length mismatch, a short scratch) are returned as they are; as
-/// a [`VelocityField`], whose solvers take no errors, they come out as NaN, which the
-/// solvers report as non-finite. Nothing panics.
+/// the scratch sits in a `RefCell` (one borrow per call, never nested). As an [`Energy`] and
+/// as a [`VelocityField`] its evaluation errors (a length mismatch, a short scratch) are
+/// returned as they are. Nothing panics.
 #[derive(Debug)]
 pub struct ModelEval<'m, 's, S> {
     // Borrowed, not copied: the C API builds these in frames that are firmware stack.
@@ -47,7 +46,7 @@ impl<'m, 's, S: Scalar> ModelEval<'m, 's, S> {
 
     /// For callers that have checked the kind and the scratch length themselves: no
     /// `Result` to move through (the C API's frames are firmware stack). A short scratch
-    /// makes every evaluation an error ([`Error::ScratchTooSmall`]; NaN velocities),
+    /// makes every evaluation an error ([`Error::ScratchTooSmall`]),
     /// never undefined behaviour.
     pub fn new_checked(view: &'m ModelView<'m>, scratch: &'s mut [S]) -> Self {
         Self {
@@ -67,10 +66,6 @@ impl<'m, 's, S: Scalar> ModelEval<'m, 's, S> {
             })?;
         f(&mut scratch)
     }
-}
-
-fn nan<S: Scalar>() -> S {
-    S::from_f64(f64::NAN)
 }
 
 impl<S: Scalar> Energy<S> for ModelEval<'_, '_, S> {
@@ -96,12 +91,7 @@ impl<S: Scalar> VelocityField<S> for ModelEval<'_, '_, S> {
         self.view.architecture().x_dim()
     }
 
-    fn velocity(&self, x: &[S], t: S, v: &mut [S]) {
-        if self
-            .with_scratch(|s| self.view.velocity(x, t, v, s))
-            .is_err()
-        {
-            v.fill(nan());
-        }
+    fn velocity(&self, x: &[S], t: S, v: &mut [S]) -> Result<(), Error> {
+        self.with_scratch(|s| self.view.velocity(x, t, v, s))
     }
 }

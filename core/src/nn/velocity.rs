@@ -1,7 +1,8 @@
 //! A time-conditioned MLP velocity field v(x, t).
 
 use super::{Mlp, MlpParams};
-use crate::{Scalar, VelocityField};
+use crate::error::{fixed, fixed_mut};
+use crate::{Error, Scalar, VelocityField};
 
 /// The velocity field v(x, t) = mlp([x, t]) for x ∈ ℝ^OUT: the network's input is the state
 /// with the time appended as one extra coordinate, so IN must equal OUT + 1 (checked at
@@ -53,8 +54,10 @@ impl<S: Scalar, const IN: usize, const WIDTH: usize, const DEPTH: usize, const O
         OUT
     }
 
-    /// Panics if `x.len() != OUT` or `v.len() != OUT`.
-    fn velocity(&self, x: &[S], t: S, v: &mut [S]) {
-        v.copy_from_slice(&self.net.forward(&Self::input(x, t)));
+    fn velocity(&self, x: &[S], t: S, v: &mut [S]) -> Result<(), Error> {
+        let x: &[S; OUT] = fixed("state", x)?;
+        let v: &mut [S; OUT] = fixed_mut("velocity", v)?;
+        *v = self.net.forward(&Self::input(x, t));
+        Ok(())
     }
 }
