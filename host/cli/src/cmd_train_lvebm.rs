@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use crate::cmd_device::open_device;
 use crate::cmd_train::{Driven, TrainArgs, drive, with_suffix};
 use crate::cmd_train_ebm::{flow_option_given, scheme_label};
+use crate::flags::message;
 
 /// Options of `gradflow train lvebm` (refused by the other methods).
 #[derive(clap::Args)]
@@ -242,7 +243,7 @@ fn settings(args: &TrainArgs, data: &Data) -> Result<LvebmSettings, String> {
         updates: args.steps.unwrap_or(d.updates),
         seed: args.seed,
     };
-    s.validate().map_err(|e| e.to_string())?;
+    s.validate().map_err(|e| message(&e))?;
     Ok(s)
 }
 
@@ -486,8 +487,8 @@ impl Run<'_> {
             .checkpoint
             .clone()
             .unwrap_or_else(|| with_suffix(&prefix, ".ckpt"));
-        let mut t = LvebmTrainer::<S, M>::new(s, model, &data.values, data.dx)
-            .map_err(|e| e.to_string())?;
+        let mut t =
+            LvebmTrainer::<S, M>::new(s, model, &data.values, data.dx).map_err(|e| message(&e))?;
         let hint = "a lower --posterior-tau / --pool-tau or --lr";
         let resumed = match drive(&mut t, args, s.updates, &checkpoint, "update", hint)? {
             Driven::Finished { resumed } => resumed,

@@ -34,6 +34,13 @@ pub(crate) fn flag_for(field: &str) -> Option<&'static str> {
         "beta1" => "--beta1",
         "penalty" => "--penalty",
         "updates" => "--steps",
+        // LvebmSettings and LvebmTrainer::new (`gradflow train lvebm`; also `batch`, `lr`,
+        // `beta1`, `updates`).
+        "posterior_steps" => "--posterior-steps",
+        "particles_per_datum" => "--latents-per-datum",
+        "pool_steps" => "--pool-steps",
+        "pool_size" => "--pool-size",
+        "negative" => "--negative",
         // sample_conditional's arguments (`gradflow sample --model M --given X`).
         "given" => "--given",
         "chains" => "--chains",
@@ -96,6 +103,14 @@ mod tests {
         assert_eq!(
             message(&e),
             "invalid EBM settings: --steps must be at least 1"
+        );
+        let e = gradflow::ebm::EbmError::Setting(SettingError::new(
+            "particles_per_datum",
+            "must be at least 1",
+        ));
+        assert_eq!(
+            message(&e),
+            "invalid EBM settings: --latents-per-datum must be at least 1"
         );
         let e = gradflow::fit::FitError::Settings(SettingError::new(
             "force_weight",

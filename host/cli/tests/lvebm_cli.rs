@@ -142,7 +142,7 @@ fn mlp_family_writes_a_model_and_resumes_bit_for_bit() {
 #[test]
 fn bad_lvebm_options_give_one_line() {
     let dir = scratch("bad");
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 10] = [
         (
             &["train", "lvebm", "--eta", "0.1"],
             "--eta does not apply to lvebm",
@@ -166,6 +166,23 @@ fn bad_lvebm_options_give_one_line() {
         (
             &["train", "lvebm", "--family", "ppca", "--latent-dim", "3"],
             "must be >= 1 and < dx = 3",
+        ),
+        // The library's settings errors, named by their flags.
+        (
+            &["train", "lvebm", "--lr", "0"],
+            "invalid EBM settings: --lr 0 must be finite and > 0",
+        ),
+        (
+            &["train", "lvebm", "--latents-per-datum", "0"],
+            "invalid EBM settings: --latents-per-datum must be at least 1",
+        ),
+        (
+            &["train", "lvebm", "--batch", "100000"],
+            "invalid EBM settings: --batch 100000 exceeds the",
+        ),
+        (
+            &["train", "lvebm", "--family", "mlp", "--negative", "exact"],
+            "invalid EBM settings: --negative exact (PGD) needs a family with a closed-form",
         ),
     ];
     for (args, expected) in cases {

@@ -13,12 +13,10 @@ use crate::modelio::ModelIoError;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum EbmError {
-    /// A setting is out of its domain, named by its field ([`super::EbmSettings`]'s, or an
-    /// argument's).
+    /// A setting is out of its domain, named by its field ([`super::EbmSettings`]'s,
+    /// [`crate::lvebm::LvebmSettings`]'s, an evaluation's settings (`ais.tau`,
+    /// `gaussian_elbo.lr`, `grid.points`), or an argument's).
     Setting(SettingError),
-    /// A setting or argument is invalid, as free text (which, and why): the particle
-    /// schemes' and the latent-variable EBMs' checks.
-    Settings(String),
     /// The particle scheme's settings are invalid (a step τ ≤ 0, no proximal iteration).
     Sampler {
         /// The settings.
@@ -45,13 +43,44 @@ pub enum EbmError {
     Engine(EngineError),
     /// Encoding the model file failed.
     Model(ModelIoError),
+    /// The model has no model file (a closed-form test family, a test energy): only an MLP
+    /// energy is written to one.
+    NoModelFile {
+        /// Which model.
+        model: &'static str,
+    },
+    /// A model that must be normalisable is not (∫exp(−E) is infinite).
+    NotNormalisable {
+        /// Which model, and why (`"recovery's true model (barrier h <= 0)"`).
+        model: &'static str,
+    },
+    /// The core refused to simulate the double-well sensor's data: the true model's well,
+    /// or a MALA step of the trajectory.
+    Simulation(gradflow_core::Error),
+    /// The Gaussian ELBO's fixed reparameterisation draws of a datum are degenerate: their
+    /// sample covariance is not positive definite (more draws per datum fix it).
+    DegenerateDraws {
+        /// Draws per datum.
+        draws: usize,
+        /// The latent dimension dz.
+        latent_dim: usize,
+    },
+    /// The quadrature over z found exp(−E(xᵢ, z)) not negligible at an end of its search
+    /// range: the range is too narrow or off-centre, or the energy does not confine z.
+    QuadratureRange {
+        /// The datum i.
+        datum: usize,
+        /// The search range's centre.
+        centre: f64,
+        /// Its half-width.
+        half_width: f64,
+    },
 }
 
 impl fmt::Display for EbmError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Setting(e) => write!(f, "invalid EBM settings: {e}"),
-            Self::Settings(what) => write!(f, "invalid EBM settings: {what}"),
             Self::Sampler { settings, error } => {
                 write!(f, "invalid particle scheme {settings}: {error}")
             }
@@ -71,6 +100,26 @@ impl fmt::Display for EbmError {
             ),
             Self::Engine(e) => write!(f, "{e}"),
             Self::Model(e) => write!(f, "{e}"),
+            Self::NoModelFile { model } => write!(
+                f,
+                "{model} has no model file (only an MLP energy is written to one)"
+            ),
+            Self::NotNormalisable { model } => write!(f, "{model} is not normalisable"),
+            Self::Simulation(e) => write!(f, "simulating the double-well sensor: {e}"),
+            Self::DegenerateDraws { draws, latent_dim } => write!(
+                f,
+                "the Gaussian ELBO's {draws} fixed draws per datum are degenerate in latent \
+                 dimension {latent_dim} (use more draws)"
+            ),
+            Self::QuadratureRange {
+                datum,
+                centre,
+                half_width,
+            } => write!(
+                f,
+                "exp(-E(x, z)) of datum {datum} is not negligible at an end of the search \
+                 range {centre} ± {half_width}: widen it or move its centre"
+            ),
         }
     }
 }
@@ -85,10 +134,14 @@ impl std::error::Error for EbmError {
             Self::GridKl(e) => Some(e.as_ref()),
             Self::Engine(e) => Some(e),
             Self::Model(e) => Some(e),
-            Self::Settings(_)
-            | Self::Data(_)
+            Self::Simulation(e) => Some(e),
+            Self::Data(_)
             | Self::NotAParticleScheme(_)
-            | Self::Diverged { .. } => None,
+            | Self::Diverged { .. }
+            | Self::NoModelFile { .. }
+            | Self::NotNormalisable { .. }
+            | Self::DegenerateDraws { .. }
+            | Self::QuadratureRange { .. } => None,
         }
     }
 }

@@ -279,8 +279,8 @@ impl<S: Scalar> EnergyModel<S> for QuadraticEnergy {
     }
 
     fn model_bytes(&self) -> Result<ModelBytes, EbmError> {
-        Err(EbmError::Settings(
-            "a quadratic test energy has no model file".into(),
-        ))
+        Err(EbmError::NoModelFile {
+            model: "a quadratic test energy",
+        })
     }
 }

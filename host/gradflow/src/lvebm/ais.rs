@@ -6,6 +6,7 @@ use std::f64::consts::PI;
 
 use gradflow_core::{SamplerKind, SamplerSettings, StreamRng};
 
+use crate::SettingError;
 use crate::ebm::{BatchEnergy, EbmError, move_particles};
 use crate::engine::EngineError;
 
@@ -20,18 +21,25 @@ impl GaussianBase {
     /// N(`mean`, diag `std`²); the two must have the same length ≥ 1, finite entries and
     /// `std` > 0.
     pub fn new(mean: Vec<f64>, std: Vec<f64>) -> Result<Self, EbmError> {
-        if mean.is_empty() || mean.len() != std.len() {
-            return Err(EbmError::Settings(format!(
-                "Gaussian base with {} means and {} standard deviations: need the same \
-                 number, at least one",
-                mean.len(),
-                std.len()
-            )));
+        let bad = |field, what: String| Err(EbmError::Setting(SettingError::new(field, what)));
+        if mean.is_empty() {
+            return bad("mean", "has no value: need at least one".into());
         }
-        if mean.iter().any(|v| !v.is_finite()) || std.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
-            return Err(EbmError::Settings(
-                "Gaussian base: means must be finite and standard deviations finite and > 0".into(),
-            ));
+        if mean.len() != std.len() {
+            return bad(
+                "std",
+                format!(
+                    "has {} values for {} means: need one per mean",
+                    std.len(),
+                    mean.len()
+                ),
+            );
+        }
+        if mean.iter().any(|v| !v.is_finite()) {
+            return bad("mean", "must be finite".into());
+        }
+        if std.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
+            return bad("std", "must be finite and > 0".into());
         }
         Ok(Self { mean, std })
     }
@@ -48,8 +56,9 @@ impl GaussianBase {
             )));
         }
         if !(widen.is_finite() && widen >= 1.0) {
-            return Err(EbmError::Settings(format!(
-                "base widening {widen}: must be finite and >= 1"
+            return Err(EbmError::Setting(SettingError::new(
+                "widen",
+                format!("{widen} must be finite and >= 1"),
             )));
         }
         let (mean, var) = moments(particles, d);
@@ -145,12 +154,16 @@ impl Schedule {
 
     fn validate(self) -> Result<(), EbmError> {
         match self {
-            Self::Geometric { min } if !(min > 0.0 && min < 1.0) => Err(EbmError::Settings(
-                format!("geometric schedule β_min = {min}: must be in (0, 1)"),
-            )),
+            Self::Geometric { min } if !(min > 0.0 && min < 1.0) => {
+                Err(EbmError::Setting(SettingError::new(
+                    "ais.schedule",
+                    format!("geometric β_min = {min} must be in (0, 1)"),
+                )))
+            }
             Self::Sigmoid { sharpness } if !(sharpness.is_finite() && sharpness > 0.0) => {
-                Err(EbmError::Settings(format!(
-                    "sigmoid schedule sharpness {sharpness}: must be finite and > 0"
+                Err(EbmError::Setting(SettingError::new(
+                    "ais.schedule",
+                    format!("sigmoid sharpness {sharpness} must be finite and > 0"),
                 )))
             }
             _ => Ok(()),
@@ -195,25 +208,23 @@ impl Default for AisSettings {
 }
 
 impl AisSettings {
-    /// Checks every field.
+    /// Checks every field, naming the first bad one as `ais.FIELD` ([`EbmError::Setting`]).
     pub fn validate(&self) -> Result<(), EbmError> {
+        let bad = |field, what: String| Err(EbmError::Setting(SettingError::new(field, what)));
         if self.chains < 2 {
-            return Err(EbmError::Settings(format!(
-                "AIS with {} chain(s): need at least 2 for a standard error",
-                self.chains
-            )));
+            return bad(
+                "ais.chains",
+                format!("{} must be at least 2 (for a standard error)", self.chains),
+            );
         }
-        if self.temperatures == 0 || self.mala_steps == 0 {
-            return Err(EbmError::Settings(format!(
-                "AIS with {} temperatures and {} MALA steps: both must be >= 1",
-                self.temperatures, self.mala_steps
-            )));
+        if self.temperatures == 0 {
+            return bad("ais.temperatures", "must be at least 1".into());
+        }
+        if self.mala_steps == 0 {
+            return bad("ais.mala_steps", "must be at least 1".into());
         }
         if !(self.tau.is_finite() && self.tau > 0.0) {
-            return Err(EbmError::Settings(format!(
-                "AIS MALA step τ = {}: must be finite and > 0",
-                self.tau
-            )));
+            return bad("ais.tau", format!("{} must be finite and > 0", self.tau));
         }
         self.schedule.validate()
     }
@@ -298,9 +309,12 @@ pub fn ais_log_partition<M: BatchEnergy<f64> + ?Sized>(
     settings.validate()?;
     let d = base.dim();
     if model.dim() != d {
-        return Err(EbmError::Settings(format!(
-            "the Gaussian base has dimension {d}, the energy {}",
-            model.dim()
+        return Err(EbmError::Setting(SettingError::new(
+            "base",
+            format!(
+                "has dimension {d}, the energy {}: they must match",
+                model.dim()
+            ),
         )));
     }
     let c = settings.chains;
@@ -466,29 +480,44 @@ mod tests {
         }
         let ok = AisSettings::default();
         assert!(ok.validate().is_ok());
-        for bad in [
-            AisSettings { chains: 1, ..ok },
-            AisSettings {
-                temperatures: 0,
-                ..ok
-            },
-            AisSettings {
-                mala_steps: 0,
-                ..ok
-            },
-            AisSettings { tau: -1.0, ..ok },
-            AisSettings {
-                schedule: Schedule::Geometric { min: 0.0 },
-                ..ok
-            },
-            AisSettings {
-                schedule: Schedule::Sigmoid {
-                    sharpness: f64::NAN,
+        for (bad, field) in [
+            (AisSettings { chains: 1, ..ok }, "ais.chains"),
+            (
+                AisSettings {
+                    temperatures: 0,
+                    ..ok
                 },
-                ..ok
-            },
+                "ais.temperatures",
+            ),
+            (
+                AisSettings {
+                    mala_steps: 0,
+                    ..ok
+                },
+                "ais.mala_steps",
+            ),
+            (AisSettings { tau: -1.0, ..ok }, "ais.tau"),
+            (
+                AisSettings {
+                    schedule: Schedule::Geometric { min: 0.0 },
+                    ..ok
+                },
+                "ais.schedule",
+            ),
+            (
+                AisSettings {
+                    schedule: Schedule::Sigmoid {
+                        sharpness: f64::NAN,
+                    },
+                    ..ok
+                },
+                "ais.schedule",
+            ),
         ] {
-            assert!(bad.validate().is_err(), "{bad:?}");
+            match bad.validate() {
+                Err(EbmError::Setting(e)) => assert_eq!(e.field, field, "{bad:?}"),
+                other => panic!("{bad:?}: expected a setting error, got {other:?}"),
+            }
         }
         assert!(GaussianBase::new(vec![0.0], vec![0.0]).is_err());
         assert!(GaussianBase::new(vec![0.0, 1.0], vec![1.0]).is_err());

@@ -91,9 +91,9 @@ impl<S: Scalar, F: ClosedForm> EnergyModel<S> for F {
     }
 
     fn model_bytes(&self) -> Result<ModelBytes, EbmError> {
-        Err(EbmError::Settings(
-            "a closed-form test family has no model file (train an MLP joint energy)".into(),
-        ))
+        Err(EbmError::NoModelFile {
+            model: "a closed-form test family",
+        })
     }
 
     fn log_partition(&self) -> Option<f64> {

@@ -3,8 +3,18 @@
 
 use gradflow_core::Scalar;
 
+use crate::SettingError;
 use crate::ebm::{BatchEnergy, EbmError};
 use crate::engine::EngineError;
+
+/// The observed dimension `dx` (the argument `field`) of a joint energy of dimension `d`
+/// is not in 1..d: a [`SettingError`].
+pub(super) fn observed_dim_error(field: &'static str, dx: usize, d: usize) -> EbmError {
+    EbmError::Setting(SettingError::new(
+        field,
+        format!("{dx} must be in 1..{d} (the joint energy has dimension {d})"),
+    ))
+}
 
 /// A joint energy E(x, z) over rows `(x, z)` of dimension dx + dz (observed coordinates
 /// first) seen as an energy of z alone: particle i is conditioned on its own observed row
@@ -19,12 +29,7 @@ impl<'a, S: Scalar, M: BatchEnergy<S> + ?Sized> Conditional<'a, S, M> {
     /// Conditions `joint` on `observed` (n × dx, row-major: one row per particle).
     pub fn new(joint: &'a M, observed: &'a [S], dx: usize) -> Result<Self, EbmError> {
         if dx == 0 || dx >= joint.dim() {
-            return Err(EbmError::Settings(format!(
-                "observed dimension {dx}: the joint energy has dimension {}, so it must be \
-                 in 1..{}",
-                joint.dim(),
-                joint.dim()
-            )));
+            return Err(observed_dim_error("dx", dx, joint.dim()));
         }
         if !observed.len().is_multiple_of(dx) {
             return Err(EbmError::Data(format!(

@@ -12,8 +12,10 @@ use std::f64::consts::PI;
 use gradflow_core::StreamRng;
 
 use super::ais::moments;
+use super::conditional::observed_dim_error;
 use super::entropy::kl_entropy;
 use super::linalg::cholesky;
+use crate::SettingError;
 use crate::ebm::{BatchEnergy, EbmError};
 
 /// First stream of the Gaussian ELBO's fresh evaluation draws (datum i draws from stream
@@ -51,11 +53,7 @@ fn shapes<M: BatchEnergy<f64> + ?Sized>(
     dx: usize,
 ) -> Result<(usize, usize), EbmError> {
     if dx == 0 || dx >= model.dim() {
-        return Err(EbmError::Settings(format!(
-            "observed dimension {dx}: the joint energy has dimension {}, so it must be in 1..{}",
-            model.dim(),
-            model.dim()
-        )));
+        return Err(observed_dim_error("dx", dx, model.dim()));
     }
     if data.is_empty() || !data.len().is_multiple_of(dx) {
         return Err(EbmError::Data(format!(
@@ -170,31 +168,36 @@ impl Default for GaussianElboSettings {
 }
 
 impl GaussianElboSettings {
-    /// Checks every field.
+    /// Checks every field, naming the first bad one as `gaussian_elbo.FIELD`
+    /// ([`EbmError::Setting`]).
     pub fn validate(&self) -> Result<(), EbmError> {
-        if self.draws == 0 || self.eval_draws < 2 {
-            return Err(EbmError::Settings(format!(
-                "Gaussian ELBO with {} draws and {} evaluation draws: need >= 1 and >= 2",
-                self.draws, self.eval_draws
-            )));
+        let bad = |field, what: String| Err(EbmError::Setting(SettingError::new(field, what)));
+        if self.draws == 0 {
+            return bad("gaussian_elbo.draws", "must be at least 1".into());
+        }
+        if self.eval_draws < 2 {
+            return bad(
+                "gaussian_elbo.eval_draws",
+                format!("{} must be at least 2", self.eval_draws),
+            );
         }
         if self.grad_tolerance.is_nan() || self.grad_tolerance < 0.0 {
-            return Err(EbmError::Settings(format!(
-                "Gaussian ELBO gradient tolerance {}: must be >= 0",
-                self.grad_tolerance
-            )));
+            return bad(
+                "gaussian_elbo.grad_tolerance",
+                format!("{} must be >= 0", self.grad_tolerance),
+            );
         }
         if !(self.lr.is_finite() && self.lr > 0.0) {
-            return Err(EbmError::Settings(format!(
-                "Gaussian ELBO learning rate {}: must be finite and > 0",
-                self.lr
-            )));
+            return bad(
+                "gaussian_elbo.lr",
+                format!("{} must be finite and > 0", self.lr),
+            );
         }
         if !(self.min_std.is_finite() && self.min_std > 0.0) {
-            return Err(EbmError::Settings(format!(
-                "Gaussian ELBO minimum std {}: must be finite and > 0",
-                self.min_std
-            )));
+            return bad(
+                "gaussian_elbo.min_std",
+                format!("{} must be finite and > 0", self.min_std),
+            );
         }
         Ok(())
     }
@@ -247,10 +250,12 @@ pub fn gaussian_elbo<M: BatchEnergy<f64> + ?Sized>(
         rho.extend(v.iter().map(|v| v.sqrt().max(settings.min_std).ln()));
     }
     if settings.draws <= dz {
-        return Err(EbmError::Settings(format!(
-            "Gaussian ELBO with {} draws per datum: whitening them needs more than the \
-             latent dimension {dz}",
-            settings.draws
+        return Err(EbmError::Setting(SettingError::new(
+            "gaussian_elbo.draws",
+            format!(
+                "{} must exceed the latent dimension {dz} (to whiten them)",
+                settings.draws
+            ),
         )));
     }
     let mut eps = draws(n, dz, settings.draws, settings.seed, 0);
@@ -354,8 +359,9 @@ fn whiten(eps: &mut [f64], dz: usize) -> Result<(), EbmError> {
             }
         }
     }
-    let l = cholesky(&cov, dz).ok_or_else(|| {
-        EbmError::Settings("the Gaussian ELBO's fixed draws are degenerate (more draws)".into())
+    let l = cholesky(&cov, dz).ok_or(EbmError::DegenerateDraws {
+        draws: eps.len() / dz,
+        latent_dim: dz,
     })?;
     for row in eps.chunks_exact_mut(dz) {
         for a in 0..dz {
@@ -435,19 +441,27 @@ impl Default for GridSettings {
 }
 
 impl GridSettings {
-    /// Checks every field.
+    /// Checks every field, naming the first bad one as `grid.FIELD` (after
+    /// [`log_likelihood_1d`]'s argument; [`EbmError::Setting`]).
     pub fn validate(&self) -> Result<(), EbmError> {
-        if !(self.centre.is_finite() && self.half_width.is_finite() && self.half_width > 0.0) {
-            return Err(EbmError::Settings(format!(
-                "grid centre {} and half-width {}: must be finite, the half-width > 0",
-                self.centre, self.half_width
-            )));
+        let bad = |field, what: String| Err(EbmError::Setting(SettingError::new(field, what)));
+        if !self.centre.is_finite() {
+            return bad("grid.centre", format!("{} must be finite", self.centre));
         }
-        if self.points < 3 || !(self.cutoff.is_finite() && self.cutoff > 0.0) {
-            return Err(EbmError::Settings(format!(
-                "grid with {} points and cutoff {}: need >= 3 points and a finite cutoff > 0",
-                self.points, self.cutoff
-            )));
+        if !(self.half_width.is_finite() && self.half_width > 0.0) {
+            return bad(
+                "grid.half_width",
+                format!("{} must be finite and > 0", self.half_width),
+            );
+        }
+        if self.points < 3 {
+            return bad("grid.points", format!("{} must be at least 3", self.points));
+        }
+        if !(self.cutoff.is_finite() && self.cutoff > 0.0) {
+            return bad(
+                "grid.cutoff",
+                format!("{} must be finite and > 0", self.cutoff),
+            );
         }
         Ok(())
     }
@@ -470,8 +484,13 @@ pub fn log_likelihood_1d<M: BatchEnergy<f64> + ?Sized>(
     grid.validate()?;
     let (dz, n) = shapes(model, data, dx)?;
     if dz != 1 {
-        return Err(EbmError::Settings(format!(
-            "quadrature log-likelihood needs a 1-D latent, the model has {dz}"
+        return Err(EbmError::Setting(SettingError::new(
+            "dx",
+            format!(
+                "{dx} leaves a latent of dimension {dz}: the quadrature log-likelihood needs \
+                 a 1-D latent (dx = {})",
+                model.dim() - 1
+            ),
         )));
     }
     let p = grid.points;
@@ -500,13 +519,11 @@ pub fn log_likelihood_1d<M: BatchEnergy<f64> + ?Sized>(
                 _ => unreachable!("the maximum is within the cutoff"),
             };
             if first == 0 || last == p - 1 {
-                return Err(EbmError::Settings(format!(
-                    "exp(-E(x, z)) of datum {} is not negligible at an end of the search \
-                     range {} ± {}: widen it or move its centre",
-                    out.len() + i,
-                    grid.centre,
-                    grid.half_width
-                )));
+                return Err(EbmError::QuadratureRange {
+                    datum: out.len() + i,
+                    centre: grid.centre,
+                    half_width: grid.half_width,
+                });
             }
             let (lo, hi) = (search[first - 1], search[last + 1]);
             let step = (hi - lo) / (p - 1) as f64;
@@ -614,6 +631,7 @@ mod tests {
             ..GridSettings::default()
         };
         let err = log_likelihood_1d(&model, &data, 1, &narrow, 0.0).unwrap_err();
+        assert!(matches!(err, EbmError::QuadratureRange { .. }), "{err}");
         assert!(err.to_string().contains("widen"), "{err}");
     }
 
@@ -824,7 +842,10 @@ mod tests {
         assert!(gaussian_elbo(&model, &data, 1, &[0.0; 8], 0.0, &bad).is_err());
         let (model2, data2) = t1_data(2, 3);
         let err = log_likelihood_1d(&model2, &data2, 2, &GridSettings::default(), 0.0).unwrap_err();
-        assert!(matches!(err, EbmError::Settings(_)), "{err}");
+        assert!(
+            matches!(&err, EbmError::Setting(e) if e.field == "dx"),
+            "{err}"
+        );
         let few = GridSettings {
             points: 2,
             ..GridSettings::default()

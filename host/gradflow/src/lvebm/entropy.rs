@@ -4,6 +4,7 @@
 
 use std::f64::consts::PI;
 
+use crate::SettingError;
 use crate::ebm::EbmError;
 
 /// The Euler–Mascheroni constant γ = −ψ(1).
@@ -44,9 +45,16 @@ pub fn log_unit_ball_volume(d: usize) -> f64 {
 /// neighbour distance is 0 (k other points coincide with it): the estimate would be −∞, so
 /// duplicates are refused rather than silently dropped (jitter them or raise k).
 pub fn kl_entropy(points: &[f64], d: usize, k: usize) -> Result<f64, EbmError> {
-    if d == 0 || k == 0 {
-        return Err(EbmError::Settings(format!(
-            "k-NN entropy with dimension {d} and k = {k}: both must be >= 1"
+    if d == 0 {
+        return Err(EbmError::Setting(SettingError::new(
+            "d",
+            "(the points' dimension) must be at least 1",
+        )));
+    }
+    if k == 0 {
+        return Err(EbmError::Setting(SettingError::new(
+            "k",
+            "(the k-NN entropy's neighbour rank) must be at least 1",
         )));
     }
     if !points.len().is_multiple_of(d) {

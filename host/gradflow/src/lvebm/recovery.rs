@@ -135,8 +135,8 @@ pub fn recovery(
     let mut z_oracle = Vec::with_capacity(n);
     let (mut expected, mut bimodal) = (0.0, 0);
     for xi in x.chunks_exact(2) {
-        let post = truth.posterior(xi).ok_or_else(|| {
-            EbmError::Settings("recovery: the true model is not normalisable (h <= 0)".into())
+        let post = truth.posterior(xi).ok_or(EbmError::NotNormalisable {
+            model: "recovery's true model (barrier h <= 0)",
         })?;
         let p = post.prob_right;
         expected += if post.mean > 0.0 { p } else { 1.0 - p };

@@ -6,6 +6,7 @@ use gradflow_core::{BatchReport, DoubleWell, Kernel, Mala, StreamRng};
 use serde_json::{Value, json};
 
 use super::DoubleWellSensor;
+use crate::SettingError;
 use crate::ebm::EbmError;
 
 /// How the trajectory is simulated: MALA (the Metropolis-adjusted Euler–Maruyama step of
@@ -82,25 +83,36 @@ pub fn simulate(n: usize, seed: u64) -> Result<SensorData, EbmError> {
 }
 
 /// n observations of `truth` (h > 0, σ² > 0) simulated with `settings`.
+///
+/// Errors: n = 0, `settings.step` ≤ 0 or `settings.thin` = 0 ([`EbmError::Setting`] of
+/// `n`, `simulation.step`, `simulation.thin`), σ² ≤ 0 (of `truth`), a well or a MALA step
+/// that the core refuses ([`EbmError::Simulation`]).
 pub fn simulate_with(
     truth: &DoubleWellSensor,
     settings: &SimSettings,
     n: usize,
     seed: u64,
 ) -> Result<SensorData, EbmError> {
-    if n == 0 || settings.thin == 0 || !(settings.step.is_finite() && settings.step > 0.0) {
-        return Err(EbmError::Settings(format!(
-            "simulation: n {n}, step {}, thin {}: all must be > 0",
-            settings.step, settings.thin
-        )));
+    let bad = |field, what: String| Err(EbmError::Setting(SettingError::new(field, what)));
+    if n == 0 {
+        return bad("n", "must be at least 1".into());
     }
-    let well = DoubleWell::<f64, 1>::new(truth.barrier(), 1.0)
-        .map_err(|e| EbmError::Settings(format!("double well: {e}")))?;
+    if !(settings.step.is_finite() && settings.step > 0.0) {
+        return bad(
+            "simulation.step",
+            format!("{} must be finite and > 0", settings.step),
+        );
+    }
+    if settings.thin == 0 {
+        return bad("simulation.thin", "must be at least 1".into());
+    }
+    let well = DoubleWell::<f64, 1>::new(truth.barrier(), 1.0).map_err(EbmError::Simulation)?;
     let noise = truth.noise();
     if !(noise.is_finite() && noise > 0.0) {
-        return Err(EbmError::Settings(format!(
-            "sensor noise {noise}: must be > 0"
-        )));
+        return bad(
+            "truth",
+            format!("has sensor noise σ² = {noise}: it must be finite and > 0"),
+        );
     }
     let kernel = Mala {
         step: settings.step,
@@ -112,7 +124,7 @@ pub fn simulate_with(
     let mut advance = |steps: u64, state: &mut [f64; 1]| -> Result<(), EbmError> {
         kernel
             .run(&well, state, &mut rng, steps, &mut scratch, &mut report)
-            .map_err(|e| EbmError::Settings(format!("simulation: {e}")))
+            .map_err(EbmError::Simulation)
     };
     advance(settings.burn_in, &mut state)?;
     let mut z = Vec::with_capacity(n);
@@ -182,9 +194,28 @@ mod tests {
 
     #[test]
     fn bad_settings_are_errors_and_runs_repeat() {
-        assert!(simulate(0, 1).is_err());
+        let err = simulate(0, 1).unwrap_err();
+        assert!(
+            matches!(&err, EbmError::Setting(e) if e.field == "n"),
+            "{err}"
+        );
+        let thin = SimSettings {
+            thin: 0,
+            ..SimSettings::default()
+        };
+        let err = simulate_with(&DoubleWellSensor::truth(), &thin, 5, 1).unwrap_err();
+        assert!(
+            matches!(&err, EbmError::Setting(e) if e.field == "simulation.thin"),
+            "{err}"
+        );
         let bad = DoubleWellSensor::new(-1.0, [1.0, 0.0], [0.0, 0.0], 1.0);
-        assert!(simulate_with(&bad, &SimSettings::default(), 5, 1).is_err());
+        let err = simulate_with(&bad, &SimSettings::default(), 5, 1).unwrap_err();
+        assert!(matches!(err, EbmError::Simulation(_)), "{err}");
+        let source = std::error::Error::source(&err);
+        assert!(
+            source.is_some_and(|s| s.is::<gradflow_core::Error>()),
+            "{err}"
+        );
         assert_eq!(simulate(20, 3).unwrap(), simulate(20, 3).unwrap());
     }
 }

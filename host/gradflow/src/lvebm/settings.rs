@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use gradflow_core::{SamplerKind, SamplerSettings};
 
+use crate::SettingError;
 use crate::ebm::{EbmError, check_particle_settings, proximal_iters};
 
 /// How θ moves along the estimated log-likelihood gradient.
@@ -171,31 +172,41 @@ impl LvebmSettings {
         }
     }
 
-    /// Checks every setting, naming the first bad one.
+    /// Checks every setting, naming the first bad one: the particle steps'
+    /// ([`check_particle_settings`]), then the others by their field
+    /// ([`EbmError::Setting`]).
     pub fn validate(&self) -> Result<(), EbmError> {
         check_particle_settings(&self.posterior)?;
         check_particle_settings(&self.pool)?;
-        let bad = |what: String| Err(EbmError::Settings(what));
-        if self.posterior_steps == 0 || self.particles_per_datum == 0 {
-            return bad(format!(
-                "conditional steps {} and particles per datum {}: both must be >= 1",
-                self.posterior_steps, self.particles_per_datum
-            ));
+        let bad = |field, what: String| Err(EbmError::Setting(SettingError::new(field, what)));
+        if self.posterior_steps == 0 {
+            return bad("posterior_steps", "must be at least 1".into());
         }
-        if self.negative == NegativePhase::Pool && (self.pool_steps == 0 || self.pool_size == 0) {
-            return bad(format!(
-                "pool steps {} and pool size {}: both must be >= 1",
-                self.pool_steps, self.pool_size
-            ));
+        if self.particles_per_datum == 0 {
+            return bad("particles_per_datum", "must be at least 1".into());
+        }
+        if self.negative == NegativePhase::Pool {
+            if self.pool_steps == 0 {
+                return bad(
+                    "pool_steps",
+                    "must be at least 1 (with the pool negative phase)".into(),
+                );
+            }
+            if self.pool_size == 0 {
+                return bad(
+                    "pool_size",
+                    "must be at least 1 (with the pool negative phase)".into(),
+                );
+            }
         }
         if !(self.lr.is_finite() && self.lr > 0.0) {
-            return bad(format!("learning rate {}: must be finite and > 0", self.lr));
+            return bad("lr", format!("{} must be finite and > 0", self.lr));
         }
         if !(0.0..1.0).contains(&self.beta1) {
-            return bad(format!("beta1 {}: must be in [0, 1)", self.beta1));
+            return bad("beta1", format!("{} must be in [0, 1)", self.beta1));
         }
         if self.updates == 0 {
-            return bad("updates must be >= 1".into());
+            return bad("updates", "must be at least 1".into());
         }
         Ok(())
     }
@@ -225,5 +236,41 @@ impl LvebmSettings {
             "updates": self.updates,
             "seed": self.seed,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_bad_values_are_named_by_their_field() {
+        let ok = LvebmSettings::default();
+        ok.validate().unwrap();
+        LvebmSettings::pgd(0.01, 4, 10, 0).validate().unwrap();
+        let field = |s: LvebmSettings| match s.validate() {
+            Err(EbmError::Setting(e)) => e.field,
+            other => panic!("expected a setting error, got {other:?}"),
+        };
+        let with = |f: fn(&mut LvebmSettings)| {
+            let mut s = ok.clone();
+            f(&mut s);
+            s
+        };
+        assert_eq!(field(with(|s| s.posterior_steps = 0)), "posterior_steps");
+        assert_eq!(
+            field(with(|s| s.particles_per_datum = 0)),
+            "particles_per_datum"
+        );
+        assert_eq!(field(with(|s| s.pool_steps = 0)), "pool_steps");
+        assert_eq!(field(with(|s| s.pool_size = 0)), "pool_size");
+        assert_eq!(field(with(|s| s.lr = f64::NAN)), "lr");
+        assert_eq!(field(with(|s| s.beta1 = 1.0)), "beta1");
+        assert_eq!(field(with(|s| s.updates = 0)), "updates");
+        let e = with(|s| s.lr = 0.0).validate().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid EBM settings: lr 0 must be finite and > 0"
+        );
     }
 }

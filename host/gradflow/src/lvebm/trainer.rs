@@ -3,7 +3,9 @@
 use gradflow_core::{BatchReport, SamplerKind, Scalar, StreamRng};
 use serde_json::{Value, json};
 
+use super::conditional::observed_dim_error;
 use super::{Conditional, LvebmSettings, NegativePhase, ThetaOptimizer};
+use crate::SettingError;
 use crate::data::shuffle::{distinct_below, fingerprint, index_below};
 use crate::ebm::{EbmError, EnergyModel, move_particles};
 use crate::optim::Adam;
@@ -49,6 +51,10 @@ pub struct LvebmTrainer<S, M> {
 impl<S: Scalar, M: EnergyModel<S>> LvebmTrainer<S, M> {
     /// A trainer of the joint energy `model` (rows (x, z) of `model.dim()`) on `data`
     /// (n × `observed_dim`, row-major).
+    ///
+    /// Errors: bad settings ([`LvebmSettings::validate`]), `observed_dim` outside
+    /// 1..`model.dim()`, a `batch` larger than n, the exact negative phase on a model
+    /// without a closed-form log Z (all [`EbmError::Setting`]), unusable data.
     pub fn new(
         settings: &LvebmSettings,
         model: M,
@@ -58,9 +64,7 @@ impl<S: Scalar, M: EnergyModel<S>> LvebmTrainer<S, M> {
         settings.validate()?;
         let (d, dx) = (model.dim(), observed_dim);
         if dx == 0 || dx >= d {
-            return Err(EbmError::Settings(format!(
-                "observed dimension {dx} of a joint energy of dimension {d}: need 1 <= dx < {d}"
-            )));
+            return Err(observed_dim_error("observed_dim", dx, d));
         }
         if data.is_empty() || !data.len().is_multiple_of(dx) {
             return Err(EbmError::Data(format!(
@@ -73,15 +77,16 @@ impl<S: Scalar, M: EnergyModel<S>> LvebmTrainer<S, M> {
         }
         let n = data.len() / dx;
         if settings.batch > n {
-            return Err(EbmError::Settings(format!(
-                "batch {} exceeds the {n} data points",
-                settings.batch
+            return Err(EbmError::Setting(SettingError::new(
+                "batch",
+                format!("{} exceeds the {n} data points", settings.batch),
             )));
         }
         if settings.negative == NegativePhase::Exact && model.log_partition_grad().is_none() {
-            return Err(EbmError::Settings(
-                "the exact negative phase (PGD) needs a family with a closed-form log Z".into(),
-            ));
+            return Err(EbmError::Setting(SettingError::new(
+                "negative",
+                "exact (PGD) needs a family with a closed-form log Z",
+            )));
         }
         let (dz, m, seed) = (d - dx, settings.particles_per_datum, settings.seed);
         let mut latent_rngs: Vec<StreamRng> =
