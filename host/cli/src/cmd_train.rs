@@ -1,5 +1,6 @@
 //! The `train` and `flow-sample` subcommands: learn a flow (NSGF, NSGF++, FM, OT-CFM) on a
-//! 2D data set, and sample a trained flow from its manifest. `train ebm` is in
+//! built-in 2D data set or a data file in any dimension, and sample a trained flow from its
+//! manifest. `train ebm` is in
 //! `cmd_train_ebm`.
 
 use crate::progress_bar::progress_bar;
@@ -9,7 +10,7 @@ use std::time::Instant;
 
 use crate::cmd_device::open_device;
 use crate::flags::message;
-use gradflow::data::Samples;
+use gradflow::data::{DEFAULT_TEST_FRACTION, DataError, DataSet, Samples};
 use gradflow::engine::DeviceChoice;
 use gradflow::flows::{
     Compute, Coupling, Evaluation, Flow, FlowSettings, FlowTrainer, Method, Problem, Sampling,
@@ -58,12 +59,21 @@ pub struct TrainArgs {
     /// The method.
     #[arg(value_enum)]
     pub(crate) method: TrainMethod,
-    /// The data set. Flows: 8gaussians, moons, scurve, checkerboard (from N(0, I)), or
-    /// 8gaussians-moons (from 8gaussians) [default: moons]. ebm: 8gaussians, rings, gmm,
-    /// checkerboard or digits [default: 8gaussians]. lvebm: latent-mean, latent-precision,
-    /// ppca, or a .csv / .npy file of observed rows [default: ppca].
-    #[arg(long)]
+    /// The data set. Flows: 8gaussians, moons, scurve, checkerboard (from N(0, I)),
+    /// 8gaussians-moons (from 8gaussians), or a .npy / .csv file of rows in any dimension d
+    /// (from N(0, I_d)) [default: moons]. ebm: 8gaussians, rings, gmm, checkerboard or
+    /// digits [default: 8gaussians]. lvebm: latent-mean, latent-precision, ppca, or a
+    /// .csv / .npy file of observed rows [default: ppca].
+    #[arg(long, alias = "data")]
     pub(crate) dataset: Option<String>,
+    /// Flows on a data file: held-out test rows (.npy / .csv, same columns) for the
+    /// evaluation [default: a seeded split of the data file, see --test-fraction].
+    #[arg(long)]
+    pub(crate) test: Option<PathBuf>,
+    /// Flows on a data file without --test: the fraction of its rows held out for the
+    /// evaluation, by a split seeded with --seed [default: 0.1].
+    #[arg(long)]
+    pub(crate) test_fraction: Option<f64>,
     /// Seed of every random draw (weights, batches, evaluation).
     #[arg(long, default_value_t = 0)]
     pub(crate) seed: u64,
@@ -163,11 +173,7 @@ fn settings(args: &TrainArgs) -> Result<FlowSettings, String> {
     if let Some(flag) = args.ebm.given().or(args.lvebm.given()) {
         return Err(format!("{flag} does not apply to {method}"));
     }
-    let problem: Problem = match args.dataset.as_deref() {
-        None => "moons".parse(),
-        Some(name) => name.parse(),
-    }
-    .map_err(|e| format!("--dataset: {e}"))?;
+    let problem = problem(args)?;
     let nsgf_options = nsgf_options(args);
     if matches!(method, Method::Fm | Method::OtCfm)
         && let Some((flag, _)) = nsgf_options.iter().find(|(_, given)| *given)
@@ -212,6 +218,58 @@ fn settings(args: &TrainArgs) -> Result<FlowSettings, String> {
     };
     s.validate().map_err(|e| message(&e))?;
     Ok(s)
+}
+
+/// Whether `name` names a data file (by its extension) rather than a built-in set.
+fn is_data_file(name: &str) -> bool {
+    let ext = Path::new(name).extension().and_then(|e| e.to_str());
+    ext.is_some_and(|e| e.eq_ignore_ascii_case("npy") || e.eq_ignore_ascii_case("csv"))
+}
+
+/// The problem of `--dataset` (a built-in name or a data file), with the held-out rows of
+/// `--test` or `--test-fraction`.
+fn problem(args: &TrainArgs) -> Result<Problem, String> {
+    let name = args.dataset.as_deref().unwrap_or("moons");
+    if !is_data_file(name) {
+        if let Some(flag) = [
+            ("--test", args.test.is_some()),
+            ("--test-fraction", args.test_fraction.is_some()),
+        ]
+        .iter()
+        .find_map(|(flag, given)| given.then_some(flag))
+        {
+            return Err(format!(
+                "{flag} applies to a data file (--dataset FILE.npy|.csv); the built-in \
+                 sets draw fresh test points"
+            ));
+        }
+        return name.parse().map_err(|e| {
+            format!("--dataset: {e}, or a .npy / .csv file of rows in any dimension")
+        });
+    }
+    // The data module's errors name the file.
+    let read = |flag: &str, path: &Path| Samples::read(path).map_err(|e| format!("{flag}: {e}"));
+    let all = read("--dataset", Path::new(name))?;
+    let data = match (&args.test, args.test_fraction) {
+        (Some(_), Some(_)) => {
+            return Err("--test and --test-fraction exclude each other".into());
+        }
+        (Some(test), None) => DataSet::with_test(name, all, read("--test", test)?),
+        (None, fraction) => DataSet::split(
+            name,
+            &all,
+            fraction.unwrap_or(DEFAULT_TEST_FRACTION),
+            args.seed,
+        ),
+    }
+    .map_err(|e| match e {
+        DataError::Fraction(_) => format!(
+            "--test-fraction {}: must be in (0, 1)",
+            args.test_fraction.unwrap_or(f64::NAN)
+        ),
+        e => format!("--dataset {name}: {e}"),
+    })?;
+    Ok(Problem::from_data(data))
 }
 
 /// `PREFIX` with `.suffix` appended to its file name.
@@ -329,19 +387,34 @@ fn run_train(args: &TrainArgs) -> Result<Option<String>, String> {
         widths.join("×"),
         t.compute().backend().name(),
     );
+    if let Some(data) = s.problem.data() {
+        println!(
+            "  data: {} training rows, {} test rows ({}), d = {}, source N(0, I_{})",
+            data.train.n,
+            data.test.n,
+            data.held_out,
+            data.dim(),
+            data.dim()
+        );
+    }
     let mut flow = t.flow().map_err(|e| message(&e))?;
     let manifest = flow.write(&prefix).map_err(|e| message(&e))?;
-    let evals = evaluations(&flow, t.as_ref(), args.eval_draws)?;
+    let evals = evaluations(&flow, &s.problem, t.as_ref(), args.eval_draws)?;
     report(&flow, &evals, &s);
     let last = evals.last().ok_or("no evaluation")?;
     let png = with_suffix(&prefix, ".png");
-    let test = eval_target(&s.problem, s.seed, 0);
-    let title = format!("{} on {}, W2 {:.3}", s.method, s.problem, last.w2);
-    flow_figure(&last.sample, &test, &title)
-        .and_then(|f| f.write_png(&png))
-        .map_err(|e| e.to_string())?;
+    let figure = if s.problem.dim() == 2 {
+        let test = eval_target(&s.problem, s.seed, 0);
+        let title = format!("{} on {}, W2 {:.3}", s.method, s.problem, last.w2);
+        flow_figure(&last.sample, &test, &title)
+            .and_then(|f| f.write_png(&png))
+            .map_err(|e| e.to_string())?;
+        format!("{}", png.display())
+    } else {
+        format!("no figure ({}-D data)", s.problem.dim())
+    };
     println!(
-        "  wrote {} (models {}), {} and the checkpoint {}; total {:.1} s",
+        "  wrote {} (models {}), {figure} and the checkpoint {}; total {:.1} s",
         manifest.display(),
         flow.manifest()
             .models
@@ -349,7 +422,6 @@ fn run_train(args: &TrainArgs) -> Result<Option<String>, String> {
             .map(|(_, f)| f.as_str())
             .collect::<Vec<_>>()
             .join(", "),
-        png.display(),
         checkpoint.display(),
         start.elapsed().as_secs_f64()
     );
@@ -359,7 +431,12 @@ fn run_train(args: &TrainArgs) -> Result<Option<String>, String> {
 /// The evaluations to report (each over `draws` draws): the manifest's Euler step counts
 /// (10 and 100; NSGF also its own T), or NSGF++'s own; the last one keeps its
 /// trajectories for the figure.
-fn evaluations(flow: &Flow, t: &dyn FlowTrainer, draws: u64) -> Result<Vec<Evaluation>, String> {
+fn evaluations(
+    flow: &Flow,
+    problem: &Problem,
+    t: &dyn FlowTrainer,
+    draws: u64,
+) -> Result<Vec<Evaluation>, String> {
     let steps: Vec<Option<u32>> = match &flow.manifest().sampling {
         Sampling::Euler { steps, .. } => steps.iter().map(|&k| Some(k)).collect(),
         Sampling::NsgfPp { .. } => vec![None],
@@ -368,12 +445,13 @@ fn evaluations(flow: &Flow, t: &dyn FlowTrainer, draws: u64) -> Result<Vec<Evalu
     steps
         .iter()
         .enumerate()
-        .map(|(k, &st)| evaluate(flow, t.compute(), st, k == last, draws).map_err(|e| message(&e)))
+        .map(|(k, &st)| {
+            evaluate(flow, problem, t.compute(), st, k == last, draws).map_err(|e| message(&e))
+        })
         .collect()
 }
 
 fn report(flow: &Flow, evals: &[Evaluation], s: &FlowSettings) {
-    let (floor, sd) = s.problem.target.w2_floor();
     let parts: Vec<String> = evals
         .iter()
         .map(|e| match e.steps {
@@ -381,9 +459,20 @@ fn report(flow: &Flow, evals: &[Evaluation], s: &FlowSettings) {
             None => format!("{:.4} at NFE {:.2}", e.w2, e.sample.nfe),
         })
         .collect();
-    let n = gradflow::flows::EVAL_POINTS;
+    let n = s.problem.eval_points(gradflow::flows::EVAL_POINTS);
+    let test = match s.problem.data() {
+        Some(data) => {
+            let sub = if data.test.n > n {
+                format!(" (a seeded subsample of the {})", data.test.n)
+            } else {
+                String::new()
+            };
+            format!("held-out rows{sub}")
+        }
+        None => "fresh test points".into(),
+    };
     println!(
-        "  exact W2, {n} generated vs {n} test points: {}",
+        "  exact W2, {n} generated points vs {n} {test}: {}",
         parts.join(", ")
     );
     if s.method == Method::Nsgf {
@@ -403,13 +492,13 @@ fn report(flow: &Flow, evals: &[Evaluation], s: &FlowSettings) {
             sds.join(", ")
         );
     }
-    let iid = iid_w2_floor(s.problem.target).map_or(String::new(), |(m, sd)| {
-        format!("; an i.i.d. {n}-sample of its law (a perfect model) {m:.4} ± {sd:.4}")
-    });
-    println!(
-        "  W2 floors: two {n}-samples of the {} generator {floor:.4} ± {sd:.4}{iid}",
-        s.problem.target
-    );
+    if let Some(set) = s.problem.builtin() {
+        let (floor, sd) = set.w2_floor();
+        let iid = iid_w2_floor(set).map_or(String::new(), |(m, sd)| {
+            format!("; an i.i.d. {n}-sample of its law (a perfect model) {m:.4} ± {sd:.4}")
+        });
+        println!("  W2 floors: two {n}-samples of the {set} generator {floor:.4} ± {sd:.4}{iid}");
+    }
     if let Sampling::NsgfPp { nsgf_steps, .. } = flow.manifest().sampling
         && let Some(e) = evals.last()
     {
@@ -438,7 +527,7 @@ pub struct FlowSampleArgs {
     /// Seed of the source points.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Where to write the samples (.npy or .csv, n × 2).
+    /// Where to write the samples (.npy or .csv, n × d).
     #[arg(long, short)]
     out: PathBuf,
     /// Worker threads (0: one per core). Results do not depend on it.
@@ -473,21 +562,21 @@ pub fn run_flow_sample(args: &FlowSampleArgs) -> Result<(), String> {
     if steps == Some(0) {
         return Err("--steps must be at least 1".into());
     }
-    let x0 = m.problem.source_batch(args.n, args.seed);
+    let x0 = m.source_batch(args.n, args.seed);
     let compute = Compute::on(open_device(args.device, args.threads)?, args.threads);
     let start = Instant::now();
     let sample = compute
         .install(|| flow.sample(compute.backend(), &x0, steps, false))
         .map_err(|e| message(&e))?;
-    let samples = Samples::new(args.n, 2, sample.x).map_err(|e| e.to_string())?;
+    let samples = Samples::new(args.n, m.dim, sample.x).map_err(|e| e.to_string())?;
     samples.write(&args.out).map_err(|e| e.to_string())?;
     println!(
         "sampled {} ({} on {}): {} points from {} (seed {}), NFE {:.2}, {:.2} s; wrote {}",
         args.flow.display(),
         m.method,
-        m.problem,
+        m.dataset,
         args.n,
-        m.problem.source.name(),
+        m.source_description(),
         args.seed,
         sample.nfe,
         start.elapsed().as_secs_f64(),

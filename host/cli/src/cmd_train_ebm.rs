@@ -86,12 +86,15 @@ impl EbmOptions {
     }
 }
 
-/// The flow options that `train ebm` and `train lvebm` refuse, by flag.
+/// The flow options that `train ebm` and `train lvebm` refuse, by flag (`--test` and
+/// `--test-fraction` included: their held-out data is not yet a user's choice).
 pub(crate) fn flow_option_given(args: &TrainArgs) -> Option<&'static str> {
     let others = [
         ("--omega", args.omega.is_some()),
         ("--path-coupling", args.path_coupling.is_some()),
         ("--eval-draws", args.eval_draws != 1),
+        ("--test", args.test.is_some()),
+        ("--test-fraction", args.test_fraction.is_some()),
     ];
     nsgf_options(args)
         .into_iter()

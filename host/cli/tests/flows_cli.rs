@@ -180,3 +180,125 @@ fn nsgf_reports_its_own_step_count() {
         other => panic!("NSGF sampled by {other:?}"),
     }
 }
+
+/// Rows of a 3-D Gaussian with means (1, −2, 0.5) and standard deviations (0.5, 1, 2).
+fn gaussian_rows(n: usize, seed: u64) -> Samples {
+    let mut rng = gradflow_core::StreamRng::new(seed, 0);
+    let (mean, sd) = ([1.0, -2.0, 0.5], [0.5, 1.0, 2.0]);
+    let data = (0..n * 3)
+        .map(|k| mean[k % 3] + sd[k % 3] * rng.normal::<f64>())
+        .collect();
+    Samples::new(n, 3, data).unwrap()
+}
+
+/// A flow trains on a user's 3-D file (CSV, then .npy with a separate test file), says how
+/// it split the data, and `flow-sample` returns 3-D points; bad data files give one line.
+#[test]
+fn flows_train_on_a_data_file_in_any_dimension() {
+    let dir = scratch("data");
+    gaussian_rows(500, 1).write(dir.join("train.csv")).unwrap();
+    let small = ["--steps", "30", "--widths", "16", "--batch", "64"];
+    let (code, out, err) = gradflow(
+        &dir,
+        &[
+            &["train", "otcfm", "--data", "train.csv", "--out", "run"][..],
+            &small,
+        ]
+        .concat(),
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("trained otcfm on train.csv"), "{out}");
+    assert!(
+        out.contains(
+            "450 training rows, 50 test rows (held out by a seeded split: 10 %, seed 0), d = 3"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("50 generated points vs 50 held-out rows"),
+        "{out}"
+    );
+    assert!(out.contains("no figure (3-D data)") && !dir.join("run.png").exists());
+    let m = FlowManifest::read(&dir.join("run.json")).unwrap();
+    assert_eq!((m.dim, m.dataset.as_str()), (3, "train.csv"));
+    let (code, out, err) = gradflow(
+        &dir,
+        &[
+            "flow-sample",
+            "--flow",
+            "run.json",
+            "-n",
+            "40",
+            "--out",
+            "s.csv",
+        ],
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("from normal in d = 3"), "{out}");
+    let s = Samples::read(dir.join("s.csv")).unwrap();
+    assert_eq!((s.n, s.d), (40, 3));
+    assert!(s.data.iter().all(|v| v.is_finite()));
+
+    // A separate test file, and .npy in float32.
+    let npy = |name: &str, s: &Samples| {
+        s.write_npy(dir.join(name), gradflow::data::NpyDtype::F32)
+            .unwrap()
+    };
+    npy("train.npy", &gaussian_rows(300, 2));
+    npy("test.npy", &gaussian_rows(70, 3));
+    let (code, out, err) = gradflow(
+        &dir,
+        &[
+            &["train", "fm", "--data", "train.npy", "--test", "test.npy"][..],
+            &["--out", "npy"],
+            &small,
+        ]
+        .concat(),
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        out.contains("300 training rows, 70 test rows (given), d = 3"),
+        "{out}"
+    );
+
+    // Bad data files.
+    let mut nan = gaussian_rows(20, 4);
+    nan.data[3 * 6 + 1] = f64::NAN;
+    nan.write(dir.join("nan.csv")).unwrap();
+    std::fs::write(dir.join("ragged.csv"), "1,2,3\n4,5\n").unwrap();
+    gaussian_rows(2, 5).write(dir.join("two.csv")).unwrap();
+    Samples::new(5, 2, vec![0.0; 10])
+        .unwrap()
+        .write(dir.join("flat.csv"))
+        .unwrap();
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["--data", "nan.csv"],
+            "nan.csv: data: row 7, column 2 is NaN (every value must be finite)",
+        ),
+        (
+            &["--data", "ragged.csv"],
+            "--dataset: ragged.csv: CSV line 2 has 2 columns, expected 3",
+        ),
+        (
+            &["--data", "two.csv"],
+            "training data has 1 rows, at least 2 are needed",
+        ),
+        (
+            &["--data", "train.csv", "--test", "flat.csv"],
+            "test data has 2 columns, expected 3",
+        ),
+        (
+            &["--data", "train.csv", "--test-fraction", "0"],
+            "--test-fraction 0: must be in (0, 1)",
+        ),
+        (&["--data", "missing.npy"], "missing.npy"),
+    ];
+    for (args, needle) in cases {
+        let (code, out, err) = gradflow(&dir, &[&["train", "fm"][..], args, &small].concat());
+        assert_eq!(code, Some(1), "{args:?}: {out}{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

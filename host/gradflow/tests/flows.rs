@@ -1,9 +1,10 @@
 //! The flows against known answers: flow matching between Gaussians (closed-form marginal
 //! velocity), the samplers against a per-particle replay through the C API
 //! (`gf_integrate_f64`, `gf_time_predict_f64`, as a C program calls them), the NSGF pool
-//! against the Sinkhorn engine, bit-identical resume, short runs against untrained flows.
+//! against the Sinkhorn engine, bit-identical resume, short runs against untrained flows,
+//! and OT-CFM on samples of an 8-D Gaussian (its moments, and the C API's replay).
 
-use gradflow::data::Dataset2d;
+use gradflow::data::{DataSet, Dataset2d, Samples};
 use gradflow::engine::Network;
 use gradflow::flows::{
     Compute, Flow, FlowManifest, FlowSettings, Method, ModelRole, NsgfCore, NsgfSettings,
@@ -36,14 +37,14 @@ fn model(kind: ModelKind, widths: &[usize], seed: u64, bias: f32) -> ModelBytes 
 }
 
 fn manifest(method: Method, sampling: Sampling) -> FlowManifest {
-    FlowManifest {
+    FlowManifest::for_problem(
         method,
-        problem: Problem::from_normal(Dataset2d::Moons),
-        seed: 0,
+        &Problem::from_normal(Dataset2d::Moons),
+        0,
         sampling,
-        models: Vec::new(),
-        training: json!({}),
-    }
+        Vec::new(),
+        json!({}),
+    )
 }
 
 fn normals(n: usize, seed: u64) -> Vec<f64> {
@@ -82,8 +83,9 @@ fn scratch(model: &GfModel, solver: u32) -> Vec<f64> {
     vec![0.0; len]
 }
 
-/// `gf_integrate_f64(model, GF_SOLVER_EULER, t0, t1, steps, 1, x, 2, ...)`: one particle.
-fn integrate(model: &GfModel, x: &mut [f64; 2], t0: f64, t1: f64, steps: u32) {
+/// `gf_integrate_f64(model, GF_SOLVER_EULER, t0, t1, steps, 1, x, d, ...)`: one particle
+/// of dimension d = `x.len()`.
+fn integrate(model: &GfModel, x: &mut [f64], t0: f64, t1: f64, steps: u32) {
     let mut s = scratch(model, GF_SOLVER_EULER);
     // SAFETY: every pointer is valid for the length passed with it, none overlap.
     let status = unsafe {
@@ -95,7 +97,7 @@ fn integrate(model: &GfModel, x: &mut [f64; 2], t0: f64, t1: f64, steps: u32) {
             steps,
             1,
             x.as_mut_ptr(),
-            2,
+            x.len(),
             s.as_mut_ptr(),
             s.len(),
         )
@@ -249,7 +251,7 @@ fn flow_matching_learns_the_gaussian_marginal_velocity() {
             .map(|k| m[k % 2] + s * rng.normal::<f64>())
             .collect();
         let t: Vec<f64> = (0..batch).map(|_| rng.uniform_open01()).collect();
-        let b = PathBatch { x0, y, t };
+        let b = PathBatch { d: 2, x0, y, t };
         reg.step(&compute, &b.velocity_input(), &b.velocity_target())
             .unwrap();
     }
@@ -387,7 +389,7 @@ fn nsgf_pool_holds_the_sinkhorn_velocity_and_trains_on_it() {
     let mut core = NsgfCore::new(&settings).unwrap();
     core.add_trajectory(&compute, 4).unwrap();
     let n = settings.nsgf.particles;
-    let p = settings.problem;
+    let p = &settings.problem;
     let narrow = |v: Vec<f64>| v.into_iter().map(|a| a as f32).collect::<Vec<f32>>();
     let mut x = narrow(p.source_batch(n, derive_seed(settings.seed, Role::PoolSource, 4)));
     let y = narrow(p.target_batch(n, derive_seed(settings.seed, Role::PoolTarget, 4)));
@@ -411,9 +413,9 @@ fn nsgf_pool_holds_the_sinkhorn_velocity_and_trains_on_it() {
         let t = k as f64 * settings.nsgf.eta;
         for i in 0..n {
             let (px, pt, pv) = core.pool().record(k * n + i).unwrap();
-            assert_eq!(px, [x[2 * i], x[2 * i + 1]], "step {k}, point {i}");
+            assert_eq!(px, &x[2 * i..2 * i + 2], "step {k}, point {i}");
             assert_eq!(pt, t as f32);
-            assert_eq!(pv, [v[2 * i], v[2 * i + 1]], "step {k}, point {i}");
+            assert_eq!(pv, &v[2 * i..2 * i + 2], "step {k}, point {i}");
         }
         // Velocities are not trivial: the flow moves the points.
         assert!(v.iter().map(|a| a * a).sum::<f32>() > 1e-3 * n as f32);
@@ -458,13 +460,27 @@ fn short_runs_beat_the_untrained_flow() {
             ..FlowSettings::defaults(method)
         };
         let mut t = trainer(&settings, 2).unwrap();
-        let untrained = evaluate(&t.flow().unwrap(), t.compute(), Some(10), false, 1)
-            .unwrap()
-            .w2;
+        let untrained = evaluate(
+            &t.flow().unwrap(),
+            &settings.problem,
+            t.compute(),
+            Some(10),
+            false,
+            1,
+        )
+        .unwrap()
+        .w2;
         run(t.as_mut(), &RunOptions::new(settings.steps)).unwrap();
-        let trained = evaluate(&t.flow().unwrap(), t.compute(), Some(10), false, 1)
-            .unwrap()
-            .w2;
+        let trained = evaluate(
+            &t.flow().unwrap(),
+            &settings.problem,
+            t.compute(),
+            Some(10),
+            false,
+            1,
+        )
+        .unwrap()
+        .w2;
         println!("{method}: W2 untrained {untrained:.3}, trained {trained:.3}");
         assert!(
             trained < 0.4 * untrained,
@@ -485,17 +501,17 @@ fn evaluation_over_draws_is_the_mean_of_independent_draws() {
     };
     let t = trainer(&settings, 2).unwrap();
     let flow = t.flow().unwrap();
-    let one = evaluate(&flow, t.compute(), Some(5), false, 1).unwrap();
-    let four = evaluate(&flow, t.compute(), Some(5), false, 4).unwrap();
+    let one = evaluate(&flow, &settings.problem, t.compute(), Some(5), false, 1).unwrap();
+    let four = evaluate(&flow, &settings.problem, t.compute(), Some(5), false, 4).unwrap();
     assert_eq!(four.w2_draws.len(), 4);
     assert_eq!(four.w2_draws[0], one.w2);
     assert_eq!(one.w2_sd(), 0.0);
-    let p = settings.problem;
-    let x0 = eval_source(&p, settings.seed, 2);
+    let p = &settings.problem;
+    let x0 = eval_source(p, settings.seed, 2);
     let sample = flow
         .sample(t.compute().backend(), &x0, Some(5), false)
         .unwrap();
-    let w2 = wasserstein2(&sample.x, &eval_target(&p, settings.seed, 2), 2)
+    let w2 = wasserstein2(&sample.x, &eval_target(p, settings.seed, 2), 2)
         .unwrap()
         .w2;
     assert_eq!(four.w2_draws[2], w2);
@@ -510,4 +526,115 @@ fn evaluation_over_draws_is_the_mean_of_independent_draws() {
     assert!((four.w2_sd() - var.sqrt()).abs() <= 1e-12 * mean);
     // Independent draws: not all the same.
     assert!(four.w2_sd() > 1e-6 * mean, "{:?}", four.w2_draws);
+}
+
+/// Rows of N(m, A·Aᵀ) in d = 8 (n of them, stream `(seed, 0)`), with m and A fixed: scales
+/// 0.5 to 2 and correlations of either sign.
+fn gaussian_8d(n: usize, seed: u64) -> (Samples, [f64; 8], [[f64; 8]; 8]) {
+    const D: usize = 8;
+    let mut fixed = StreamRng::new(99, 0);
+    let scale = |i: usize| 0.5 * 4f64.powf(i as f64 / 7.0);
+    let mean: [f64; D] = core::array::from_fn(|i| scale(i) * fixed.normal::<f64>());
+    let mut a = [[0.0; D]; D];
+    for (i, row) in a.iter_mut().enumerate() {
+        for (j, v) in row.iter_mut().enumerate() {
+            let unit = if i == j { 1.0 } else { 0.0 };
+            *v = scale(i) * (unit + 0.3 * fixed.normal::<f64>());
+        }
+    }
+    let mut cov = [[0.0; D]; D];
+    for i in 0..D {
+        for j in 0..D {
+            cov[i][j] = (0..D).map(|k| a[i][k] * a[j][k]).sum();
+        }
+    }
+    let mut rng = StreamRng::new(seed, 0);
+    let mut data = Vec::with_capacity(n * D);
+    for _ in 0..n {
+        let z: [f64; D] = core::array::from_fn(|_| rng.normal::<f64>());
+        data.extend((0..D).map(|i| mean[i] + (0..D).map(|k| a[i][k] * z[k]).sum::<f64>()));
+    }
+    (Samples::new(n, D, data).unwrap(), mean, cov)
+}
+
+/// Sample mean and covariance (divisor n − 1) of n × d rows.
+fn moments(x: &[f64], d: usize) -> (Vec<f64>, Vec<Vec<f64>>) {
+    let n = x.len() / d;
+    let mean: Vec<f64> = (0..d)
+        .map(|i| x.iter().skip(i).step_by(d).sum::<f64>() / n as f64)
+        .collect();
+    let cov = (0..d)
+        .map(|i| {
+            (0..d)
+                .map(|j| {
+                    let pairs = x
+                        .chunks_exact(d)
+                        .map(|r| (r[i] - mean[i]) * (r[j] - mean[j]));
+                    pairs.sum::<f64>() / (n - 1) as f64
+                })
+                .collect()
+        })
+        .collect();
+    (mean, cov)
+}
+
+/// OT-CFM trained on 4000 samples of an 8-D Gaussian N(m, Σ) generates its moments, and the
+/// C API integrates the model file to the same samples.
+///
+/// Tolerances: the flow learns the training sample, so each generated moment differs from
+/// the truth by the training sample's error and the generated sample's (n = 4000 each),
+/// plus the model's own error, allowed 0.05 in units of the standard deviation:
+/// - means: |m̂ᵢ − mᵢ| ≤ (0.05 + 5·√(2/n))·σᵢ, i.e. 0.16 σᵢ;
+/// - standard deviations: |σ̂ᵢ/σᵢ − 1| ≤ 0.05 + 5·√(1/n) (each sample's ratio has sd
+///   √(1/(2n))), i.e. 0.13;
+/// - correlations: |ρ̂ᵢⱼ − ρᵢⱼ| ≤ 0.05 + 5·√(2/n) (sd ≤ 1/√n per sample), i.e. 0.16.
+#[test]
+fn otcfm_learns_an_8d_gaussian_from_its_samples() {
+    const N: usize = 4000;
+    let (train, m, cov) = gaussian_8d(N, 1);
+    let (test, _, _) = gaussian_8d(500, 2);
+    let data = DataSet::with_test("gaussian-8d", train, test).unwrap();
+    let settings = FlowSettings {
+        problem: Problem::from_data(data),
+        steps: 1500,
+        widths: vec![128, 128],
+        ..FlowSettings::defaults(Method::OtCfm)
+    };
+    let mut t = trainer(&settings, 2).unwrap();
+    run(t.as_mut(), &RunOptions::new(settings.steps)).unwrap();
+    let flow = t.flow().unwrap();
+    assert_eq!(flow.manifest().dim, 8);
+    let x0 = flow.manifest().source_batch(N, 7);
+    let s = flow
+        .sample(t.compute().backend(), &x0, Some(50), false)
+        .unwrap();
+    let (mean, c) = moments(&s.x, 8);
+    let n = N as f64;
+    for i in 0..8 {
+        let sd = cov[i][i].sqrt();
+        let mean_err = (mean[i] - m[i]).abs() / sd;
+        assert!(
+            mean_err <= 0.05 + 5.0 * (2.0 / n).sqrt(),
+            "mean {i}: {mean_err}"
+        );
+        let ratio = c[i][i].sqrt() / sd;
+        assert!(
+            (ratio - 1.0).abs() <= 0.05 + 5.0 / n.sqrt(),
+            "sd {i}: {ratio}"
+        );
+        for j in 0..i {
+            let rho = cov[i][j] / (cov[i][i] * cov[j][j]).sqrt();
+            let rho_hat = c[i][j] / (c[i][i] * c[j][j]).sqrt();
+            let err = (rho_hat - rho).abs();
+            assert!(err <= 0.05 + 5.0 * (2.0 / n).sqrt(), "corr {i},{j}: {err}");
+        }
+    }
+    // The C API, given the same model file, integrates each particle to the same point.
+    let velocity = flow.model(ModelRole::Velocity).unwrap();
+    let c_velocity = open(velocity);
+    for i in 0..40 {
+        let mut x = x0[8 * i..8 * (i + 1)].to_vec();
+        integrate(&c_velocity, &mut x, 0.0, 1.0, 50);
+        assert_close(&s.x[8 * i..8 * (i + 1)], &x, i);
+    }
 }

@@ -118,6 +118,40 @@ pub enum DataError {
         /// The number of rows.
         n: usize,
     },
+    /// A value is NaN or infinite.
+    NonFinite {
+        /// Which rows (`training data`, `test data`).
+        what: &'static str,
+        /// 1-based row.
+        row: usize,
+        /// 1-based column.
+        column: usize,
+        /// The value.
+        value: f64,
+    },
+    /// Rows of another dimension than expected.
+    DimensionMismatch {
+        /// Which rows.
+        what: &'static str,
+        /// Columns expected.
+        expected: usize,
+        /// Columns found.
+        found: usize,
+    },
+    /// Fewer rows than needed.
+    TooFewRows {
+        /// Which rows.
+        what: &'static str,
+        /// Rows found.
+        found: usize,
+        /// Rows needed at least.
+        needed: usize,
+    },
+    /// Rows without a column.
+    NoColumns {
+        /// Which rows.
+        what: &'static str,
+    },
 }
 
 impl fmt::Display for DataError {
@@ -134,6 +168,26 @@ impl fmt::Display for DataError {
             }
             Self::Fraction(x) => write!(f, "test fraction {x} is not in [0, 1]"),
             Self::Index { index, n } => write!(f, "row index {index} is out of range for {n} rows"),
+            Self::NonFinite {
+                what,
+                row,
+                column,
+                value,
+            } => write!(
+                f,
+                "{what}: row {row}, column {column} is {value} (every value must be finite)"
+            ),
+            Self::DimensionMismatch {
+                what,
+                expected,
+                found,
+            } => write!(f, "{what} has {found} columns, expected {expected}"),
+            Self::TooFewRows {
+                what,
+                found,
+                needed,
+            } => write!(f, "{what} has {found} rows, at least {needed} are needed"),
+            Self::NoColumns { what } => write!(f, "{what} has no columns"),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Data sets: the seeded 2D generators, scikit-learn's 8×8 digits, .npy and .csv files
-//! (point sets and trajectories), and train/test splits.
+//! (point sets and trajectories), train/test splits, and a user's checked [`DataSet`].
 //!
 //! ```
 //! use gradflow::data::{Dataset2d, Samples, split};
@@ -12,6 +12,7 @@
 //! ```
 
 mod csv;
+mod dataset;
 pub mod digits;
 mod error;
 mod npy;
@@ -21,6 +22,7 @@ pub mod split;
 pub mod toy2d;
 mod trajectory;
 
+pub use dataset::{DEFAULT_TEST_FRACTION, DataSet, HeldOut, MIN_TRAIN_ROWS};
 pub use digits::{DIGITS_DIM, DIGITS_N, Digits, digits};
 pub use error::{DataError, FormatError};
 pub use samples::{NpyDtype, Samples};

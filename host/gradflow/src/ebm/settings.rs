@@ -66,7 +66,8 @@ impl Default for EbmSettings {
 
 impl EbmSettings {
     /// Checks every setting, naming the first bad one: the particle step's
-    /// ([`ParticleStep::validate`]), then the others by their field ([`EbmError::Setting`]).
+    /// ([`super::check_particle_settings`]), then the others by their field
+    /// ([`EbmError::Setting`]).
     pub fn validate(&self) -> Result<(), EbmError> {
         check_particle_settings(&self.particles)?;
         let bad = |field, what: String| Err(EbmError::Setting(SettingError::new(field, what)));

@@ -1,5 +1,6 @@
-//! How close a flow's samples come to its data set: exact W2 between generated and fresh
-//! test points, next to the data set's two-sample floor.
+//! How close a flow's samples come to its data set: exact W2 between generated and test
+//! points (fresh draws of a built-in set, or a user data set's held-out rows), next to the
+//! data set's two-sample floor.
 
 use super::error::FlowError;
 use super::flow::{Flow, FlowSample};
@@ -7,14 +8,15 @@ use super::problem::{Problem, Role, derive_seed};
 use super::regress::Compute;
 use crate::metrics::wasserstein2;
 
-/// Points of each sample of an evaluation (the paper's 1024).
+/// Points of each sample of an evaluation (the paper's 1024; fewer when a user data set
+/// holds out fewer rows).
 pub const EVAL_POINTS: usize = 1024;
 
 /// One evaluation of a flow: the mean over one or more evaluation draws.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Evaluation {
-    /// Exact W2 between [`EVAL_POINTS`] generated points and as many test points, the mean
-    /// over the draws.
+    /// Exact W2 between [`EVAL_POINTS`] generated points and as many test points (or as
+    /// many as the held-out rows, when fewer), the mean over the draws.
     pub w2: f64,
     /// The W2 of each draw (draw k: source and test points from counter k).
     pub w2_draws: Vec<f64>,
@@ -36,23 +38,28 @@ impl Evaluation {
     }
 }
 
-/// The source points of evaluation draw `draw`: [`EVAL_POINTS`] of the source law, seed
-/// role [`Role::EvalSource`] (never used in training), counter `draw`.
+/// The source points of evaluation draw `draw`: [`Problem::eval_points`]`(EVAL_POINTS)`
+/// of the source law, seed role [`Role::EvalSource`] (never used in training), counter
+/// `draw`.
 pub fn eval_source(problem: &Problem, seed: u64, draw: u64) -> Vec<f64> {
-    problem.source_batch(EVAL_POINTS, derive_seed(seed, Role::EvalSource, draw))
+    let n = problem.eval_points(EVAL_POINTS);
+    problem.source_batch(n, derive_seed(seed, Role::EvalSource, draw))
 }
 
-/// The test points of evaluation draw `draw`: [`EVAL_POINTS`] fresh target points, seed
-/// role [`Role::EvalTarget`] (never used in training), counter `draw`.
+/// The test points of evaluation draw `draw` ([`Problem::test_batch`] of
+/// [`EVAL_POINTS`]), seed role [`Role::EvalTarget`] (never used in training), counter
+/// `draw`.
 pub fn eval_target(problem: &Problem, seed: u64, draw: u64) -> Vec<f64> {
-    problem.target_batch(EVAL_POINTS, derive_seed(seed, Role::EvalTarget, draw))
+    problem.test_batch(EVAL_POINTS, derive_seed(seed, Role::EvalTarget, draw))
 }
 
 /// Samples the flow from [`eval_source`] (`steps` Euler steps, or NSGF++'s own with
-/// `None`) and measures the exact W2 to [`eval_target`], for draws `0..draws` (at least
-/// one); the W2 is their mean. With `frames`, keeps the trajectories of draw 0.
+/// `None`) and measures the exact W2 to [`eval_target`] of `problem` (the one the flow
+/// was trained on), for draws `0..draws` (at least one); the W2 is their mean. With
+/// `frames`, keeps the trajectories of draw 0.
 pub fn evaluate(
     flow: &Flow,
+    problem: &Problem,
     compute: &Compute,
     steps: Option<u32>,
     frames: bool,
@@ -62,11 +69,12 @@ pub fn evaluate(
     let mut first = None;
     let mut w2_draws = Vec::new();
     for draw in 0..draws.max(1) {
-        let x0 = eval_source(&m.problem, m.seed, draw);
+        let x0 = eval_source(problem, m.seed, draw);
         let keep = frames && draw == 0;
         let sample = compute.install(|| flow.sample(compute.backend(), &x0, steps, keep))?;
-        let test = eval_target(&m.problem, m.seed, draw);
-        w2_draws.push(compute.install(|| wasserstein2(&sample.x, &test, 2))?.w2);
+        let test = eval_target(problem, m.seed, draw);
+        let d = problem.dim();
+        w2_draws.push(compute.install(|| wasserstein2(&sample.x, &test, d))?.w2);
         first.get_or_insert(sample);
     }
     let w2 = w2_draws.iter().sum::<f64>() / w2_draws.len() as f64;

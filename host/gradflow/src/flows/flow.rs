@@ -23,11 +23,11 @@ pub struct Flow {
 /// Samples of a flow and what they cost.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FlowSample {
-    /// The samples (n × 2).
+    /// The samples (n × d).
     pub x: Vec<f64>,
     /// Mean network evaluations per sample (NFE), the time predictor's included.
     pub nfe: f64,
-    /// Frames of the trajectories (frame-major, `frames × n × 2`), when asked for: every
+    /// Frames of the trajectories (frame-major, `frames × n × d`), when asked for: every
     /// Euler step; for NSGF++ the NSGF steps and the end point.
     pub frames: Vec<f64>,
     /// NSGF++ only: the clamped predicted time τ of each particle.
@@ -56,8 +56,9 @@ fn expected_kind(role: ModelRole) -> ModelKind {
 }
 
 impl Flow {
-    /// A flow from its manifest and models (one per role the manifest's scheme needs, 2D,
-    /// of the right kind; velocity models with the time as an input).
+    /// A flow from its manifest and models (one per role the manifest's scheme needs, in
+    /// the manifest's dimension, of the right kind; velocity models with the time as an
+    /// input).
     pub fn new(
         manifest: FlowManifest,
         models: Vec<(ModelRole, ModelBytes)>,
@@ -72,10 +73,11 @@ impl Flow {
             let view = model.view();
             let a = view.architecture();
             let kind = expected_kind(role);
-            let timed = kind != ModelKind::Velocity || a.in_dim() == 3;
-            if a.kind != kind || a.x_dim() != 2 || !timed {
+            let d = manifest.dim;
+            let timed = kind != ModelKind::Velocity || a.in_dim() == d + 1;
+            if a.kind != kind || a.x_dim() != d || !timed {
                 return Err(FlowError::manifest(format!(
-                    "the {} model is not a 2D {} with the time as an input",
+                    "the {} model is not a {d}-D {} with the time as an input",
                     role.name(),
                     crate::modelio::kind_name(kind)
                 )));
@@ -149,7 +151,7 @@ impl Flow {
         Ok(path)
     }
 
-    /// Moves the source points `x0` (n × 2) along the flow. `steps` is the Euler step count
+    /// Moves the source points `x0` (n × d) along the flow. `steps` is the Euler step count
     /// of an `euler` scheme (required) and must be `None` for NSGF++, whose steps are set
     /// by its manifest. With `frames`, the trajectories are kept.
     pub fn sample(
@@ -160,7 +162,7 @@ impl Flow {
         frames: bool,
     ) -> Result<FlowSample, FlowError> {
         let mut x = x0.to_vec();
-        let n = x.len() / 2;
+        let n = x.len() / self.manifest.dim;
         let mut kept = Vec::new();
         match &self.manifest.sampling {
             Sampling::Euler { t1, .. } => {

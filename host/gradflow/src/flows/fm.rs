@@ -105,17 +105,17 @@ impl Trainer for FmTrainer {
 impl FlowTrainer for FmTrainer {
     fn flow(&self) -> Result<Flow, FlowError> {
         let s = &self.settings;
-        let manifest = FlowManifest {
-            method: s.method,
-            problem: s.problem,
-            seed: s.seed,
-            sampling: Sampling::Euler {
+        let manifest = FlowManifest::for_problem(
+            s.method,
+            &s.problem,
+            s.seed,
+            Sampling::Euler {
                 t1: 1.0,
                 steps: REPORT_STEPS.to_vec(),
             },
-            models: Vec::new(),
-            training: s.to_json(),
-        };
+            Vec::new(),
+            s.to_json(),
+        );
         Flow::new(
             manifest,
             vec![(ModelRole::Velocity, self.velocity.model()?)],

@@ -5,8 +5,8 @@
 //!
 //! ```json
 //! {
-//!   "format": "gradflow-flow", "version": 1,
-//!   "method": "nsgfpp", "dataset": "moons", "source": "normal", "seed": 0,
+//!   "format": "gradflow-flow", "version": 2,
+//!   "method": "nsgfpp", "dataset": "moons", "source": "normal", "dim": 2, "seed": 0,
 //!   "models": {"velocity": "run.velocity.gfm", "time": "run.time.gfm",
 //!              "straight": "run.straight.gfm"},
 //!   "sampling": {"scheme": "nsgfpp", "nsgf_steps": 5, "eta": 0.2, "nsgf_t1": 1.0,
@@ -14,6 +14,10 @@
 //!   "description": "...", "training": {...}
 //! }
 //! ```
+//!
+//! `dataset` names the training data (informative); `source` is the law of x₀ (`normal`:
+//! N(0, I_dim); `8gaussians`: 2D) and `dim` the dimension of the points. Version 1 files
+//! (before `dim`) are read as 2D.
 //!
 //! Schemes (all Euler, x₀ drawn from the source law):
 //! - `euler` (FM, OT-CFM, NSGF): K steps of `velocity` on [`t0`, `t1`], K any step count
@@ -35,8 +39,8 @@ use super::settings::Method;
 
 /// The `format` field of every manifest.
 pub const MANIFEST_FORMAT: &str = "gradflow-flow";
-/// The manifest version this build writes and reads.
-pub const MANIFEST_VERSION: u64 = 1;
+/// The manifest version this build writes (it also reads version 1, the 2D-only one).
+pub const MANIFEST_VERSION: u64 = 2;
 
 /// What a model file of a flow is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -104,8 +108,12 @@ impl Sampling {
 pub struct FlowManifest {
     /// The method that trained the flow.
     pub method: Method,
-    /// Source law and data set.
-    pub problem: Problem,
+    /// The training data's name (informative).
+    pub dataset: String,
+    /// The law of the starting points x₀.
+    pub source: Source,
+    /// The dimension d of the points.
+    pub dim: usize,
     /// The training run's seed.
     pub seed: u64,
     /// How to sample.
@@ -117,6 +125,40 @@ pub struct FlowManifest {
 }
 
 impl FlowManifest {
+    /// A manifest for a flow trained on `problem`, with no model file listed yet.
+    pub fn for_problem(
+        method: Method,
+        problem: &Problem,
+        seed: u64,
+        sampling: Sampling,
+        models: Vec<(ModelRole, String)>,
+        training: Value,
+    ) -> Self {
+        Self {
+            method,
+            dataset: problem.name(),
+            source: problem.source,
+            dim: problem.dim(),
+            seed,
+            sampling,
+            models,
+            training,
+        }
+    }
+
+    /// `n` starting points x₀ (n × dim) of the source law for the seed `seed`.
+    pub fn source_batch(&self, n: usize, seed: u64) -> Vec<f64> {
+        self.source.sample(n, self.dim, seed)
+    }
+
+    /// The source law as text: `normal in d = 8`, `8gaussians`.
+    pub fn source_description(&self) -> String {
+        match self.source {
+            Source::Normal => format!("normal in d = {}", self.dim),
+            Source::EightGaussians => self.source.name().to_owned(),
+        }
+    }
+
     /// The file of `role`, if listed.
     pub fn file(&self, role: ModelRole) -> Option<&str> {
         self.models
@@ -131,7 +173,7 @@ impl FlowManifest {
             Sampling::Euler { t1, .. } => format!(
                 "x0 ~ {}; K Euler steps of `velocity` (time appended to the input) from t = 0 \
                  to t = {t1}",
-                self.problem.source.name()
+                self.source_description()
             ),
             Sampling::NsgfPp {
                 nsgf_steps,
@@ -141,7 +183,7 @@ impl FlowManifest {
                 "x0 ~ {}; {nsgf_steps} Euler steps of `velocity` from t = 0 to t = {}; per \
                  particle tau = clamp(time(x), 0, 1) and k = ceil((1 - tau)/{omega}) Euler \
                  steps of `straight` from t = tau to t = 1 (none if k = 0)",
-                self.problem.source.name(),
+                self.source_description(),
                 Sampling::nsgf_t1(*nsgf_steps, *eta)
             ),
         }
@@ -174,8 +216,9 @@ impl FlowManifest {
             "format": MANIFEST_FORMAT,
             "version": MANIFEST_VERSION,
             "method": self.method.name(),
-            "dataset": self.problem.name(),
-            "source": self.problem.source.name(),
+            "dataset": self.dataset,
+            "source": self.source.name(),
+            "dim": self.dim,
             "seed": self.seed,
             "models": models,
             "sampling": sampling,
@@ -192,9 +235,10 @@ impl FlowManifest {
                 "not a gradflow flow manifest (no \"format\": \"gradflow-flow\")",
             ));
         }
-        if v["version"].as_u64() != Some(MANIFEST_VERSION) {
+        let version = v["version"].as_u64();
+        if !matches!(version, Some(1..=MANIFEST_VERSION)) {
             return Err(bad(&format!(
-                "manifest version {} is not supported (this gradflow reads version \
+                "manifest version {} is not supported (this gradflow reads versions 1 to \
                  {MANIFEST_VERSION})",
                 v["version"]
             )));
@@ -207,11 +251,28 @@ impl FlowManifest {
         let method = text("method")?;
         let method =
             Method::from_name(method).ok_or_else(|| bad(&format!("unknown method {method:?}")))?;
-        let problem: Problem = text("dataset")?
-            .parse()
-            .map_err(|e: super::problem::UnknownProblem| bad(&e.to_string()))?;
-        if Source::from_name(text("source")?) != Some(problem.source) {
-            return Err(bad("\"source\" does not match \"dataset\""));
+        let dataset = text("dataset")?.to_owned();
+        let source = text("source")?;
+        let source = Source::from_name(source)
+            .ok_or_else(|| bad(&format!("unknown source {source:?} (normal or 8gaussians)")))?;
+        let dim = if version == Some(1) {
+            // Version 1 flows are 2D, on a built-in problem.
+            let problem: Problem = dataset
+                .parse()
+                .map_err(|e: super::problem::UnknownProblem| bad(&e.to_string()))?;
+            if problem.source != source {
+                return Err(bad("\"source\" does not match \"dataset\""));
+            }
+            2
+        } else {
+            v["dim"]
+                .as_u64()
+                .and_then(|d| usize::try_from(d).ok())
+                .filter(|&d| d >= 1)
+                .ok_or_else(|| bad("missing \"dim\" (a dimension >= 1)"))?
+        };
+        if source == Source::EightGaussians && dim != 2 {
+            return Err(bad(&format!("the 8gaussians source is 2D, not {dim}D")));
         }
         let seed = v["seed"].as_u64().ok_or_else(|| bad("missing \"seed\""))?;
         let sampling = parse_sampling(&v["sampling"])?;
@@ -237,7 +298,9 @@ impl FlowManifest {
         }
         Ok(Self {
             method,
-            problem,
+            dataset,
+            source,
+            dim,
             seed,
             sampling,
             models,
@@ -328,24 +391,23 @@ fn parse_sampling(s: &Value) -> Result<Sampling, FlowError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::Dataset2d;
 
     fn manifest() -> FlowManifest {
-        FlowManifest {
-            method: Method::NsgfPp,
-            problem: Problem::EIGHT_GAUSSIANS_TO_MOONS,
-            seed: 3,
-            sampling: Sampling::NsgfPp {
+        FlowManifest::for_problem(
+            Method::NsgfPp,
+            &Problem::EIGHT_GAUSSIANS_TO_MOONS,
+            3,
+            Sampling::NsgfPp {
                 nsgf_steps: 5,
                 eta: 0.2,
                 omega: 0.1,
             },
-            models: ModelRole::ALL
+            ModelRole::ALL
                 .iter()
                 .map(|r| (*r, format!("run.{}.gfm", r.name())))
                 .collect(),
-            training: json!({"lr": 0.001}),
-        }
+            json!({"lr": 0.001}),
+        )
     }
 
     #[test]
@@ -355,7 +417,9 @@ mod tests {
         assert_eq!(FlowManifest::from_json(&v).unwrap(), m);
         let euler = FlowManifest {
             method: Method::Fm,
-            problem: Problem::from_normal(Dataset2d::Moons),
+            dataset: "my data".into(),
+            source: Source::Normal,
+            dim: 8,
             sampling: Sampling::Euler {
                 t1: 1.0,
                 steps: vec![10, 100],
@@ -371,9 +435,11 @@ mod tests {
             assert!(e.contains(needle), "{e}");
         };
         refuse(|w| w["format"] = json!("x"), "not a gradflow flow manifest");
-        refuse(|w| w["version"] = json!(2), "version 2");
+        refuse(|w| w["version"] = json!(3), "version 3");
         refuse(|w| w["method"] = json!("fm"), "scheme \"euler\"");
-        refuse(|w| w["source"] = json!("normal"), "does not match");
+        refuse(|w| w["source"] = json!("rings"), "unknown source");
+        refuse(|w| w["dim"] = json!(3), "8gaussians source is 2D");
+        refuse(|w| w["dim"] = json!(0), "missing \"dim\"");
         refuse(|w| w["sampling"]["omega"] = json!(0.0), "omega");
         refuse(
             |w| w["sampling"]["nsgf_t1"] = json!(2.0),
@@ -383,7 +449,25 @@ mod tests {
             |w| w["models"]["time"] = Value::Null,
             "no model file for \"time\"",
         );
-        refuse(|w| w["dataset"] = json!("rings"), "unknown data set");
+    }
+
+    /// A version 1 manifest (2D, before `dim`) still reads, its dimension 2; its data set
+    /// and source are checked as before.
+    #[test]
+    fn version_1_manifests_read_as_2d() {
+        let mut v = manifest().to_json();
+        v["version"] = json!(1);
+        v.as_object_mut().unwrap().remove("dim");
+        let m = FlowManifest::from_json(&v).unwrap();
+        assert_eq!((m.dim, m.source), (2, Source::EightGaussians));
+        assert_eq!(m.dataset, "8gaussians-moons");
+        let mut w = v.clone();
+        w["source"] = json!("normal");
+        let e = FlowManifest::from_json(&w).unwrap_err().to_string();
+        assert!(e.contains("does not match"), "{e}");
+        w["dataset"] = json!("rings");
+        let e = FlowManifest::from_json(&w).unwrap_err().to_string();
+        assert!(e.contains("unknown data set"), "{e}");
     }
 
     #[test]

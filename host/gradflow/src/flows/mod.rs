@@ -39,7 +39,7 @@
 //! let mut t = trainer(&settings, 1)?;
 //! run(t.as_mut(), &RunOptions::new(settings.steps))?;
 //! let flow = t.flow()?;
-//! let e = evaluate(&flow, t.compute(), Some(10), false, 1)?;
+//! let e = evaluate(&flow, &settings.problem, t.compute(), Some(10), false, 1)?;
 //! assert!(e.w2.is_finite() && e.sample.nfe == 10.0);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -76,7 +76,9 @@ pub use nsgf::{NsgfCore, NsgfTrainer};
 pub use nsgfpp::NsgfPpTrainer;
 pub use path::PathBatch;
 pub use pool::TrajectoryPool;
-pub use problem::{PROBLEM_NAMES, Problem, Role, Source, UnknownProblem, derive_rng, derive_seed};
+pub use problem::{
+    PROBLEM_NAMES, Problem, Role, Source, Target, UnknownProblem, derive_rng, derive_seed,
+};
 pub use regress::{CHUNK, Compute, Regressor};
 pub use sample::{euler, euler_per_particle};
 pub use settings::{FlowSettings, Method, NsgfSettings};

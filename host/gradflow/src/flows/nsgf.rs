@@ -42,11 +42,11 @@ impl NsgfCore {
     pub fn new(settings: &FlowSettings) -> Result<Self, FlowError> {
         Ok(Self {
             nsgf: settings.nsgf,
-            problem: settings.problem,
+            problem: settings.problem.clone(),
             seed: settings.seed,
             batch: settings.batch,
             velocity: velocity_net(settings, 0)?,
-            pool: TrajectoryPool::new(settings.nsgf.pool),
+            pool: TrajectoryPool::new(settings.nsgf.pool, settings.problem.dim()),
         })
     }
 
@@ -82,12 +82,13 @@ impl NsgfCore {
                 .target_batch(n, derive_seed(self.seed, Role::PoolTarget, j)),
         );
         let sinkhorn = self.sinkhorn();
+        let d = self.problem.dim();
         let eta = self.nsgf.eta;
         let step = eta as f32;
         let mut v = vec![0.0f32; x.len()];
         for k in 0..self.nsgf.steps {
             compute
-                .install(|| sinkhorn.velocity_on(compute.backend(), &x, &y, 2, &mut v))
+                .install(|| sinkhorn.velocity_on(compute.backend(), &x, &y, d, &mut v))
                 .map_err(FlowError::Sinkhorn)?;
             self.pool.push(&x, k as f64 * eta, &v);
             for (xi, vi) in x.iter_mut().zip(&v) {
@@ -214,17 +215,17 @@ impl Trainer for NsgfTrainer {
 impl FlowTrainer for NsgfTrainer {
     fn flow(&self) -> Result<Flow, FlowError> {
         let s = &self.settings;
-        let manifest = FlowManifest {
-            method: s.method,
-            problem: s.problem,
-            seed: s.seed,
-            sampling: Sampling::Euler {
+        let manifest = FlowManifest::for_problem(
+            s.method,
+            &s.problem,
+            s.seed,
+            Sampling::Euler {
                 t1: self.core.end_time(),
                 steps: self.core.report_steps(),
             },
-            models: Vec::new(),
-            training: s.to_json(),
-        };
+            Vec::new(),
+            s.to_json(),
+        );
         Flow::new(
             manifest,
             vec![(ModelRole::Velocity, self.core.velocity.model()?)],

@@ -116,18 +116,18 @@ impl Trainer for NsgfPpTrainer {
 impl FlowTrainer for NsgfPpTrainer {
     fn flow(&self) -> Result<Flow, FlowError> {
         let s = &self.settings;
-        let manifest = FlowManifest {
-            method: s.method,
-            problem: s.problem,
-            seed: s.seed,
-            sampling: Sampling::NsgfPp {
+        let manifest = FlowManifest::for_problem(
+            s.method,
+            &s.problem,
+            s.seed,
+            Sampling::NsgfPp {
                 nsgf_steps: s.nsgf.steps as u32,
                 eta: s.nsgf.eta,
                 omega: s.omega,
             },
-            models: Vec::new(),
-            training: s.to_json(),
-        };
+            Vec::new(),
+            s.to_json(),
+        );
         let models = vec![
             (ModelRole::Velocity, self.nsgf.velocity().model()?),
             (ModelRole::Time, self.time.model()?),

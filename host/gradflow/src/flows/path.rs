@@ -9,9 +9,11 @@ use crate::metrics::MetricsError;
 /// Coupled source and target points with a time per pair, t ~ U(0, 1).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PathBatch {
-    /// Source points x⁰ (n × 2).
+    /// The dimension d of the points.
+    pub d: usize,
+    /// Source points x⁰ (n × d).
     pub x0: Vec<f64>,
-    /// Target points y (n × 2), row i coupled with row i of `x0`.
+    /// Target points y (n × d), row i coupled with row i of `x0`.
     pub y: Vec<f64>,
     /// Times tᵢ ∈ (0, 1).
     pub t: Vec<f64>,
@@ -28,12 +30,13 @@ impl PathBatch {
         step: u64,
         coupling: Coupling,
     ) -> Result<Self, MetricsError> {
+        let d = problem.dim();
         let x0 = problem.source_batch(n, derive_seed(seed, Role::Source, step));
         let mut y = problem.target_batch(n, derive_seed(seed, Role::Target, step));
-        coupling.pair(&x0, &mut y, 2)?;
+        coupling.pair(&x0, &mut y, d)?;
         let mut rng = derive_rng(seed, Role::PathTime, step);
         let t = (0..n).map(|_| rng.uniform_open01()).collect();
-        Ok(Self { x0, y, t })
+        Ok(Self { d, x0, y, t })
     }
 
     /// The number of pairs.
@@ -46,23 +49,23 @@ impl PathBatch {
         self.t.is_empty()
     }
 
-    /// `x_tᵢ` of pair i.
-    fn point(&self, i: usize) -> [f64; 2] {
-        let t = self.t[i];
-        core::array::from_fn(|k| t * self.y[2 * i + k] + (1.0 - t) * self.x0[2 * i + k])
+    /// `x_tᵢ` of pair i, in f32.
+    fn point(&self, i: usize) -> impl Iterator<Item = f32> + '_ {
+        let (t, rows) = (self.t[i], i * self.d..(i + 1) * self.d);
+        self.y[rows.clone()]
+            .iter()
+            .zip(&self.x0[rows])
+            .map(move |(y, x)| (t * y + (1.0 - t) * x) as f32)
     }
 
-    /// Inputs of a velocity network, `[x_t, t]` per row (n × 3).
+    /// Inputs of a velocity network, `[x_t, t]` per row (n × (d + 1)).
     pub fn velocity_input(&self) -> Vec<f32> {
         (0..self.len())
-            .flat_map(|i| {
-                let [a, b] = self.point(i);
-                [a as f32, b as f32, self.t[i] as f32]
-            })
+            .flat_map(|i| self.point(i).chain([self.t[i] as f32]))
             .collect()
     }
 
-    /// Flow-matching targets `y − x⁰` (n × 2).
+    /// Flow-matching targets `y − x⁰` (n × d).
     pub fn velocity_target(&self) -> Vec<f32> {
         self.y
             .iter()
@@ -71,11 +74,9 @@ impl PathBatch {
             .collect()
     }
 
-    /// Inputs of a time predictor, `x_t` per row (n × 2).
+    /// Inputs of a time predictor, `x_t` per row (n × d).
     pub fn time_input(&self) -> Vec<f32> {
-        (0..self.len())
-            .flat_map(|i| self.point(i).map(|v| v as f32))
-            .collect()
+        (0..self.len()).flat_map(|i| self.point(i)).collect()
     }
 
     /// Time-predictor targets `t` (n × 1).

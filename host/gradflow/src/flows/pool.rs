@@ -5,26 +5,29 @@ use gradflow_core::StreamRng;
 
 use crate::train::{Checkpoint, CheckpointError};
 
-/// A bounded ring buffer of 2D records (point, time, velocity), f32.
+/// A bounded ring buffer of records (point, time, velocity) in dimension d, f32.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrajectoryPool {
     capacity: usize,
-    /// Points, 2 per slot.
+    /// The dimension d of points and velocities.
+    d: usize,
+    /// Points, d per slot.
     x: Vec<f32>,
     /// Times, 1 per slot.
     t: Vec<f32>,
-    /// Velocities, 2 per slot.
+    /// Velocities, d per slot.
     v: Vec<f32>,
     /// The slot the next record goes to (the oldest record once the pool is full).
     next: usize,
 }
 
 impl TrajectoryPool {
-    /// An empty pool of `capacity` records (≥ 1). Memory grows with the records, up to
-    /// 20 bytes each.
-    pub fn new(capacity: usize) -> Self {
+    /// An empty pool of `capacity` records (≥ 1) of dimension `d` (≥ 1). Memory grows
+    /// with the records, up to 8·d + 4 bytes each.
+    pub fn new(capacity: usize, d: usize) -> Self {
         Self {
             capacity: capacity.max(1),
+            d: d.max(1),
             x: Vec::new(),
             t: Vec::new(),
             v: Vec::new(),
@@ -47,26 +50,27 @@ impl TrajectoryPool {
         self.capacity
     }
 
-    /// Adds the records `(xᵢ, t, vᵢ)` of one trajectory step (`x`, `v`: n × 2), dropping
+    /// Adds the records `(xᵢ, t, vᵢ)` of one trajectory step (`x`, `v`: n × d), dropping
     /// the oldest records when full.
     pub fn push(&mut self, x: &[f32], t: f64, v: &[f32]) {
-        for (xi, vi) in x.chunks_exact(2).zip(v.chunks_exact(2)) {
+        let d = self.d;
+        for (xi, vi) in x.chunks_exact(d).zip(v.chunks_exact(d)) {
             if self.t.len() < self.capacity {
                 self.x.extend_from_slice(xi);
                 self.t.push(t as f32);
                 self.v.extend_from_slice(vi);
             } else {
                 let k = self.next;
-                self.x[2 * k..2 * k + 2].copy_from_slice(xi);
+                self.x[d * k..d * (k + 1)].copy_from_slice(xi);
                 self.t[k] = t as f32;
-                self.v[2 * k..2 * k + 2].copy_from_slice(vi);
+                self.v[d * k..d * (k + 1)].copy_from_slice(vi);
             }
             self.next = (self.next + 1) % self.capacity;
         }
     }
 
     /// The `age`-th oldest record (0: the oldest): point, time, velocity.
-    pub fn record(&self, age: usize) -> Option<([f32; 2], f32, [f32; 2])> {
+    pub fn record(&self, age: usize) -> Option<(&[f32], f32, &[f32])> {
         if age >= self.len() {
             return None;
         }
@@ -75,27 +79,29 @@ impl TrajectoryPool {
         } else {
             self.next
         };
-        let k = (oldest + age) % self.capacity;
+        let (k, d) = ((oldest + age) % self.capacity, self.d);
         Some((
-            [self.x[2 * k], self.x[2 * k + 1]],
+            &self.x[d * k..d * (k + 1)],
             self.t[k],
-            [self.v[2 * k], self.v[2 * k + 1]],
+            &self.v[d * k..d * (k + 1)],
         ))
     }
 
     /// A minibatch of `n` records drawn uniformly with replacement: the velocity network's
-    /// inputs `[x, t]` (n × 3) and targets `v` (n × 2). Empty when the pool is.
+    /// inputs `[x, t]` (n × (d + 1)) and targets `v` (n × d). Empty when the pool is.
     pub fn batch(&self, rng: &mut StreamRng, n: usize) -> (Vec<f32>, Vec<f32>) {
         let len = self.len();
         if len == 0 {
             return (Vec::new(), Vec::new());
         }
-        let mut input = Vec::with_capacity(3 * n);
-        let mut target = Vec::with_capacity(2 * n);
+        let d = self.d;
+        let mut input = Vec::with_capacity((d + 1) * n);
+        let mut target = Vec::with_capacity(d * n);
         for _ in 0..n {
             let k = ((rng.uniform_open01() * len as f64) as usize).min(len - 1);
-            input.extend_from_slice(&[self.x[2 * k], self.x[2 * k + 1], self.t[k]]);
-            target.extend_from_slice(&self.v[2 * k..2 * k + 2]);
+            input.extend_from_slice(&self.x[d * k..d * (k + 1)]);
+            input.push(self.t[k]);
+            target.extend_from_slice(&self.v[d * k..d * (k + 1)]);
         }
         (input, target)
     }
@@ -108,7 +114,8 @@ impl TrajectoryPool {
         c.put_u64(format!("{prefix}.next"), &[self.next as u64]);
     }
 
-    /// Restores what [`TrajectoryPool::save`] stored (the capacity must be the same).
+    /// Restores what [`TrajectoryPool::save`] stored (the capacity and dimension must be
+    /// the same).
     pub fn restore(&mut self, c: &Checkpoint, prefix: &str) -> Result<(), CheckpointError> {
         let t = c.f32s(&format!("{prefix}.t"))?;
         let n = t.len();
@@ -119,8 +126,8 @@ impl TrajectoryPool {
                 self.capacity
             )));
         }
-        self.x = c.f32s_len(&format!("{prefix}.x"), 2 * n)?.to_vec();
-        self.v = c.f32s_len(&format!("{prefix}.v"), 2 * n)?.to_vec();
+        self.x = c.f32s_len(&format!("{prefix}.x"), self.d * n)?.to_vec();
+        self.v = c.f32s_len(&format!("{prefix}.v"), self.d * n)?.to_vec();
         self.t = t.to_vec();
         self.next = next[0] as usize;
         Ok(())
@@ -140,16 +147,25 @@ mod tests {
     /// Bounded; once full the oldest records go first; records keep their (x, t, v).
     #[test]
     fn bounded_and_drops_the_oldest() {
-        let mut pool = TrajectoryPool::new(5);
+        let mut pool = TrajectoryPool::new(5, 2);
         for k in 0..2 {
             step(&mut pool, k);
         }
         assert_eq!(pool.len(), 4);
-        assert_eq!(pool.record(0), Some(([0.0, 0.0], 0.0, [0.0, 0.0])));
+        assert_eq!(
+            pool.record(0),
+            Some((&[0.0, 0.0][..], 0.0, &[0.0, 0.0][..]))
+        );
         step(&mut pool, 2); // 6 records into 5 slots: (0, 0) goes
         assert_eq!(pool.len(), 5);
-        assert_eq!(pool.record(0), Some(([0.0, 1.0], 0.0, [0.0, 1.0])));
-        assert_eq!(pool.record(4), Some(([2.0, 1.0], 2.0, [-2.0, 1.0])));
+        assert_eq!(
+            pool.record(0),
+            Some((&[0.0, 1.0][..], 0.0, &[0.0, 1.0][..]))
+        );
+        assert_eq!(
+            pool.record(4),
+            Some((&[2.0, 1.0][..], 2.0, &[-2.0, 1.0][..]))
+        );
         assert_eq!(pool.record(5), None);
         for k in 3..10 {
             step(&mut pool, k);
@@ -157,8 +173,8 @@ mod tests {
         assert_eq!(pool.len(), 5);
         // The five newest: (7, 1), (8, 0), (8, 1), (9, 0), (9, 1).
         let ages: Vec<_> = (0..5).map(|a| pool.record(a).unwrap()).collect();
-        assert_eq!(ages[0], ([7.0, 1.0], 7.0, [-7.0, 1.0]));
-        assert_eq!(ages[4], ([9.0, 1.0], 9.0, [-9.0, 1.0]));
+        assert_eq!(ages[0], (&[7.0, 1.0][..], 7.0, &[-7.0, 1.0][..]));
+        assert_eq!(ages[4], (&[9.0, 1.0][..], 9.0, &[-9.0, 1.0][..]));
         // Minibatches hold records of the pool only, inputs and targets of one record.
         let (input, target) = pool.batch(&mut StreamRng::new(1, 0), 200);
         for (i, v) in input.chunks_exact(3).zip(target.chunks_exact(2)) {
@@ -167,9 +183,9 @@ mod tests {
         // Round trip through a checkpoint.
         let mut c = Checkpoint::new("t", 0, serde_json::json!({}));
         pool.save(&mut c, "pool");
-        let mut back = TrajectoryPool::new(5);
+        let mut back = TrajectoryPool::new(5, 2);
         back.restore(&c, "pool").unwrap();
         assert_eq!(back, pool);
-        assert!(TrajectoryPool::new(4).restore(&c, "pool").is_err());
+        assert!(TrajectoryPool::new(4, 2).restore(&c, "pool").is_err());
     }
 }

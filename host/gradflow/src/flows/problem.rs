@@ -1,19 +1,21 @@
-//! The transport problem of a flow: a source law µ₀, a target data set µ*, and the seeded
-//! draws of every batch.
+//! The transport problem of a flow: a source law µ₀, a target data set µ* (a built-in 2D
+//! set or a user's [`DataSet`] in any dimension), and the seeded draws of every batch.
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use gradflow_core::{StreamRng, stream_state};
 
-use crate::data::Dataset2d;
+use crate::data::shuffle::{index_below, permutation};
+use crate::data::{DataSet, Dataset2d};
 
 /// The source law µ₀ of a flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Source {
-    /// The standard normal N(0, I₂).
+    /// The standard normal N(0, I_d), in the target's dimension d.
     Normal,
-    /// The [`Dataset2d::EightGaussians`] law (for the `8gaussians-moons` pair).
+    /// The [`Dataset2d::EightGaussians`] law (2D, for the `8gaussians-moons` pair).
     EightGaussians,
 }
 
@@ -26,13 +28,14 @@ impl Source {
         }
     }
 
-    /// `n` points (n × 2, row-major) of the law, a pure function of `(n, seed)`: for
-    /// `normal`, row `i` holds two normals of the stream `(seed, i)`.
-    pub fn sample(self, n: usize, seed: u64) -> Vec<f64> {
+    /// `n` points (n × d, row-major) of the law in dimension `d`, a pure function of
+    /// `(n, d, seed)`: for `normal`, row `i` holds d normals of the stream `(seed, i)`.
+    /// `8gaussians` is 2D and ignores `d`.
+    pub fn sample(self, n: usize, d: usize, seed: u64) -> Vec<f64> {
         match self {
             Self::Normal => {
-                let mut out = vec![0.0; 2 * n];
-                for (i, row) in out.chunks_exact_mut(2).enumerate() {
+                let mut out = vec![0.0; d * n];
+                for (i, row) in out.chunks_exact_mut(d.max(1)).enumerate() {
                     StreamRng::new(seed, i as u64).fill_normal(row);
                 }
                 out
@@ -49,16 +52,27 @@ impl Source {
     }
 }
 
-/// A 2D transport problem: from `source` to the data set `target`.
+/// The target law µ* of a flow.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Target {
+    /// A built-in 2D data set: every batch is a fresh draw.
+    Builtin(Dataset2d),
+    /// A user's data set: batches are drawn with replacement from its training rows, and
+    /// evaluations use its held-out rows.
+    Data(Arc<DataSet>),
+}
+
+/// A transport problem: from `source` to the data set `target`.
 ///
-/// The built-in problems are N(0, I₂) → each data set, and `8gaussians-moons`
-/// (8gaussians → moons, the NSGF paper's pair).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The built-in problems are N(0, I₂) → each 2D data set, and `8gaussians-moons`
+/// (8gaussians → moons, the NSGF paper's pair); [`Problem::from_data`] makes N(0, I_d) →
+/// a user's data set.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Problem {
     /// The source law µ₀.
     pub source: Source,
     /// The target law µ*.
-    pub target: Dataset2d,
+    pub target: Target,
 }
 
 /// The data sets a flow can be trained on, by name.
@@ -75,32 +89,109 @@ impl Problem {
     pub const fn from_normal(target: Dataset2d) -> Self {
         Self {
             source: Source::Normal,
-            target,
+            target: Target::Builtin(target),
         }
     }
 
     /// 8gaussians → moons.
     pub const EIGHT_GAUSSIANS_TO_MOONS: Self = Self {
         source: Source::EightGaussians,
-        target: Dataset2d::Moons,
+        target: Target::Builtin(Dataset2d::Moons),
     };
 
-    /// The problem's name: the target's (`moons`), or `8gaussians-moons` for the pair.
-    pub fn name(&self) -> String {
-        match self.source {
-            Source::Normal => self.target.name().to_owned(),
-            Source::EightGaussians => format!("8gaussians-{}", self.target.name()),
+    /// N(0, I_d) → a user's data set of dimension d.
+    pub fn from_data(data: DataSet) -> Self {
+        Self {
+            source: Source::Normal,
+            target: Target::Data(Arc::new(data)),
         }
     }
 
-    /// `n` source points for the seed `seed`.
-    pub fn source_batch(&self, n: usize, seed: u64) -> Vec<f64> {
-        self.source.sample(n, seed)
+    /// The dimension d of the points.
+    pub fn dim(&self) -> usize {
+        match &self.target {
+            Target::Builtin(_) => 2,
+            Target::Data(data) => data.dim(),
+        }
     }
 
-    /// `n` target points for the seed `seed`.
+    /// The user's data set, if the target is one.
+    pub fn data(&self) -> Option<&DataSet> {
+        match &self.target {
+            Target::Builtin(_) => None,
+            Target::Data(data) => Some(data),
+        }
+    }
+
+    /// The built-in data set, if the target is one.
+    pub fn builtin(&self) -> Option<Dataset2d> {
+        match &self.target {
+            Target::Builtin(set) => Some(*set),
+            Target::Data(_) => None,
+        }
+    }
+
+    /// The problem's name: the target's (`moons`, or the user data set's), or
+    /// `8gaussians-moons` for the pair.
+    pub fn name(&self) -> String {
+        let target = match &self.target {
+            Target::Builtin(set) => set.name().to_owned(),
+            Target::Data(data) => data.name.clone(),
+        };
+        match self.source {
+            Source::Normal => target,
+            Source::EightGaussians => format!("8gaussians-{target}"),
+        }
+    }
+
+    /// `n` source points (n × d) for the seed `seed`.
+    pub fn source_batch(&self, n: usize, seed: u64) -> Vec<f64> {
+        self.source.sample(n, self.dim(), seed)
+    }
+
+    /// `n` target points (n × d) for the seed `seed`: fresh draws of a built-in set, or
+    /// training rows drawn uniformly with replacement (stream `(seed, 0)`).
     pub fn target_batch(&self, n: usize, seed: u64) -> Vec<f64> {
-        self.target.sample(n, seed)
+        match &self.target {
+            Target::Builtin(set) => set.sample(n, seed),
+            Target::Data(data) => {
+                let train = &data.train;
+                let mut rng = StreamRng::new(seed, 0);
+                (0..n)
+                    .flat_map(|_| train.row(index_below(&mut rng, train.n)).iter().copied())
+                    .collect()
+            }
+        }
+    }
+
+    /// Test points for an evaluation: `n` fresh draws of a built-in set, or `min(n, rows)`
+    /// of the held-out rows (all of them when there are at most `n`, otherwise a seeded
+    /// subsample without replacement, stream `(seed, 0)`).
+    pub fn test_batch(&self, n: usize, seed: u64) -> Vec<f64> {
+        match &self.target {
+            Target::Builtin(set) => set.sample(n, seed),
+            Target::Data(data) => {
+                let test = &data.test;
+                if test.n <= n {
+                    return test.data.clone();
+                }
+                let mut order = permutation(test.n, seed, 0);
+                order.truncate(n);
+                order
+                    .iter()
+                    .flat_map(|&i| test.row(i).iter().copied())
+                    .collect()
+            }
+        }
+    }
+
+    /// Points of an evaluation draw of size `n` (the generated and the test points): `n`,
+    /// or fewer when the held-out rows are fewer.
+    pub fn eval_points(&self, n: usize) -> usize {
+        match &self.target {
+            Target::Builtin(_) => n,
+            Target::Data(data) => n.min(data.test.n),
+        }
     }
 }
 
@@ -200,7 +291,7 @@ mod tests {
 
     #[test]
     fn normal_source_has_unit_moments() {
-        let x = Source::Normal.sample(20_000, 3);
+        let x = Source::Normal.sample(20_000, 2, 3);
         let n = x.len() as f64 / 2.0;
         for k in 0..2 {
             let m = x.iter().skip(k).step_by(2).sum::<f64>() / n;
@@ -215,6 +306,38 @@ mod tests {
             // the variance.
             assert!(m.abs() < 0.035 && (v - 1.0).abs() < 0.05, "{m} {v}");
         }
+    }
+
+    /// A user data set's batches are rows of its training set (with replacement, seeded);
+    /// its test batches are its held-out rows, all of them or a subsample without repeats.
+    #[test]
+    fn data_targets_draw_training_rows_and_test_on_held_out_rows() {
+        let rows = |n: usize, offset: f64| {
+            let data = (0..n * 3).map(|v| offset + v as f64).collect();
+            crate::data::Samples::new(n, 3, data).unwrap()
+        };
+        let data = DataSet::with_test("mine", rows(40, 0.0), rows(10, 1000.0)).unwrap();
+        let p = Problem::from_data(data.clone());
+        assert_eq!(
+            (p.dim(), p.name(), p.builtin()),
+            (3, "mine".to_owned(), None)
+        );
+        assert_eq!(p.source_batch(5, 1).len(), 15);
+        let batch = p.target_batch(200, 4);
+        assert_eq!(batch, p.target_batch(200, 4));
+        let train_rows: Vec<&[f64]> = data.train.rows().collect();
+        assert!(batch.chunks_exact(3).all(|r| train_rows.contains(&r)));
+        let distinct: std::collections::HashSet<u64> =
+            batch.chunks_exact(3).map(|r| r[0].to_bits()).collect();
+        assert!(distinct.len() > 30, "{}", distinct.len());
+        assert_eq!(p.test_batch(64, 2), data.test.data);
+        assert_eq!(p.eval_points(64), 10);
+        let sub = p.test_batch(4, 2);
+        let mut firsts: Vec<u64> = sub.chunks_exact(3).map(|r| r[0].to_bits()).collect();
+        firsts.sort_unstable();
+        firsts.dedup();
+        assert_eq!(firsts.len(), 4);
+        assert!(sub.iter().all(|&v| v >= 1000.0));
     }
 
     #[test]

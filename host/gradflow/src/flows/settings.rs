@@ -178,6 +178,12 @@ impl FlowSettings {
         });
         let n = &self.nsgf;
         if let Some(map) = v.as_object_mut() {
+            if let Some(data) = self.problem.data() {
+                map.insert("dim".into(), json!(data.dim()));
+                map.insert("data_fingerprint".into(), json!(data.fingerprint()));
+                map.insert("data_rows".into(), json!([data.train.n, data.test.n]));
+                map.insert("held_out".into(), json!(data.held_out.to_string()));
+            }
             if matches!(self.method, Method::Nsgf | Method::NsgfPp) {
                 map.insert("nsgf_steps".into(), json!(n.steps));
                 map.insert("eta".into(), json!(n.eta));

@@ -44,13 +44,14 @@ pub fn trainer_on(
     })
 }
 
-/// A network of `kind` (a 2D velocity field v(x, t) with the time appended, or a 2D time
-/// predictor t(x)) of the settings' widths and activation, initialised from the seed's
+/// A network of `kind` (a velocity field v(x, t) on ℝᵈ with the time appended, or a time
+/// predictor t(x) on ℝᵈ, d the problem's dimension) of the settings' widths and activation, initialised from the seed's
 /// network number `which` (seed role [`Role::Init`]).
 fn network(settings: &FlowSettings, kind: ModelKind, which: u64) -> Result<Regressor, FlowError> {
-    let out = if kind == ModelKind::Velocity { 2 } else { 1 };
+    let d = settings.problem.dim();
+    let out = if kind == ModelKind::Velocity { d } else { 1 };
     let arch =
-        Architecture::mlp(kind, settings.activation, 2, &settings.widths, out).map_err(|e| {
+        Architecture::mlp(kind, settings.activation, d, &settings.widths, out).map_err(|e| {
             FlowError::Settings(SettingError::new(
                 "widths",
                 format!("do not make a valid network: {e}"),

@@ -50,7 +50,7 @@ pub use contour::{Grid, contour_segments};
 pub use energy::{EnergyFn, ModelEnergy, Potential};
 pub use error::PlotError;
 pub use figure::{Figure, PlotArea, PlotStats};
-pub use heatmap::{EnergyPlot, Shading, energy_map};
+pub use heatmap::{EnergyPlot, MAX_LEVELS, Shading, energy_map};
 pub use scatter::{Series, scatter};
 pub use tiles::{TileOptions, image_grid};
 pub use trajectory::Trajectories;
