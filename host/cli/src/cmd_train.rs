@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crate::cmd_device::open_device;
 use crate::flags::message;
-use gradflow::data::{DEFAULT_TEST_FRACTION, DataError, DataSet, Samples};
+use gradflow::data::{DEFAULT_TEST_FRACTION, DataError, DataSet, Samples, Standardize};
 use gradflow::engine::DeviceChoice;
 use gradflow::flows::{
     Compute, Coupling, Evaluation, Flow, FlowSettings, FlowTrainer, Method, Problem, Sampling,
@@ -74,6 +74,11 @@ pub struct TrainArgs {
     /// evaluation, by a split seeded with --seed [default: 0.1].
     #[arg(long)]
     pub(crate) test_fraction: Option<f64>,
+    /// Flows on a data file: per-feature (train on the training rows standardised to mean
+    /// 0 and standard deviation 1 per feature; the model files still take and return data
+    /// units) or none [default: per-feature].
+    #[arg(long)]
+    pub(crate) standardize: Option<String>,
     /// Seed of every random draw (weights, batches, evaluation).
     #[arg(long, default_value_t = 0)]
     pub(crate) seed: u64,
@@ -161,7 +166,7 @@ pub(crate) fn nsgf_options(args: &TrainArgs) -> [(&'static str, bool); 7] {
         ("--nsgf-steps", args.nsgf_steps.is_some()),
         ("--eta", args.eta.is_some()),
         ("--blur", args.blur.is_some()),
-        ("--scaling", args.scaling.is_some()),
+        ("--standardize", args.standardize.is_some()),
         ("--pool", args.pool.is_some()),
         ("--particles", args.particles.is_some()),
         ("--refill-every", args.refill_every.is_some()),
@@ -234,13 +239,14 @@ fn problem(args: &TrainArgs) -> Result<Problem, String> {
         if let Some(flag) = [
             ("--test", args.test.is_some()),
             ("--test-fraction", args.test_fraction.is_some()),
+            ("--standardize", args.standardize.is_some()),
         ]
         .iter()
         .find_map(|(flag, given)| given.then_some(flag))
         {
             return Err(format!(
-                "{flag} applies to a data file (--dataset FILE.npy|.csv); the built-in \
-                 sets draw fresh test points"
+                "{flag} applies to a data file (--dataset FILE.npy|.csv), not to the \
+                 built-in sets"
             ));
         }
         return name.parse().map_err(|e| {
@@ -269,7 +275,11 @@ fn problem(args: &TrainArgs) -> Result<Problem, String> {
         ),
         e => format!("--dataset {name}: {e}"),
     })?;
-    Ok(Problem::from_data(data))
+    let standardize = match args.standardize.as_deref() {
+        None => Standardize::default(),
+        Some(name) => name.parse().map_err(|e| format!("--standardize: {e}"))?,
+    };
+    Ok(Problem::from_data(data, standardize))
 }
 
 /// `PREFIX` with `.suffix` appended to its file name.
@@ -387,9 +397,15 @@ fn run_train(args: &TrainArgs) -> Result<Option<String>, String> {
         widths.join("×"),
         t.compute().backend().name(),
     );
-    if let Some(data) = s.problem.data() {
+    if let Some(target) = s.problem.data_target() {
+        let data = &target.data;
+        let units = match target.standardize {
+            Standardize::PerFeature => "standardised per feature on the training rows",
+            Standardize::None => "in data units",
+        };
         println!(
-            "  data: {} training rows, {} test rows ({}), d = {}, source N(0, I_{})",
+            "  data: {} training rows, {} test rows ({}), d = {}; trained {units} from \
+             N(0, I_{}); the model files take and return data units",
             data.train.n,
             data.test.n,
             data.held_out,

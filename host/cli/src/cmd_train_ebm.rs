@@ -86,8 +86,8 @@ impl EbmOptions {
     }
 }
 
-/// The flow options that `train ebm` and `train lvebm` refuse, by flag (`--test` and
-/// `--test-fraction` included: their held-out data is not yet a user's choice).
+/// The flow options that `train ebm` and `train lvebm` refuse, by flag (`--test`,
+/// `--test-fraction` and `--standardize` included: not yet theirs).
 pub(crate) fn flow_option_given(args: &TrainArgs) -> Option<&'static str> {
     let others = [
         ("--omega", args.omega.is_some()),
@@ -95,6 +95,7 @@ pub(crate) fn flow_option_given(args: &TrainArgs) -> Option<&'static str> {
         ("--eval-draws", args.eval_draws != 1),
         ("--test", args.test.is_some()),
         ("--test-fraction", args.test_fraction.is_some()),
+        ("--standardize", args.standardize.is_some()),
     ];
     nsgf_options(args)
         .into_iter()

@@ -271,7 +271,7 @@ fn flows_train_on_a_data_file_in_any_dimension() {
         .unwrap()
         .write(dir.join("flat.csv"))
         .unwrap();
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 8] = [
         (
             &["--data", "nan.csv"],
             "nan.csv: data: row 7, column 2 is NaN (every value must be finite)",
@@ -293,6 +293,14 @@ fn flows_train_on_a_data_file_in_any_dimension() {
             "--test-fraction 0: must be in (0, 1)",
         ),
         (&["--data", "missing.npy"], "missing.npy"),
+        (
+            &["--data", "train.csv", "--standardize", "whiten"],
+            "--standardize: unknown standardisation \"whiten\"; expected per-feature or none",
+        ),
+        (
+            &["--dataset", "moons", "--standardize", "none"],
+            "--standardize applies to a data file",
+        ),
     ];
     for (args, needle) in cases {
         let (code, out, err) = gradflow(&dir, &[&["train", "fm"][..], args, &small].concat());

@@ -2,9 +2,10 @@
 //! velocity), the samplers against a per-particle replay through the C API
 //! (`gf_integrate_f64`, `gf_time_predict_f64`, as a C program calls them), the NSGF pool
 //! against the Sinkhorn engine, bit-identical resume, short runs against untrained flows,
-//! and OT-CFM on samples of an 8-D Gaussian (its moments, and the C API's replay).
+//! and OT-CFM on samples of 8- and 32-D Gaussians with features on scales 0.01 to 100 (its
+//! moments in data units, and the C API's replay of the model file).
 
-use gradflow::data::{DataSet, Dataset2d, Samples};
+use gradflow::data::{DataSet, Dataset2d, Samples, Standardize};
 use gradflow::engine::Network;
 use gradflow::flows::{
     Compute, Flow, FlowManifest, FlowSettings, Method, ModelRole, NsgfCore, NsgfSettings,
@@ -528,33 +529,49 @@ fn evaluation_over_draws_is_the_mean_of_independent_draws() {
     assert!(four.w2_sd() > 1e-6 * mean, "{:?}", four.w2_draws);
 }
 
-/// Rows of N(m, A·Aᵀ) in d = 8 (n of them, stream `(seed, 0)`), with m and A fixed: scales
-/// 0.5 to 2 and correlations of either sign.
-fn gaussian_8d(n: usize, seed: u64) -> (Samples, [f64; 8], [[f64; 8]; 8]) {
-    const D: usize = 8;
-    let mut fixed = StreamRng::new(99, 0);
-    let scale = |i: usize| 0.5 * 4f64.powf(i as f64 / 7.0);
-    let mean: [f64; D] = core::array::from_fn(|i| scale(i) * fixed.normal::<f64>());
-    let mut a = [[0.0; D]; D];
-    for (i, row) in a.iter_mut().enumerate() {
-        for (j, v) in row.iter_mut().enumerate() {
-            let unit = if i == j { 1.0 } else { 0.0 };
-            *v = scale(i) * (unit + 0.3 * fixed.normal::<f64>());
+/// A Gaussian N(m, A·Aᵀ) in dimension d with feature scales from 0.01 to 100 (feature i:
+/// 0.01·10^(4i/(d−1))) and correlations of either sign, fixed by d: its mean, covariance and
+/// a sampler of its rows.
+struct Gaussian {
+    d: usize,
+    mean: Vec<f64>,
+    a: Vec<Vec<f64>>,
+}
+
+impl Gaussian {
+    fn new(d: usize) -> Self {
+        let mut fixed = StreamRng::new(99, d as u64);
+        let scale = |i: usize| 0.01 * 10f64.powf(4.0 * i as f64 / (d - 1) as f64);
+        let mean = (0..d).map(|i| scale(i) * fixed.normal::<f64>()).collect();
+        let a = (0..d)
+            .map(|i| {
+                (0..d)
+                    .map(|j| {
+                        let unit = if i == j { 1.0 } else { 0.0 };
+                        scale(i) * (unit + 0.3 * fixed.normal::<f64>() / (d as f64 / 8.0).sqrt())
+                    })
+                    .collect()
+            })
+            .collect();
+        Self { d, mean, a }
+    }
+
+    fn cov(&self, i: usize, j: usize) -> f64 {
+        (0..self.d).map(|k| self.a[i][k] * self.a[j][k]).sum()
+    }
+
+    /// n rows from the stream `(seed, 0)`.
+    fn rows(&self, n: usize, seed: u64) -> Samples {
+        let (d, mut rng) = (self.d, StreamRng::new(seed, 0));
+        let mut data = Vec::with_capacity(n * d);
+        for _ in 0..n {
+            let z: Vec<f64> = (0..d).map(|_| rng.normal::<f64>()).collect();
+            data.extend(
+                (0..d).map(|i| self.mean[i] + (0..d).map(|k| self.a[i][k] * z[k]).sum::<f64>()),
+            );
         }
+        Samples::new(n, d, data).unwrap()
     }
-    let mut cov = [[0.0; D]; D];
-    for i in 0..D {
-        for j in 0..D {
-            cov[i][j] = (0..D).map(|k| a[i][k] * a[j][k]).sum();
-        }
-    }
-    let mut rng = StreamRng::new(seed, 0);
-    let mut data = Vec::with_capacity(n * D);
-    for _ in 0..n {
-        let z: [f64; D] = core::array::from_fn(|_| rng.normal::<f64>());
-        data.extend((0..D).map(|i| mean[i] + (0..D).map(|k| a[i][k] * z[k]).sum::<f64>()));
-    }
-    (Samples::new(n, D, data).unwrap(), mean, cov)
 }
 
 /// Sample mean and covariance (divisor n − 1) of n × d rows.
@@ -578,8 +595,10 @@ fn moments(x: &[f64], d: usize) -> (Vec<f64>, Vec<Vec<f64>>) {
     (mean, cov)
 }
 
-/// OT-CFM trained on 4000 samples of an 8-D Gaussian N(m, Σ) generates its moments, and the
-/// C API integrates the model file to the same samples.
+/// OT-CFM trained on 4000 samples of a Gaussian N(m, Σ) in d = 8 and d = 32, with feature
+/// scales from 0.01 to 100, generates its moments in the data's units (the networks are
+/// trained on standardised features and the model file folds the standardisation in), and
+/// the C API integrates the model file to the same samples.
 ///
 /// Tolerances: the flow learns the training sample, so each generated moment differs from
 /// the truth by the training sample's error and the generated sample's (n = 4000 each),
@@ -589,52 +608,56 @@ fn moments(x: &[f64], d: usize) -> (Vec<f64>, Vec<Vec<f64>>) {
 ///   √(1/(2n))), i.e. 0.13;
 /// - correlations: |ρ̂ᵢⱼ − ρᵢⱼ| ≤ 0.05 + 5·√(2/n) (sd ≤ 1/√n per sample), i.e. 0.16.
 #[test]
-fn otcfm_learns_an_8d_gaussian_from_its_samples() {
+fn otcfm_learns_gaussians_on_scales_from_0_01_to_100_in_data_units() {
     const N: usize = 4000;
-    let (train, m, cov) = gaussian_8d(N, 1);
-    let (test, _, _) = gaussian_8d(500, 2);
-    let data = DataSet::with_test("gaussian-8d", train, test).unwrap();
-    let settings = FlowSettings {
-        problem: Problem::from_data(data),
-        steps: 1500,
-        widths: vec![128, 128],
-        ..FlowSettings::defaults(Method::OtCfm)
-    };
-    let mut t = trainer(&settings, 2).unwrap();
-    run(t.as_mut(), &RunOptions::new(settings.steps)).unwrap();
-    let flow = t.flow().unwrap();
-    assert_eq!(flow.manifest().dim, 8);
-    let x0 = flow.manifest().source_batch(N, 7);
-    let s = flow
-        .sample(t.compute().backend(), &x0, Some(50), false)
-        .unwrap();
-    let (mean, c) = moments(&s.x, 8);
-    let n = N as f64;
-    for i in 0..8 {
-        let sd = cov[i][i].sqrt();
-        let mean_err = (mean[i] - m[i]).abs() / sd;
-        assert!(
-            mean_err <= 0.05 + 5.0 * (2.0 / n).sqrt(),
-            "mean {i}: {mean_err}"
-        );
-        let ratio = c[i][i].sqrt() / sd;
-        assert!(
-            (ratio - 1.0).abs() <= 0.05 + 5.0 / n.sqrt(),
-            "sd {i}: {ratio}"
-        );
-        for j in 0..i {
-            let rho = cov[i][j] / (cov[i][i] * cov[j][j]).sqrt();
-            let rho_hat = c[i][j] / (c[i][i] * c[j][j]).sqrt();
-            let err = (rho_hat - rho).abs();
-            assert!(err <= 0.05 + 5.0 * (2.0 / n).sqrt(), "corr {i},{j}: {err}");
+    for d in [8, 32] {
+        let truth = Gaussian::new(d);
+        let data = DataSet::with_test("gaussian", truth.rows(N, 1), truth.rows(500, 2)).unwrap();
+        let settings = FlowSettings {
+            problem: Problem::from_data(data, Standardize::PerFeature),
+            steps: 1500,
+            widths: vec![128, 128],
+            ..FlowSettings::defaults(Method::OtCfm)
+        };
+        let mut t = trainer(&settings, 2).unwrap();
+        run(t.as_mut(), &RunOptions::new(settings.steps)).unwrap();
+        let flow = t.flow().unwrap();
+        assert_eq!(flow.manifest().dim, d);
+        let x0 = flow.manifest().source_batch(N, 7);
+        let s = flow
+            .sample(t.compute().backend(), &x0, Some(50), false)
+            .unwrap();
+        let (mean, c) = moments(&s.x, d);
+        let n = N as f64;
+        let (mut worst_mean, mut worst_sd, mut worst_corr) = (0f64, 0f64, 0f64);
+        for i in 0..d {
+            let sd = truth.cov(i, i).sqrt();
+            worst_mean = worst_mean.max((mean[i] - truth.mean[i]).abs() / sd);
+            worst_sd = worst_sd.max((c[i][i].sqrt() / sd - 1.0).abs());
+            for j in 0..i {
+                let rho = truth.cov(i, j) / (sd * truth.cov(j, j).sqrt());
+                let rho_hat = c[i][j] / (c[i][i] * c[j][j]).sqrt();
+                worst_corr = worst_corr.max((rho_hat - rho).abs());
+            }
         }
-    }
-    // The C API, given the same model file, integrates each particle to the same point.
-    let velocity = flow.model(ModelRole::Velocity).unwrap();
-    let c_velocity = open(velocity);
-    for i in 0..40 {
-        let mut x = x0[8 * i..8 * (i + 1)].to_vec();
-        integrate(&c_velocity, &mut x, 0.0, 1.0, 50);
-        assert_close(&s.x[8 * i..8 * (i + 1)], &x, i);
+        println!(
+            "d = {d}: worst mean {worst_mean:.3} sd, sd ratio {worst_sd:.3}, corr {worst_corr:.3}"
+        );
+        assert!(
+            worst_mean <= 0.05 + 5.0 * (2.0 / n).sqrt(),
+            "d = {d}: mean {worst_mean}"
+        );
+        assert!(worst_sd <= 0.05 + 5.0 / n.sqrt(), "d = {d}: sd {worst_sd}");
+        assert!(
+            worst_corr <= 0.05 + 5.0 * (2.0 / n).sqrt(),
+            "d = {d}: corr {worst_corr}"
+        );
+        // The C API, given the same model file, integrates each particle to the same point.
+        let c_velocity = open(flow.model(ModelRole::Velocity).unwrap());
+        for i in 0..20 {
+            let mut x = x0[d * i..d * (i + 1)].to_vec();
+            integrate(&c_velocity, &mut x, 0.0, 1.0, 50);
+            assert_close(&s.x[d * i..d * (i + 1)], &x, i);
+        }
     }
 }

@@ -94,6 +94,38 @@ impl<S: Scalar> Network<S> {
         self.params.iter().map(|p| p.to_f64() as f32).collect()
     }
 
+    /// The same function of inputs in other units: a network that was trained on inputs
+    /// `uᵢ = (xᵢ − shift[i]) / scale[i]` for its first `shift.len()` inputs (the others,
+    /// such as an appended time, unchanged) becomes a network of x. Exact up to rounding:
+    /// the first layer's weights are divided by the scales and its bias absorbs the
+    /// shift.
+    pub fn fold_input_affine(&mut self, shift: &[S], scale: &[S]) {
+        let (i, o) = self.arch.layer_dims(0);
+        assert!(shift.len() == scale.len() && shift.len() <= i);
+        let (w, rest) = self.params.split_at_mut(i * o);
+        let bias = &mut rest[..o];
+        for (row, (&m, &s)) in w.chunks_exact_mut(o).zip(shift.iter().zip(scale)) {
+            for (wij, bj) in row.iter_mut().zip(bias.iter_mut()) {
+                *wij /= s;
+                *bj -= m * *wij;
+            }
+        }
+    }
+
+    /// The same function with its outputs multiplied by `scale` (one per output): the last
+    /// layer's weight columns and biases are scaled.
+    pub fn fold_output_scale(&mut self, scale: &[S]) {
+        let last = self.arch.n_layers() - 1;
+        let offset = layer_offset(&self.arch, last);
+        let (i, o) = self.arch.layer_dims(last);
+        assert_eq!(scale.len(), o);
+        for row in self.params[offset..offset + (i + 1) * o].chunks_exact_mut(o) {
+            for (p, &s) in row.iter_mut().zip(scale) {
+                *p *= s;
+            }
+        }
+    }
+
     /// Layer k's weight (`in × out`, row-major) and bias, and its sizes (in, out).
     pub(crate) fn layer(&self, k: usize) -> (&[S], &[S], usize, usize) {
         let offset = layer_offset(&self.arch, k);
@@ -111,4 +143,46 @@ pub(crate) fn layer_offset(arch: &Architecture, k: usize) -> usize {
             (i + 1) * o
         })
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Backend, CpuBackend};
+
+    /// A folded network of x equals the original network of u = (x − shift)/scale, its
+    /// outputs scaled, with the appended time left alone.
+    #[test]
+    fn folding_an_affine_map_into_the_weights_changes_the_units_only() {
+        let arch = Architecture::mlp(ModelKind::Velocity, Activation::Silu, 3, &[8, 8], 3)
+            .expect("a valid architecture");
+        let net = Network::<f64>::init(arch, 5);
+        let (shift, scale) = ([1e3, -2.0, 0.5], [100.0, 0.01, 1.0]);
+        let mut folded = net.clone();
+        folded.fold_input_affine(&shift, &scale);
+        folded.fold_output_scale(&scale);
+        let cpu = CpuBackend::new(1);
+        let mut rng = StreamRng::new(3, 0);
+        let (mut x, mut u) = (Vec::new(), Vec::new());
+        for _ in 0..5 {
+            let t = rng.uniform_open01();
+            for k in 0..3 {
+                let xk = shift[k] + scale[k] * rng.normal::<f64>();
+                x.push(xk);
+                u.push((xk - shift[k]) / scale[k]);
+            }
+            x.push(t);
+            u.push(t);
+        }
+        let (mut y_folded, mut y) = (vec![0.0; 15], vec![0.0; 15]);
+        cpu.forward(&folded, &x, &mut y_folded).unwrap();
+        cpu.forward(&net, &u, &mut y).unwrap();
+        for (k, (a, b)) in y_folded.iter().zip(&y).enumerate() {
+            let expected = scale[k % 3] * b;
+            assert!(
+                (a - expected).abs() <= 1e-9 * (1.0 + expected.abs()),
+                "{k}: {a} vs {expected}"
+            );
+        }
+    }
 }

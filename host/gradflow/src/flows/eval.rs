@@ -38,12 +38,12 @@ impl Evaluation {
     }
 }
 
-/// The source points of evaluation draw `draw`: [`Problem::eval_points`]`(EVAL_POINTS)`
-/// of the source law, seed role [`Role::EvalSource`] (never used in training), counter
-/// `draw`.
+/// The source points of evaluation draw `draw`, in data units:
+/// [`Problem::eval_points`]`(EVAL_POINTS)` of the source law, seed role
+/// [`Role::EvalSource`] (never used in training), counter `draw`.
 pub fn eval_source(problem: &Problem, seed: u64, draw: u64) -> Vec<f64> {
     let n = problem.eval_points(EVAL_POINTS);
-    problem.source_batch(n, derive_seed(seed, Role::EvalSource, draw))
+    problem.to_data_units(problem.source_batch(n, derive_seed(seed, Role::EvalSource, draw)))
 }
 
 /// The test points of evaluation draw `draw` ([`Problem::test_batch`] of

@@ -118,7 +118,10 @@ impl FlowTrainer for FmTrainer {
         );
         Flow::new(
             manifest,
-            vec![(ModelRole::Velocity, self.velocity.model()?)],
+            vec![(
+                ModelRole::Velocity,
+                self.velocity.model_in(s.problem.units())?,
+            )],
         )
     }
 

@@ -16,8 +16,11 @@
 //! ```
 //!
 //! `dataset` names the training data (informative); `source` is the law of x₀ (`normal`:
-//! N(0, I_dim); `8gaussians`: 2D) and `dim` the dimension of the points. Version 1 files
-//! (before `dim`) are read as 2D.
+//! N(0, I_dim); `8gaussians`: 2D) and `dim` the dimension of the points. A flow trained on
+//! standardised data also has `units`, `{"mean": [...], "scale": [...]}`: its source is
+//! then the standard normal in those units, x₀ = mean + scale ⊙ z with z ~ N(0, I_dim),
+//! while its model files take and return data units. Version 1 files (before `dim`) are
+//! read as 2D.
 //!
 //! Schemes (all Euler, x₀ drawn from the source law):
 //! - `euler` (FM, OT-CFM, NSGF): K steps of `velocity` on [`t0`, `t1`], K any step count
@@ -36,6 +39,7 @@ use serde_json::{Map, Value, json};
 use super::error::FlowError;
 use super::problem::{Problem, Source};
 use super::settings::Method;
+use crate::data::Standardization;
 
 /// The `format` field of every manifest.
 pub const MANIFEST_FORMAT: &str = "gradflow-flow";
@@ -114,6 +118,8 @@ pub struct FlowManifest {
     pub source: Source,
     /// The dimension d of the points.
     pub dim: usize,
+    /// The standardisation of the source law, if any (x₀ = mean + scale ⊙ z).
+    pub units: Option<Standardization>,
     /// The training run's seed.
     pub seed: u64,
     /// How to sample.
@@ -139,6 +145,7 @@ impl FlowManifest {
             dataset: problem.name(),
             source: problem.source,
             dim: problem.dim(),
+            units: problem.units().cloned(),
             seed,
             sampling,
             models,
@@ -146,15 +153,25 @@ impl FlowManifest {
         }
     }
 
-    /// `n` starting points x₀ (n × dim) of the source law for the seed `seed`.
+    /// `n` starting points x₀ (n × dim, data units) of the source law for the seed `seed`.
     pub fn source_batch(&self, n: usize, seed: u64) -> Vec<f64> {
-        self.source.sample(n, self.dim, seed)
+        let z = self.source.sample(n, self.dim, seed);
+        match &self.units {
+            Some(units) => units.to_data(&z),
+            None => z,
+        }
     }
 
-    /// The source law as text: `normal in d = 8`, `8gaussians`.
+    /// The source law as text: `normal in d = 8`, `8gaussians`, `normal in d = 8, in the
+    /// data's standardised units`.
     pub fn source_description(&self) -> String {
+        let units = if self.units.is_some() {
+            ", in the data's standardised units"
+        } else {
+            ""
+        };
         match self.source {
-            Source::Normal => format!("normal in d = {}", self.dim),
+            Source::Normal => format!("normal in d = {}{units}", self.dim),
             Source::EightGaussians => self.source.name().to_owned(),
         }
     }
@@ -212,7 +229,7 @@ impl FlowManifest {
                 "omega": omega,
             }),
         };
-        json!({
+        let mut v = json!({
             "format": MANIFEST_FORMAT,
             "version": MANIFEST_VERSION,
             "method": self.method.name(),
@@ -224,7 +241,14 @@ impl FlowManifest {
             "sampling": sampling,
             "description": self.description(),
             "training": self.training,
-        })
+        });
+        if let (Some(units), Some(map)) = (&self.units, v.as_object_mut()) {
+            map.insert(
+                "units".into(),
+                json!({"mean": units.mean, "scale": units.scale}),
+            );
+        }
+        v
     }
 
     /// Parses and checks a manifest document.
@@ -274,6 +298,10 @@ impl FlowManifest {
         if source == Source::EightGaussians && dim != 2 {
             return Err(bad(&format!("the 8gaussians source is 2D, not {dim}D")));
         }
+        let units = match v.get("units") {
+            None => None,
+            Some(u) => Some(parse_units(u, dim).map_err(|what| bad(&what))?),
+        };
         let seed = v["seed"].as_u64().ok_or_else(|| bad("missing \"seed\""))?;
         let sampling = parse_sampling(&v["sampling"])?;
         let expected = if method == Method::NsgfPp {
@@ -301,6 +329,7 @@ impl FlowManifest {
             dataset,
             source,
             dim,
+            units,
             seed,
             sampling,
             models,
@@ -388,6 +417,23 @@ fn parse_sampling(s: &Value) -> Result<Sampling, FlowError> {
     }
 }
 
+/// `{"mean": [...], "scale": [...]}` of `dim` finite numbers each, the scales > 0.
+fn parse_units(v: &Value, dim: usize) -> Result<Standardization, String> {
+    let numbers = |key: &str| -> Result<Vec<f64>, String> {
+        let bad = || format!("\"units\".\"{key}\" must be {dim} finite numbers");
+        let list = v[key].as_array().ok_or_else(bad)?;
+        let values: Option<Vec<f64>> = list.iter().map(|x| x.as_f64()).collect();
+        values
+            .filter(|x| x.len() == dim && x.iter().all(|v| v.is_finite()))
+            .ok_or_else(bad)
+    };
+    let (mean, scale) = (numbers("mean")?, numbers("scale")?);
+    if scale.iter().any(|&s| s <= 0.0) {
+        return Err("\"units\".\"scale\" must be > 0".into());
+    }
+    Ok(Standardization { mean, scale })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -419,7 +465,11 @@ mod tests {
             method: Method::Fm,
             dataset: "my data".into(),
             source: Source::Normal,
-            dim: 8,
+            dim: 3,
+            units: Some(Standardization {
+                mean: vec![1.0, -2.0, 1e3],
+                scale: vec![0.01, 1.0, 100.0],
+            }),
             sampling: Sampling::Euler {
                 t1: 1.0,
                 steps: vec![10, 100],
@@ -428,6 +478,16 @@ mod tests {
             ..m.clone()
         };
         assert_eq!(FlowManifest::from_json(&euler.to_json()).unwrap(), euler);
+        let z = Source::Normal.sample(4, 3, 9);
+        let x = euler.source_batch(4, 9);
+        assert_eq!(x[2], 1e3 + 100.0 * z[2]);
+        let mut units = euler.to_json();
+        units["units"]["scale"][1] = json!(0.0);
+        let e = FlowManifest::from_json(&units).unwrap_err().to_string();
+        assert!(e.contains("scale\" must be > 0"), "{e}");
+        units["units"]["mean"] = json!([1.0]);
+        let e = FlowManifest::from_json(&units).unwrap_err().to_string();
+        assert!(e.contains("must be 3 finite numbers"), "{e}");
         let refuse = |edit: fn(&mut Value), needle: &str| {
             let mut w = v.clone();
             edit(&mut w);

@@ -228,7 +228,10 @@ impl FlowTrainer for NsgfTrainer {
         );
         Flow::new(
             manifest,
-            vec![(ModelRole::Velocity, self.core.velocity.model()?)],
+            vec![(
+                ModelRole::Velocity,
+                self.core.velocity.model_in(s.problem.units())?,
+            )],
         )
     }
 

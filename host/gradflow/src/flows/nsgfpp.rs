@@ -129,9 +129,15 @@ impl FlowTrainer for NsgfPpTrainer {
             s.to_json(),
         );
         let models = vec![
-            (ModelRole::Velocity, self.nsgf.velocity().model()?),
-            (ModelRole::Time, self.time.model()?),
-            (ModelRole::Straight, self.straight.model()?),
+            (
+                ModelRole::Velocity,
+                self.nsgf.velocity().model_in(s.problem.units())?,
+            ),
+            (ModelRole::Time, self.time.model_in(s.problem.units())?),
+            (
+                ModelRole::Straight,
+                self.straight.model_in(s.problem.units())?,
+            ),
         ];
         Flow::new(manifest, models)
     }

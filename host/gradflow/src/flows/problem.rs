@@ -8,7 +8,7 @@ use std::sync::Arc;
 use gradflow_core::{StreamRng, stream_state};
 
 use crate::data::shuffle::{index_below, permutation};
-use crate::data::{DataSet, Dataset2d};
+use crate::data::{DataSet, Dataset2d, Samples, Standardization, Standardize};
 
 /// The source law µ₀ of a flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,9 +57,24 @@ impl Source {
 pub enum Target {
     /// A built-in 2D data set: every batch is a fresh draw.
     Builtin(Dataset2d),
-    /// A user's data set: batches are drawn with replacement from its training rows, and
-    /// evaluations use its held-out rows.
-    Data(Arc<DataSet>),
+    /// A user's data set: batches are drawn with replacement from its training rows, in
+    /// unit-scale coordinates, and evaluations use its held-out rows in data units.
+    Data(Arc<DataTarget>),
+}
+
+/// A user's data set as a flow's target, with the standardisation fitted on its training
+/// rows: the networks are trained in unit-scale coordinates `u = units.to_unit(x)`, from
+/// N(0, I_d) there, and written to model files in data units.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataTarget {
+    /// The data set (data units).
+    pub data: DataSet,
+    /// How the standardisation was chosen.
+    pub standardize: Standardize,
+    /// Data units ↔ unit-scale coordinates.
+    pub units: Standardization,
+    /// The training rows in unit-scale coordinates.
+    train_unit: Samples,
 }
 
 /// A transport problem: from `source` to the data set `target`.
@@ -99,11 +114,46 @@ impl Problem {
         target: Target::Builtin(Dataset2d::Moons),
     };
 
-    /// N(0, I_d) → a user's data set of dimension d.
-    pub fn from_data(data: DataSet) -> Self {
+    /// N(0, I_d) → a user's data set of dimension d, the networks trained in the
+    /// coordinates of `standardize` fitted on its training rows (the source is N(0, I_d) in
+    /// those coordinates).
+    pub fn from_data(data: DataSet, standardize: Standardize) -> Self {
+        let units = Standardization::fit(&data.train, standardize);
+        let train_unit = Samples {
+            data: units.to_unit(&data.train.data),
+            ..data.train.clone()
+        };
         Self {
             source: Source::Normal,
-            target: Target::Data(Arc::new(data)),
+            target: Target::Data(Arc::new(DataTarget {
+                data,
+                standardize,
+                units,
+                train_unit,
+            })),
+        }
+    }
+
+    /// The user's data target, if the target is one.
+    pub fn data_target(&self) -> Option<&DataTarget> {
+        match &self.target {
+            Target::Builtin(_) => None,
+            Target::Data(target) => Some(target),
+        }
+    }
+
+    /// The standardisation the networks are trained in, if not data units.
+    pub fn units(&self) -> Option<&Standardization> {
+        self.data_target()
+            .map(|t| &t.units)
+            .filter(|u| !u.is_identity())
+    }
+
+    /// Points of the training coordinates (n × d) in data units.
+    pub fn to_data_units(&self, points: Vec<f64>) -> Vec<f64> {
+        match self.units() {
+            Some(units) => units.to_data(&points),
+            None => points,
         }
     }
 
@@ -111,16 +161,13 @@ impl Problem {
     pub fn dim(&self) -> usize {
         match &self.target {
             Target::Builtin(_) => 2,
-            Target::Data(data) => data.dim(),
+            Target::Data(target) => target.data.dim(),
         }
     }
 
     /// The user's data set, if the target is one.
     pub fn data(&self) -> Option<&DataSet> {
-        match &self.target {
-            Target::Builtin(_) => None,
-            Target::Data(data) => Some(data),
-        }
+        self.data_target().map(|t| &t.data)
     }
 
     /// The built-in data set, if the target is one.
@@ -136,7 +183,7 @@ impl Problem {
     pub fn name(&self) -> String {
         let target = match &self.target {
             Target::Builtin(set) => set.name().to_owned(),
-            Target::Data(data) => data.name.clone(),
+            Target::Data(target) => target.data.name.clone(),
         };
         match self.source {
             Source::Normal => target,
@@ -144,18 +191,19 @@ impl Problem {
         }
     }
 
-    /// `n` source points (n × d) for the seed `seed`.
+    /// `n` source points (n × d, in the training coordinates) for the seed `seed`.
     pub fn source_batch(&self, n: usize, seed: u64) -> Vec<f64> {
         self.source.sample(n, self.dim(), seed)
     }
 
-    /// `n` target points (n × d) for the seed `seed`: fresh draws of a built-in set, or
-    /// training rows drawn uniformly with replacement (stream `(seed, 0)`).
+    /// `n` target points (n × d, in the training coordinates) for the seed `seed`: fresh
+    /// draws of a built-in set, or training rows drawn uniformly with replacement (stream
+    /// `(seed, 0)`).
     pub fn target_batch(&self, n: usize, seed: u64) -> Vec<f64> {
         match &self.target {
             Target::Builtin(set) => set.sample(n, seed),
-            Target::Data(data) => {
-                let train = &data.train;
+            Target::Data(target) => {
+                let train = &target.train_unit;
                 let mut rng = StreamRng::new(seed, 0);
                 (0..n)
                     .flat_map(|_| train.row(index_below(&mut rng, train.n)).iter().copied())
@@ -164,14 +212,14 @@ impl Problem {
         }
     }
 
-    /// Test points for an evaluation: `n` fresh draws of a built-in set, or `min(n, rows)`
-    /// of the held-out rows (all of them when there are at most `n`, otherwise a seeded
-    /// subsample without replacement, stream `(seed, 0)`).
+    /// Test points for an evaluation, in data units: `n` fresh draws of a built-in set, or
+    /// `min(n, rows)` of the held-out rows (all of them when there are at most `n`,
+    /// otherwise a seeded subsample without replacement, stream `(seed, 0)`).
     pub fn test_batch(&self, n: usize, seed: u64) -> Vec<f64> {
         match &self.target {
             Target::Builtin(set) => set.sample(n, seed),
-            Target::Data(data) => {
-                let test = &data.test;
+            Target::Data(target) => {
+                let test = &target.data.test;
                 if test.n <= n {
                     return test.data.clone();
                 }
@@ -190,7 +238,7 @@ impl Problem {
     pub fn eval_points(&self, n: usize) -> usize {
         match &self.target {
             Target::Builtin(_) => n,
-            Target::Data(data) => n.min(data.test.n),
+            Target::Data(target) => n.min(target.data.test.n),
         }
     }
 }
@@ -317,7 +365,7 @@ mod tests {
             crate::data::Samples::new(n, 3, data).unwrap()
         };
         let data = DataSet::with_test("mine", rows(40, 0.0), rows(10, 1000.0)).unwrap();
-        let p = Problem::from_data(data.clone());
+        let p = Problem::from_data(data.clone(), Standardize::None);
         assert_eq!(
             (p.dim(), p.name(), p.builtin()),
             (3, "mine".to_owned(), None)

@@ -178,8 +178,10 @@ impl FlowSettings {
         });
         let n = &self.nsgf;
         if let Some(map) = v.as_object_mut() {
-            if let Some(data) = self.problem.data() {
+            if let Some(target) = self.problem.data_target() {
+                let data = &target.data;
                 map.insert("dim".into(), json!(data.dim()));
+                map.insert("standardize".into(), json!(target.standardize.name()));
                 map.insert("data_fingerprint".into(), json!(data.fingerprint()));
                 map.insert("data_rows".into(), json!([data.train.n, data.test.n]));
                 map.insert("held_out".into(), json!(data.held_out.to_string()));
