@@ -7,9 +7,10 @@ use std::time::Instant;
 use gradflow::data::Samples;
 use gradflow::ebm::{
     EbmData, EbmEvaluation, EbmSettings, EbmTrainer, EnergyModel, InitBox, LongRunStart,
-    MMD_BANDWIDTH_2D, MlpEnergy, TEST_POINTS_2D, energy_contours, evaluate, sample_metrics,
+    MMD_BANDWIDTH_2D, MlpEnergy, TEST_POINTS_2D, energy_contours, evaluate,
 };
 use gradflow::engine::Network;
+use gradflow::metrics::sample_metrics;
 use gradflow::plot::{PlotOptions, TileOptions, image_grid};
 use gradflow_core::{Activation, SamplerKind, SamplerSettings};
 use serde_json::json;

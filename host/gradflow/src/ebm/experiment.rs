@@ -7,11 +7,9 @@ use std::str::FromStr;
 
 use gradflow_core::{SamplerSettings, Scalar, StreamRng};
 
-use super::{
-    BatchEnergy, EbmError, EbmSet2d, GridKl, InitBox, SampleMetrics, grid_kl, move_particles,
-    sample_metrics,
-};
+use super::{BatchEnergy, EbmError, EbmSet2d, GridKl, InitBox, grid_kl, move_particles};
 use crate::data::{digits, split};
+use crate::metrics::{SampleMetrics, sample_metrics};
 
 /// Training points drawn from a 2D set.
 pub const TRAIN_POINTS_2D: usize = 10_000;

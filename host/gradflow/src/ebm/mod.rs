@@ -10,7 +10,7 @@
 //!
 //! Evaluation: the 2D sets with closed-form densities ([`EbmSet2d`]), the KL divergence on
 //! a grid ([`grid_kl`]), W2 and MMD² of long-run samples against held-out data
-//! ([`evaluate`], [`sample_metrics`]) and energy contour plots ([`energy_contours`]).
+//! ([`evaluate`], [`crate::metrics::sample_metrics`]) and energy contour plots ([`energy_contours`]).
 //!
 //! # Example
 //!
@@ -54,7 +54,6 @@ mod gmm;
 mod grid_kl;
 mod model;
 mod particles;
-mod sample_metrics;
 mod settings;
 mod trainer;
 
@@ -71,6 +70,5 @@ pub use gmm::{GMM, GmmComponent};
 pub use grid_kl::{GRID_KL_BATCH, GridKl, GridKlError, grid_kl};
 pub use model::{BatchEnergy, EnergyModel, MlpEnergy, QuadraticEnergy};
 pub use particles::{check_particle_settings, move_particles};
-pub use sample_metrics::{SampleMetrics, sample_metrics};
 pub use settings::{EbmSettings, proximal_iters};
 pub use trainer::EbmTrainer;

@@ -6,7 +6,7 @@ use super::error::FlowError;
 use super::flow::{Flow, FlowSample};
 use super::problem::{Problem, Role, derive_seed};
 use super::regress::Compute;
-use crate::metrics::wasserstein2;
+use crate::metrics::{SampleMetrics, sample_metrics, wasserstein2};
 
 /// Points of each sample of an evaluation (the paper's 1024; fewer when a user data set
 /// holds out fewer rows).
@@ -24,6 +24,10 @@ pub struct Evaluation {
     pub steps: Option<u32>,
     /// The generated points of draw 0, their cost (NFE) and trajectories.
     pub sample: FlowSample,
+    /// Every distance of draw 0's generated points to its test points, in the data's
+    /// units ([`sample_metrics`]: the MMD bandwidth by the median heuristic on the test
+    /// points).
+    pub metrics: SampleMetrics,
 }
 
 impl Evaluation {
@@ -66,6 +70,7 @@ pub fn evaluate(
     draws: u64,
 ) -> Result<Evaluation, FlowError> {
     let m = flow.manifest();
+    let d = problem.dim();
     let mut first = None;
     let mut w2_draws = Vec::new();
     for draw in 0..draws.max(1) {
@@ -73,15 +78,21 @@ pub fn evaluate(
         let keep = frames && draw == 0;
         let sample = compute.install(|| flow.sample(compute.backend(), &x0, steps, keep))?;
         let test = eval_target(problem, m.seed, draw);
-        let d = problem.dim();
-        w2_draws.push(compute.install(|| wasserstein2(&sample.x, &test, d))?.w2);
-        first.get_or_insert(sample);
+        if draw == 0 {
+            let metrics = compute.install(|| sample_metrics(&sample.x, &test, d, None))?;
+            w2_draws.push(metrics.w2);
+            first = Some((sample, metrics));
+        } else {
+            w2_draws.push(compute.install(|| wasserstein2(&sample.x, &test, d))?.w2);
+        }
     }
     let w2 = w2_draws.iter().sum::<f64>() / w2_draws.len() as f64;
+    let (sample, metrics) = first.expect("at least one draw");
     Ok(Evaluation {
         w2,
         w2_draws,
         steps,
-        sample: first.expect("at least one draw"),
+        sample,
+        metrics,
     })
 }

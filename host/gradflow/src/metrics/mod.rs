@@ -13,6 +13,9 @@
 //! | MMD² (RBF kernel, unbiased) | [`mmd2_rbf`], [`median_bandwidth`] | O((n + m)²·d) | O(n + m) |
 //! | energy distance (U-statistic) | [`energy_distance`] | O((n + m)²·d) | O(n + m) |
 //!
+//! [`sample_metrics`] reports W2, MMD² and the energy distance, with the per-feature errors
+//! of the means and standard deviations, for a model's samples against held-out data.
+//!
 //! **Threads and determinism.** Double sums and cost scans run on rayon's pool, split by
 //! rows: each row is reduced sequentially, and the row results are combined in row order
 //! by a fixed pairwise sum. The results are therefore bit-identical for any number of
@@ -32,6 +35,7 @@
 //! ```
 
 mod assignment;
+mod compare;
 mod energy_distance;
 mod error;
 mod mmd;
@@ -41,6 +45,7 @@ mod scan;
 mod sinkhorn;
 mod w2;
 
+pub use compare::{SampleMetrics, sample_metrics};
 pub use energy_distance::energy_distance;
 pub use error::MetricsError;
 pub use mmd::{MEDIAN_MAX_POINTS, median_bandwidth, mmd2_rbf};

@@ -1,9 +1,10 @@
-//! Sample-based distances between a model's samples and a held-out test sample: exact W2
-//! and MMD² with an RBF kernel.
+//! A model's samples against a held-out test sample, in any dimension: exact W2, MMD² with
+//! an RBF kernel, the energy distance, and the per-feature errors of the means and standard
+//! deviations.
 
-use crate::metrics::{MetricsError, median_bandwidth, mmd2_rbf, wasserstein2};
+use super::{MetricsError, energy_distance, median_bandwidth, mmd2_rbf, wasserstein2};
 
-/// The distances [`sample_metrics`] returns.
+/// The distances [`sample_metrics`] returns, all in the data's units.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SampleMetrics {
     /// Exact W2 (cost ‖x − y‖², so W2 is in the data's units; [`wasserstein2`]'s `w2`).
@@ -13,9 +14,31 @@ pub struct SampleMetrics {
     pub mmd2: f64,
     /// The bandwidth σ used.
     pub bandwidth: f64,
+    /// The energy distance (U-statistic).
+    pub energy_distance: f64,
+    /// The largest per-feature error of the mean, in units of that feature's test standard
+    /// deviation: maxⱼ |mean(x)ⱼ − mean(y)ⱼ| / sd(y)ⱼ (features with sd 0 count in data units).
+    pub worst_mean_error: f64,
+    /// The largest per-feature relative error of the standard deviation:
+    /// maxⱼ |sd(x)ⱼ / sd(y)ⱼ − 1| (features with sd 0: |sd(x)ⱼ|).
+    pub worst_sd_error: f64,
 }
 
-/// W2 and MMD² between `model_samples` and `test` (row-major `n × d` each, the same n ≥ 2).
+/// Per feature j of `x` (n × d): the mean and the standard deviation (divisor n − 1).
+fn feature_moments(x: &[f64], d: usize) -> Vec<(f64, f64)> {
+    let n = (x.len() / d) as f64;
+    (0..d)
+        .map(|j| {
+            let column = || x.iter().skip(j).step_by(d);
+            let mean = column().sum::<f64>() / n;
+            let ss: f64 = column().map(|v| (v - mean).powi(2)).sum();
+            (mean, (ss / (n - 1.0)).sqrt())
+        })
+        .collect()
+}
+
+/// The distances between `model_samples` and `test` (row-major `n × d` each, the same
+/// n ≥ 2).
 ///
 /// The MMD bandwidth is `bandwidth`, or if `None` the median heuristic
 /// ([`median_bandwidth`]) on the test set alone (its pairwise distances; at most
@@ -52,10 +75,25 @@ pub fn sample_metrics(
         }
     };
     let mmd2 = mmd2_rbf(model_samples, test, d, bandwidth)?;
+    let (mut worst_mean_error, mut worst_sd_error) = (0f64, 0f64);
+    let model = feature_moments(model_samples, d);
+    for ((mean_x, sd_x), (mean_y, sd_y)) in model.into_iter().zip(feature_moments(test, d)) {
+        let unit = if sd_y > 0.0 { sd_y } else { 1.0 };
+        worst_mean_error = worst_mean_error.max((mean_x - mean_y).abs() / unit);
+        let sd_error = if sd_y > 0.0 {
+            (sd_x / sd_y - 1.0).abs()
+        } else {
+            sd_x
+        };
+        worst_sd_error = worst_sd_error.max(sd_error);
+    }
     Ok(SampleMetrics {
         w2,
         mmd2,
         bandwidth,
+        energy_distance: energy_distance(model_samples, test, d)?,
+        worst_mean_error,
+        worst_sd_error,
     })
 }
 
@@ -75,6 +113,21 @@ mod tests {
         let m = sample_metrics(&x, &y, 2, Some(1.0)).unwrap();
         assert!((m.w2 - 0.5).abs() < 1e-12, "{}", m.w2);
         assert_eq!(m.bandwidth, 1.0);
+        // A shift moves the means by exactly the shift, in units of each feature's sd,
+        // and leaves the standard deviations as they are.
+        let sd = |j: usize| {
+            let col: Vec<f64> = y.iter().skip(j).step_by(2).copied().collect();
+            let mean = col.iter().sum::<f64>() / 500.0;
+            (col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 499.0).sqrt()
+        };
+        let worst = (0.3 / sd(0)).max(0.4 / sd(1));
+        assert!(
+            (m.worst_mean_error - worst).abs() < 1e-12,
+            "{}",
+            m.worst_mean_error
+        );
+        assert!(m.worst_sd_error < 1e-12, "{}", m.worst_sd_error);
+        assert!(m.energy_distance > 0.0);
     }
 
     #[test]
