@@ -47,7 +47,7 @@ def run_one(args, s, scheme, tau, seed, extra):
     prefix = os.path.join(args.out, name)
     cmd = [args.gradflow, "train", "ebm", "--dataset", s, "--scheme", scheme,
            "--tau", str(tau), "--grad-evals", str(args.grad_evals), "--seed", str(seed),
-           "--out", prefix, "--checkpoint-every", "0", "--no-progress"] + extra
+           "--out", prefix, "--checkpoint-every", "0", "--no-progress", "--force"] + extra
     start = time.time()
     p = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.time() - start

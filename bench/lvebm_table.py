@@ -48,7 +48,7 @@ def run_one(args, s, method, seed, extra):
     prefix = os.path.join(args.out, f"{s}-{method}-seed{seed}")
     cmd = [args.gradflow, "train", "lvebm", "--dataset", s, "--seed", str(seed),
            "--latents-per-datum", str(LATENTS), "--out", prefix, "--checkpoint-every", "0",
-           "--no-progress"] + extra
+           "--no-progress", "--force"] + extra
     start = time.time()
     p = subprocess.run(cmd, capture_output=True, text=True)
     row = {"set": s, "method": method, "seed": seed, "wall_s": time.time() - start,

@@ -80,7 +80,7 @@ def run_one(args, method, dataset, seed, extra):
     prefix = os.path.join(args.out, dataset, f"{method}-{seed}")
     os.makedirs(os.path.dirname(prefix), exist_ok=True)
     cmd = [args.gradflow, "train", VARIANTS[method][0], "--dataset", dataset, "--seed", str(seed),
-           "--out", prefix, "--no-progress", "--checkpoint-every", "0"] + extra
+           "--out", prefix, "--no-progress", "--checkpoint-every", "0", "--force"] + extra
     start = time.time()
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:

@@ -136,6 +136,10 @@ pub struct TrainArgs {
     /// Continue from the checkpoint (same settings required) instead of starting afresh.
     #[arg(long)]
     pub(crate) resume: bool,
+    /// Start afresh even where an earlier run's checkpoint or PREFIX.json is, replacing its
+    /// files (without it such a run is refused).
+    #[arg(long, conflicts_with = "resume")]
+    pub(crate) force: bool,
     /// Worker threads (0: one per core). Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     pub(crate) threads: usize,
@@ -289,6 +293,30 @@ pub(crate) fn with_suffix(prefix: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(p)
 }
 
+/// The output prefix (`--out`, or `default`) and the checkpoint path (`--checkpoint`, or
+/// PREFIX.ckpt) of a training run. A fresh run (no `--resume`) whose PREFIX.json is
+/// already there, an earlier run's, is refused unless `--force`; the checkpoint is checked
+/// by the run itself.
+pub(crate) fn run_paths(args: &TrainArgs, default: &str) -> Result<(PathBuf, PathBuf), String> {
+    let prefix = args.out.clone().unwrap_or_else(|| PathBuf::from(default));
+    if prefix.file_name().is_none() {
+        return Err(format!("--out {}: not a file name", prefix.display()));
+    }
+    let checkpoint = args
+        .checkpoint
+        .clone()
+        .unwrap_or_else(|| with_suffix(&prefix, ".ckpt"));
+    let json = with_suffix(&prefix, ".json");
+    if !args.resume && !args.force && json.exists() {
+        return Err(format!(
+            "{} already exists (an earlier run's output): choose another --out, continue that \
+             run with --resume, or start afresh over it with --force",
+            json.display()
+        ));
+    }
+    Ok((prefix, checkpoint))
+}
+
 /// How a driven run ended.
 pub(crate) enum Driven {
     /// All steps done.
@@ -315,6 +343,7 @@ pub(crate) fn drive<T: Trainer + ?Sized>(
         checkpoint: Some(checkpoint.to_path_buf()),
         checkpoint_every: args.checkpoint_every,
         resume: args.resume,
+        overwrite: args.force,
         progress: progress_bar(!args.no_progress),
         interrupt: Some(
             ctrl_c_flag().map_err(|e| format!("cannot install the Ctrl-C handler: {e}"))?,
@@ -334,8 +363,18 @@ pub(crate) fn drive<T: Trainer + ?Sized>(
             checkpoint.display()
         ))),
         Err(e @ TrainError::Diverged { .. }) => Err(format!("{e}; try {hint}")),
+        Err(TrainError::CheckpointExists(path)) => Err(checkpoint_exists(&path)),
         Err(e) => Err(message(&e)),
     }
+}
+
+/// The CLI's words for [`TrainError::CheckpointExists`].
+pub(crate) fn checkpoint_exists(path: &Path) -> String {
+    format!(
+        "{} already exists (an earlier run's checkpoint): continue that run with --resume, or \
+         start afresh over it with --force",
+        path.display()
+    )
 }
 
 /// `gradflow train`, with its exit code: 0 done, 1 failed, 130 interrupted (after writing
@@ -362,17 +401,7 @@ pub fn train_main(args: &TrainArgs) -> ExitCode {
 fn run_train(args: &TrainArgs) -> Result<Option<String>, String> {
     let start = Instant::now();
     let s = settings(args)?;
-    let prefix = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(s.method.name()));
-    if prefix.file_name().is_none() {
-        return Err(format!("--out {}: not a file name", prefix.display()));
-    }
-    let checkpoint = args
-        .checkpoint
-        .clone()
-        .unwrap_or_else(|| with_suffix(&prefix, ".ckpt"));
+    let (prefix, checkpoint) = run_paths(args, s.method.name())?;
     let device = open_device(args.device, args.threads)?;
     let mut t = trainer_on(&s, Compute::on(device, args.threads)).map_err(|e| message(&e))?;
     let resumed = match drive(

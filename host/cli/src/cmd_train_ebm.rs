@@ -1,7 +1,6 @@
 //! `gradflow train ebm`: an energy-based model by maximum likelihood on a 2D set or the
 //! digits, with the particle scheme of the run; writes the model, a figure and a JSON report.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use gradflow::data::Samples;
@@ -16,7 +15,7 @@ use gradflow_core::{Activation, SamplerKind, SamplerSettings};
 use serde_json::json;
 
 use crate::cmd_device::open_device;
-use crate::cmd_train::{Driven, TrainArgs, drive, nsgf_options, with_suffix};
+use crate::cmd_train::{Driven, TrainArgs, drive, nsgf_options, run_paths, with_suffix};
 use crate::flags::message;
 
 /// Options of `gradflow train ebm` (refused by the flow methods).
@@ -193,14 +192,7 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
         widths,
         eval_steps,
     } = plan(args)?;
-    let prefix = args.out.clone().unwrap_or_else(|| PathBuf::from("ebm"));
-    if prefix.file_name().is_none() {
-        return Err(format!("--out {}: not a file name", prefix.display()));
-    }
-    let checkpoint = args
-        .checkpoint
-        .clone()
-        .unwrap_or_else(|| with_suffix(&prefix, ".ckpt"));
+    let (prefix, checkpoint) = run_paths(args, "ebm")?;
     let (train, test) = data.train_test(s.seed).map_err(|e| e.to_string())?;
     let net = Network::<f64>::energy(data.dim(), &widths, Activation::Silu, s.seed)
         .map_err(|e| e.to_string())?;

@@ -2,7 +2,7 @@
 //! built-in known-answer set or a data file; writes a JSON report (and for an MLP joint
 //! energy the model file, whose conditionals `gradflow sample --given` and the C API sample).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use gradflow::data::Samples;
@@ -17,7 +17,7 @@ use gradflow_core::{Activation, SamplerKind, SamplerSettings, Scalar};
 use serde_json::{Value, json};
 
 use crate::cmd_device::open_device;
-use crate::cmd_train::{Driven, TrainArgs, drive, with_suffix};
+use crate::cmd_train::{Driven, TrainArgs, drive, run_paths, with_suffix};
 use crate::cmd_train_ebm::{flow_option_given, scheme_label};
 use crate::flags::message;
 
@@ -479,14 +479,7 @@ impl Run<'_> {
     ) -> Result<Option<String>, String> {
         let (args, s, data) = (self.args, self.settings, self.data);
         let start = Instant::now();
-        let prefix = args.out.clone().unwrap_or_else(|| PathBuf::from("lvebm"));
-        if prefix.file_name().is_none() {
-            return Err(format!("--out {}: not a file name", prefix.display()));
-        }
-        let checkpoint = args
-            .checkpoint
-            .clone()
-            .unwrap_or_else(|| with_suffix(&prefix, ".ckpt"));
+        let (prefix, checkpoint) = run_paths(args, "lvebm")?;
         let mut t =
             LvebmTrainer::<S, M>::new(s, model, &data.values, data.dx).map_err(|e| message(&e))?;
         let hint = "a lower --posterior-tau / --pool-tau or --lr";

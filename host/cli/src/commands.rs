@@ -57,6 +57,10 @@ pub struct FitArgs {
     /// Continue from the checkpoint (same settings required) instead of starting afresh.
     #[arg(long)]
     resume: bool,
+    /// Start afresh even where an earlier run's checkpoint or model file is, replacing
+    /// them (without it such a run is refused).
+    #[arg(long, conflicts_with = "resume")]
+    force: bool,
     /// No progress bar (there is none anyway when stderr is not a terminal).
     #[arg(long)]
     no_progress: bool,
@@ -104,11 +108,19 @@ fn run_fit(args: &FitArgs) -> Result<Option<String>, String> {
         path.push(".ckpt");
         PathBuf::from(path)
     });
+    if !args.resume && !args.force && args.out.exists() {
+        return Err(format!(
+            "{} already exists (an earlier run's model): choose another path, continue that \
+             run with --resume, or start afresh over it with --force",
+            args.out.display()
+        ));
+    }
     let options = RunOptions {
         total_steps: args.iters as u64,
         checkpoint: Some(checkpoint.clone()),
         checkpoint_every: args.checkpoint_every,
         resume: args.resume,
+        overwrite: args.force,
         progress: progress_bar(!args.no_progress),
         interrupt: Some(
             ctrl_c_flag().map_err(|e| format!("cannot install the Ctrl-C handler: {e}"))?,
@@ -126,6 +138,9 @@ fn run_fit(args: &FitArgs) -> Result<Option<String>, String> {
             )));
         }
         Err(e @ TrainError::Diverged { .. }) => return Err(format!("{e}; try a lower --lr")),
+        Err(TrainError::CheckpointExists(path)) => {
+            return Err(crate::cmd_train::checkpoint_exists(&path));
+        }
         Err(e) => return Err(e.to_string()),
     };
     let (model, r) = trainer.finish().map_err(|e| message(&e))?;

@@ -57,7 +57,7 @@ fn every_trainer_takes_a_device() {
     for (name, base) in [("ebm", &EBM[..]), ("fm", &FLOW[..]), ("lvebm", &LVEBM[..])] {
         let run = |device: &str| {
             let mut args = base.to_vec();
-            args.extend(["--steps", "5", "-o", name, "--device", device]);
+            args.extend(["--steps", "5", "-o", name, "--device", device, "--force"]);
             gradflow(&dir, &args)
         };
         let (code, out, err) = run("auto");

@@ -310,3 +310,53 @@ fn flows_train_on_a_data_file_in_any_dimension() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A fresh run over an earlier run's files is refused in one line and leaves them as they
+/// were; `--force` starts afresh over them; `--force` and `--resume` exclude each other.
+#[test]
+fn a_fresh_run_does_not_overwrite_an_earlier_one() {
+    let dir = scratch("overwrite");
+    let run = |extra: &[&str]| {
+        let args = [
+            &["train", "fm", "--steps", "5", "--widths", "8", "--out", "r"][..],
+            extra,
+        ]
+        .concat();
+        gradflow(&dir, &args)
+    };
+    let (code, out, err) = run(&[]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let files = ["r.json", "r.velocity.gfm", "r.ckpt"];
+    let before: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| std::fs::read(dir.join(f)).unwrap())
+        .collect();
+    let (code, out, err) = run(&["--seed", "3"]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("r.json already exists") && err.contains("--force"),
+        "{err}"
+    );
+    // Only the checkpoint left: the run itself refuses it.
+    std::fs::remove_file(dir.join("r.json")).unwrap();
+    let (code, _, err) = run(&["--seed", "3"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("r.ckpt already exists (an earlier run's checkpoint)"),
+        "{err}"
+    );
+    for (f, b) in files.iter().zip(&before).skip(1) {
+        assert_eq!(&std::fs::read(dir.join(f)).unwrap(), b, "{f} changed");
+    }
+    let (code, out, err) = run(&["--seed", "3", "--force"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert_ne!(
+        std::fs::read(dir.join("r.velocity.gfm")).unwrap(),
+        before[1]
+    );
+    let (code, _, err) = run(&["--force", "--resume"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("cannot be used with"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -567,3 +567,31 @@ fn failed_writes_leave_the_previous_checkpoint_intact() {
     assert_eq!(trainer.steps_done(), 0);
     assert_eq!(Checkpoint::read(&path).unwrap().step, 9);
 }
+
+/// A fresh run refuses a file at its checkpoint path (an earlier run's) and leaves it as it
+/// was; with `overwrite` it starts afresh over it.
+#[test]
+fn a_fresh_run_refuses_an_earlier_checkpoint_unless_told_to_overwrite() {
+    let dir = scratch("refuse-earlier");
+    let path = dir.join("fit.ckpt");
+    let settings = small(40);
+    let mut first = FitTrainer::new(&settings).unwrap();
+    run(&mut first, &options(40, &path)).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let mut second = FitTrainer::new(&settings).unwrap();
+    let err = run(&mut second, &options(20, &path)).unwrap_err();
+    assert!(
+        matches!(&err, TrainError::CheckpointExists(p) if p == &path),
+        "{err}"
+    );
+    assert!(err.to_string().contains("already exists"), "{err}");
+    assert_eq!(second.steps_done(), 0);
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    let overwrite = RunOptions {
+        overwrite: true,
+        ..options(20, &path)
+    };
+    run(&mut second, &overwrite).unwrap();
+    assert_eq!(Checkpoint::read(&path).unwrap().step, 20);
+    std::fs::remove_dir_all(&dir).ok();
+}

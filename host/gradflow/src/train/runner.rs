@@ -21,8 +21,12 @@ pub struct RunOptions {
     /// interruption).
     pub checkpoint_every: u64,
     /// Continue from the checkpoint at [`RunOptions::checkpoint`] instead of starting
-    /// afresh (which overwrites it).
+    /// afresh.
     pub resume: bool,
+    /// Start afresh even if a file is at [`RunOptions::checkpoint`] (an earlier run's
+    /// checkpoint), replacing it. Without it such a run is refused
+    /// ([`TrainError::CheckpointExists`]): nothing of an earlier run is lost silently.
+    pub overwrite: bool,
     /// Told of every step (the `gradflow` binary draws a progress bar); `None`: nobody.
     pub progress: Option<Arc<dyn Progress>>,
     /// Checked between steps: once set, the run writes a checkpoint and returns
@@ -38,6 +42,7 @@ impl fmt::Debug for RunOptions {
             .field("checkpoint", &self.checkpoint)
             .field("checkpoint_every", &self.checkpoint_every)
             .field("resume", &self.resume)
+            .field("overwrite", &self.overwrite)
             .field("progress", &self.progress.is_some())
             .field("interrupt", &self.interrupt)
             .finish()
@@ -103,6 +108,9 @@ pub enum TrainError {
     },
     /// The options are inconsistent (e.g. resume without a checkpoint path).
     Options(&'static str),
+    /// A fresh run found a file at its checkpoint path (an earlier run's), and
+    /// [`RunOptions::overwrite`] was not set.
+    CheckpointExists(PathBuf),
 }
 
 impl fmt::Display for TrainError {
@@ -128,6 +136,12 @@ impl fmt::Display for TrainError {
             Self::Checkpoint(e) => write!(f, "writing the checkpoint failed: {e}"),
             Self::Step { step, source } => write!(f, "step {step} failed: {source}"),
             Self::Options(what) => write!(f, "{what}"),
+            Self::CheckpointExists(path) => write!(
+                f,
+                "{} already exists (an earlier run's checkpoint): resume it, or start afresh \
+                 and overwrite it",
+                path.display()
+            ),
         }
     }
 }
@@ -201,8 +215,9 @@ fn save<T: Trainer + ?Sized>(
 ///
 /// - With [`RunOptions::resume`], first continues from the checkpoint (refusing one of
 ///   another trainer, other settings, or a corrupt file, with a one-line reason);
-///   otherwise writes a checkpoint of the initial state at once, so that an unwritable
-///   path fails before any work is done.
+///   otherwise refuses a path where a file already is, unless [`RunOptions::overwrite`],
+///   and writes a checkpoint of the initial state at once, so that an unwritable path
+///   fails before any work is done.
 /// - Writes a checkpoint every [`RunOptions::checkpoint_every`] steps and at the end,
 ///   atomically: the file on disk is always a complete checkpoint.
 /// - Stops with [`TrainError::Diverged`] at the first step whose loss or a metric is NaN or
@@ -231,6 +246,9 @@ pub fn run<T: Trainer + ?Sized>(
     let mut saved = None;
     if let Some(path) = path {
         if !options.resume {
+            if !options.overwrite && path.exists() {
+                return Err(TrainError::CheckpointExists(path.to_path_buf()));
+            }
             save(trainer, path, &mut history, &running)?;
         }
         saved = Some(started_at);
