@@ -230,37 +230,41 @@ fn settings(args: &TrainArgs) -> Result<FlowSettings, String> {
 }
 
 /// Whether `name` names a data file (by its extension) rather than a built-in set.
-fn is_data_file(name: &str) -> bool {
+pub(crate) fn is_data_file(name: &str) -> bool {
     let ext = Path::new(name).extension().and_then(|e| e.to_str());
     ext.is_some_and(|e| e.eq_ignore_ascii_case("npy") || e.eq_ignore_ascii_case("csv"))
 }
 
-/// The problem of `--dataset` (a built-in name or a data file), with the held-out rows of
-/// `--test` or `--test-fraction`.
-fn problem(args: &TrainArgs) -> Result<Problem, String> {
-    let name = args.dataset.as_deref().unwrap_or("moons");
-    if !is_data_file(name) {
-        if let Some(flag) = [
-            ("--test", args.test.is_some()),
-            ("--test-fraction", args.test_fraction.is_some()),
-            ("--standardize", args.standardize.is_some()),
-        ]
+/// The data-file options, by flag, and whether each was given.
+pub(crate) fn data_file_options(args: &TrainArgs) -> [(&'static str, bool); 3] {
+    [
+        ("--test", args.test.is_some()),
+        ("--test-fraction", args.test_fraction.is_some()),
+        ("--standardize", args.standardize.is_some()),
+    ]
+}
+
+/// Refuses the data-file options for a built-in data set.
+pub(crate) fn refuse_data_file_options(args: &TrainArgs) -> Result<(), String> {
+    match data_file_options(args)
         .iter()
         .find_map(|(flag, given)| given.then_some(flag))
-        {
-            return Err(format!(
-                "{flag} applies to a data file (--dataset FILE.npy|.csv), not to the \
-                 built-in sets"
-            ));
-        }
-        return name.parse().map_err(|e| {
-            format!("--dataset: {e}, or a .npy / .csv file of rows in any dimension")
-        });
+    {
+        Some(flag) => Err(format!(
+            "{flag} applies to a data file (--dataset FILE.npy|.csv), not to the built-in \
+             sets"
+        )),
+        None => Ok(()),
     }
+}
+
+/// The data set in the file `name`, with the held-out rows of `--test` or
+/// `--test-fraction`.
+pub(crate) fn user_data(args: &TrainArgs, name: &str) -> Result<DataSet, String> {
     // The data module's errors name the file.
     let read = |flag: &str, path: &Path| Samples::read(path).map_err(|e| format!("{flag}: {e}"));
     let all = read("--dataset", Path::new(name))?;
-    let data = match (&args.test, args.test_fraction) {
+    match (&args.test, args.test_fraction) {
         (Some(_), Some(_)) => {
             return Err("--test and --test-fraction exclude each other".into());
         }
@@ -278,12 +282,30 @@ fn problem(args: &TrainArgs) -> Result<Problem, String> {
             args.test_fraction.unwrap_or(f64::NAN)
         ),
         e => format!("--dataset {name}: {e}"),
-    })?;
-    let standardize = match args.standardize.as_deref() {
-        None => Standardize::default(),
-        Some(name) => name.parse().map_err(|e| format!("--standardize: {e}"))?,
-    };
-    Ok(Problem::from_data(data, standardize))
+    })
+}
+
+/// `--standardize`, or its default.
+pub(crate) fn standardize(args: &TrainArgs) -> Result<Standardize, String> {
+    match args.standardize.as_deref() {
+        None => Ok(Standardize::default()),
+        Some(name) => name.parse().map_err(|e| format!("--standardize: {e}")),
+    }
+}
+
+/// The problem of `--dataset` (a built-in name or a data file).
+fn problem(args: &TrainArgs) -> Result<Problem, String> {
+    let name = args.dataset.as_deref().unwrap_or("moons");
+    if !is_data_file(name) {
+        refuse_data_file_options(args)?;
+        return name.parse().map_err(|e| {
+            format!("--dataset: {e}, or a .npy / .csv file of rows in any dimension")
+        });
+    }
+    Ok(Problem::from_data(
+        user_data(args, name)?,
+        standardize(args)?,
+    ))
 }
 
 /// `PREFIX` with `.suffix` appended to its file name.

@@ -3,19 +3,25 @@
 
 use std::time::Instant;
 
-use gradflow::data::Samples;
+use std::sync::Arc;
+
+use gradflow::data::{Samples, Standardization};
 use gradflow::ebm::{
     EbmData, EbmEvaluation, EbmSettings, EbmTrainer, EnergyModel, InitBox, LongRunStart,
-    MMD_BANDWIDTH_2D, MlpEnergy, TEST_POINTS_2D, energy_contours, evaluate,
+    MMD_BANDWIDTH_2D, MlpEnergy, TEST_POINTS_2D, UserData, energy_contours, evaluate,
 };
 use gradflow::engine::Network;
 use gradflow::metrics::sample_metrics;
+use gradflow::modelio::ModelBytes;
 use gradflow::plot::{PlotOptions, TileOptions, image_grid};
 use gradflow_core::{Activation, SamplerKind, SamplerSettings};
 use serde_json::json;
 
 use crate::cmd_device::open_device;
-use crate::cmd_train::{Driven, TrainArgs, drive, nsgf_options, run_paths, with_suffix};
+use crate::cmd_train::{
+    Driven, TrainArgs, drive, is_data_file, nsgf_options, refuse_data_file_options, run_paths,
+    standardize, user_data, with_suffix,
+};
 use crate::flags::message;
 
 /// Options of `gradflow train ebm` (refused by the flow methods).
@@ -86,16 +92,12 @@ impl EbmOptions {
     }
 }
 
-/// The flow options that `train ebm` and `train lvebm` refuse, by flag (`--test`,
-/// `--test-fraction` and `--standardize` included: not yet theirs).
+/// The flow options that `train ebm` and `train lvebm` refuse, by flag.
 pub(crate) fn flow_option_given(args: &TrainArgs) -> Option<&'static str> {
     let others = [
         ("--omega", args.omega.is_some()),
         ("--path-coupling", args.path_coupling.is_some()),
         ("--eval-draws", args.eval_draws != 1),
-        ("--test", args.test.is_some()),
-        ("--test-fraction", args.test_fraction.is_some()),
-        ("--standardize", args.standardize.is_some()),
     ];
     nsgf_options(args)
         .into_iter()
@@ -116,12 +118,15 @@ fn plan(args: &TrainArgs) -> Result<Plan, String> {
         return Err(format!("{flag} does not apply to ebm"));
     }
     let o = &args.ebm;
-    let data: EbmData = args
-        .dataset
-        .as_deref()
-        .unwrap_or("8gaussians")
-        .parse()
-        .map_err(|e| format!("--dataset: {e}"))?;
+    let name = args.dataset.as_deref().unwrap_or("8gaussians");
+    let data = if is_data_file(name) {
+        let user = UserData::new(user_data(args, name)?, standardize(args)?);
+        EbmData::User(Arc::new(user))
+    } else {
+        refuse_data_file_options(args)?;
+        name.parse()
+            .map_err(|e| format!("--dataset: {e}, or a .npy / .csv file of rows"))?
+    };
     let digits = data == EbmData::Digits;
     let d = EbmSettings::default();
     let kind = o.scheme.unwrap_or(d.particles.kind);
@@ -228,13 +233,13 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
         .iter()
         .map(|&v| f64::from(v))
         .collect();
-    let chains_from = match data {
+    let chains_from = match &data {
         EbmData::Set2d(_) => LongRunStart::Uniform(&init),
-        EbmData::Digits => LongRunStart::Points(&buffer),
+        EbmData::Digits | EbmData::User(_) => LongRunStart::Points(&buffer),
     };
     let eval = evaluate(
         t.model(),
-        data,
+        &data,
         &test,
         &s.particles,
         chains_from,
@@ -242,14 +247,18 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
         s.seed,
     )
     .map_err(|e| e.to_string())?;
-    let floor = data_floor(data, &train, &test, s.seed)?;
-    report(data, &s, &eval, floor, test.len() / data.dim());
+    let floor = data_floor(&data, &train, &test, s.seed)?;
+    report(&data, &s, &eval, floor, test.len() / data.dim());
 
     let model_path = with_suffix(&prefix, ".gfm");
     let bytes = t.model().model_bytes().map_err(|e| e.to_string())?;
+    let bytes = match &data {
+        EbmData::User(user) => in_data_units(&bytes, &user.units)?,
+        _ => bytes,
+    };
     bytes.write(&model_path).map_err(|e| e.to_string())?;
     let png = with_suffix(&prefix, ".png");
-    figure(data, &eval, &s, bytes, &model_path, &png)?;
+    let drawn = figure(&data, &eval, &s, bytes, &model_path, &png)?;
     let json_path = with_suffix(&prefix, ".json");
     let record = json!({
         "data": data.to_string(),
@@ -272,10 +281,14 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
     });
     std::fs::write(&json_path, format!("{record:#}\n"))
         .map_err(|e| format!("{}: {e}", json_path.display()))?;
+    let png = if drawn {
+        format!("{}", png.display())
+    } else {
+        "no figure".to_owned()
+    };
     println!(
-        "  wrote {}, {}, {} and the checkpoint {}; total {:.1} s",
+        "  wrote {}, {png}, {} and the checkpoint {}; total {:.1} s",
         model_path.display(),
-        png.display(),
         json_path.display(),
         checkpoint.display(),
         start.elapsed().as_secs_f64()
@@ -285,21 +298,26 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
 
 /// W2 and MMD² between data not in the test set and the test points: what a perfect model
 /// scores (2D: another draw of the set; digits: as many training images).
-fn data_floor(data: EbmData, train: &[f64], test: &[f64], seed: u64) -> Result<(f64, f64), String> {
+fn data_floor(
+    data: &EbmData,
+    train: &[f64],
+    test: &[f64],
+    seed: u64,
+) -> Result<(f64, f64), String> {
     let d = data.dim();
     let (other, bandwidth) = match data {
         EbmData::Set2d(set) => (
             set.sample(TEST_POINTS_2D, seed.wrapping_add(0xf100_0000_0000)),
             Some(MMD_BANDWIDTH_2D),
         ),
-        EbmData::Digits => (train[..test.len().min(train.len())].to_vec(), None),
+        EbmData::Digits | EbmData::User(_) => (train[..test.len().min(train.len())].to_vec(), None),
     };
     let m =
         sample_metrics(&other, &test[..other.len()], d, bandwidth).map_err(|e| e.to_string())?;
     Ok((m.w2, m.mmd2))
 }
 
-fn report(data: EbmData, s: &EbmSettings, eval: &EbmEvaluation, floor: (f64, f64), n_test: usize) {
+fn report(data: &EbmData, s: &EbmSettings, eval: &EbmEvaluation, floor: (f64, f64), n_test: usize) {
     if let Some(kl) = eval.kl {
         println!(
             "  KL(data ‖ model) on a {0}×{0} grid over the data's box: {1:.4} nats",
@@ -308,21 +326,30 @@ fn report(data: EbmData, s: &EbmSettings, eval: &EbmEvaluation, floor: (f64, f64
     }
     let m = &eval.metrics;
     println!(
-        "  long-run samples ({} steps of {} from {}) vs {n_test} held-out points: \
-         W2 {:.4}, MMD² {:.3e} (RBF bandwidth {:.3})",
+        "  long-run samples ({} steps of {} from {}) vs {n_test} held-out points{}: \
+         W2 {:.4}, MMD² {:.3e} (RBF bandwidth {:.3}), energy distance {:.4}; worst feature: \
+         mean off by {:.3} sd, sd off by {:.1} %",
         eval.long_run_steps,
         scheme_label(&s.particles),
         match data {
             EbmData::Set2d(_) => "the uniform box",
-            EbmData::Digits => "the replay buffer",
+            EbmData::Digits | EbmData::User(_) => "the replay buffer",
+        },
+        match data {
+            EbmData::User(user) if !user.units.is_identity() => " (in standardised units)",
+            _ => "",
         },
         m.w2,
         m.mmd2,
-        m.bandwidth
+        m.bandwidth,
+        m.energy_distance,
+        m.worst_mean_error,
+        100.0 * m.worst_sd_error
     );
     let other = match data {
         EbmData::Set2d(_) => "another draw of the set",
         EbmData::Digits => "as many training images",
+        EbmData::User(_) => "as many training rows",
     };
     println!(
         "  floors ({other} vs the held-out points): W2 {:.4}, MMD² {:.3e}",
@@ -330,16 +357,24 @@ fn report(data: EbmData, s: &EbmSettings, eval: &EbmEvaluation, floor: (f64, f64
     );
 }
 
-/// The run's figure: energy contours with the long-run samples (2D), or a grid of
-/// long-run samples (digits).
+/// The model file of an energy trained in `units`, in data units: the standardisation
+/// folded into its first layer.
+fn in_data_units(bytes: &ModelBytes, units: &Standardization) -> Result<ModelBytes, String> {
+    let mut net = Network::<f64>::from_view(&bytes.view());
+    net.fold_input_affine(&units.mean, &units.scale);
+    ModelBytes::encode(net.architecture(), &net.to_f32_params()).map_err(|e| e.to_string())
+}
+
+/// The run's figure: energy contours with the long-run samples (2D), a grid of long-run
+/// samples (digits), or none (a user's data set: `Ok(false)`).
 fn figure(
-    data: EbmData,
+    data: &EbmData,
     eval: &EbmEvaluation,
     s: &EbmSettings,
     bytes: gradflow::modelio::ModelBytes,
     model_path: &std::path::Path,
     png: &std::path::Path,
-) -> Result<(), String> {
+) -> Result<bool, String> {
     let figure = match data {
         EbmData::Set2d(set) => {
             let mut energy =
@@ -349,7 +384,7 @@ fn figure(
                 scheme_label(&s.particles),
                 s.particles.step
             );
-            energy_contours(|x| energy.energy(x), set, Some(&eval.samples), &title)
+            energy_contours(|x| energy.energy(x), *set, Some(&eval.samples), &title)
         }
         EbmData::Digits => {
             let n = eval.samples.len() / data.dim();
@@ -361,9 +396,11 @@ fn figure(
             };
             image_grid(&samples, &tiles, &PlotOptions::default())
         }
+        EbmData::User(_) => return Ok(false),
     }
     .map_err(|e| e.to_string())?;
-    figure.write_png(png).map_err(|e| e.to_string())
+    figure.write_png(png).map_err(|e| e.to_string())?;
+    Ok(true)
 }
 
 /// `--scheme`: a particle scheme of the batch (ula, jko, jko2 or mala).

@@ -17,7 +17,7 @@ use gradflow_core::{Activation, SamplerKind, SamplerSettings, Scalar};
 use serde_json::{Value, json};
 
 use crate::cmd_device::open_device;
-use crate::cmd_train::{Driven, TrainArgs, drive, run_paths, with_suffix};
+use crate::cmd_train::{Driven, TrainArgs, data_file_options, drive, run_paths, with_suffix};
 use crate::cmd_train_ebm::{flow_option_given, scheme_label};
 use crate::flags::message;
 
@@ -182,7 +182,8 @@ fn data(args: &TrainArgs) -> Result<Data, String> {
 }
 
 /// The flow and EBM options that `train lvebm` refuses, by flag (it shares `--scheme`,
-/// `--inner-iters`, `--relaxation` and `--beta1` with `train ebm`).
+/// `--inner-iters`, `--relaxation` and `--beta1` with `train ebm`; `--test`,
+/// `--test-fraction` and `--standardize` are not yet its own).
 fn other_option_given(args: &TrainArgs) -> Option<&'static str> {
     const SHARED: [&str; 4] = ["--scheme", "--inner-iters", "--relaxation", "--beta1"];
     let ebm_only = args
@@ -190,7 +191,10 @@ fn other_option_given(args: &TrainArgs) -> Option<&'static str> {
         .flags()
         .into_iter()
         .find_map(|(flag, given)| (given && !SHARED.contains(&flag)).then_some(flag));
-    flow_option_given(args).or(ebm_only)
+    let data_file = data_file_options(args)
+        .into_iter()
+        .find_map(|(flag, given)| given.then_some(flag));
+    flow_option_given(args).or(ebm_only).or(data_file)
 }
 
 /// The defaults on `data`: the method's, and on the physical system MALA at η = 0.01

@@ -228,3 +228,71 @@ fn mlp_ebm_learns_8gaussians_and_resumes_exactly() {
     assert!(same, "the resumed run's parameters differ");
     assert_eq!(resumed.grad_evals(), t.grad_evals());
 }
+
+/// `train ebm` on a user's 3-D file with features on scales 0.01 to 100: it trains in
+/// standardised units, says so, and writes a 3-D model file whose energy (data units)
+/// varies on the data's own scales; `train lvebm` refuses the data-file options it does
+/// not take.
+#[test]
+fn train_ebm_takes_a_data_file_and_writes_the_model_in_data_units() {
+    let dir = scratch("data");
+    let mut rng = gradflow_core::StreamRng::new(4, 0);
+    let scales = [0.01, 1.0, 100.0];
+    let data: Vec<f64> = (0..600)
+        .map(|k| 5.0 * scales[k % 3] + scales[k % 3] * rng.normal::<f64>())
+        .collect();
+    gradflow::data::Samples::new(200, 3, data.clone())
+        .unwrap()
+        .write(dir.join("x.csv"))
+        .unwrap();
+    let (code, out, err) = gradflow(
+        &dir,
+        &[
+            "train",
+            "ebm",
+            "--data",
+            "x.csv",
+            "--steps",
+            "20",
+            "--widths",
+            "8",
+            "--out",
+            "e",
+            "--test-fraction",
+            "0.2",
+        ],
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("trained ebm on x.csv"), "{out}");
+    assert!(
+        out.contains("vs 40 held-out points (in standardised units)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("no figure") && !dir.join("e.png").exists(),
+        "{out}"
+    );
+    let model = gradflow::modelio::ModelBytes::read(&dir.join("e.gfm")).unwrap();
+    let view = model.view();
+    assert_eq!(view.architecture().x_dim(), 3);
+    // The folded first layer: a step of one data-unit standard deviation along a feature
+    // moves the energy about as much whatever the feature's scale, so the gradient in
+    // data units scales as 1/scale: the 0.01-scale feature's is far steeper than the
+    // 100-scale one's, on average over the data.
+    let mut scratch = vec![0.0f64; view.scratch_len()];
+    let (mut g_small, mut g_large) = (0.0, 0.0);
+    for row in data.chunks_exact(3) {
+        let mut g = [0.0; 3];
+        view.energy_grad(row, &mut g, &mut scratch).unwrap();
+        g_small += g[0].abs();
+        g_large += g[2].abs();
+    }
+    assert!(g_small > 100.0 * g_large, "{g_small} vs {g_large}");
+    let (code, _, err) = gradflow(&dir, &["train", "lvebm", "--standardize", "none"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("--standardize does not apply to lvebm"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -4,11 +4,12 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use gradflow_core::{SamplerSettings, Scalar, StreamRng};
 
 use super::{BatchEnergy, EbmError, EbmSet2d, GridKl, InitBox, grid_kl, move_particles};
-use crate::data::{digits, split};
+use crate::data::{DataSet, Standardization, Standardize, digits, split};
 use crate::metrics::{SampleMetrics, sample_metrics};
 
 /// Training points drawn from a 2D set.
@@ -29,12 +30,33 @@ const TEST_SEED_OFFSET: u64 = 0x7e57_0000_0000;
 pub const LONG_RUN_STREAM0: u64 = 1 << 61;
 
 /// What an EBM is trained on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum EbmData {
     /// A 2D set with a closed-form density.
     Set2d(EbmSet2d),
     /// scikit-learn's 8×8 digits (64-D, pixels in [0, 1]), 20 % held out.
     Digits,
+    /// A user's data set in any dimension, trained and evaluated in the units of a
+    /// standardisation fitted on its training rows.
+    User(Arc<UserData>),
+}
+
+/// A user's data set for an EBM: its rows, and the standardisation the energy is trained
+/// in (its model file is written in data units, the map folded into the first layer).
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserData {
+    /// The rows (data units).
+    pub data: DataSet,
+    /// Data units ↔ the training coordinates.
+    pub units: Standardization,
+}
+
+impl UserData {
+    /// `data` with `standardize` fitted on its training rows.
+    pub fn new(data: DataSet, standardize: Standardize) -> Self {
+        let units = Standardization::fit(&data.train, standardize);
+        Self { data, units }
+    }
 }
 
 impl EbmData {
@@ -46,17 +68,19 @@ impl EbmData {
     }
 
     /// Dimension of a point.
-    pub fn dim(self) -> usize {
+    pub fn dim(&self) -> usize {
         match self {
             Self::Set2d(_) => 2,
             Self::Digits => crate::data::DIGITS_DIM,
+            Self::User(user) => user.data.dim(),
         }
     }
 
     /// `(train, test)`, n × d row-major: for a 2D set [`TRAIN_POINTS_2D`] and
     /// [`TEST_POINTS_2D`] independent points (seeds `seed` and `seed + 0x7e57·2³²`); for
-    /// digits the seeded 80/20 shuffle split.
-    pub fn train_test(self, seed: u64) -> Result<(Vec<f64>, Vec<f64>), EbmError> {
+    /// digits the seeded 80/20 shuffle split; for a user's data set its rows in the
+    /// training coordinates.
+    pub fn train_test(&self, seed: u64) -> Result<(Vec<f64>, Vec<f64>), EbmError> {
         match self {
             Self::Set2d(set) => Ok((
                 set.sample(TRAIN_POINTS_2D, seed),
@@ -68,6 +92,10 @@ impl EbmData {
                     split(&all, DIGITS_TEST_FRACTION, seed).map_err(EbmError::Split)?;
                 Ok((train.data, test.data))
             }
+            Self::User(user) => Ok((
+                user.units.to_unit(&user.data.train.data),
+                user.units.to_unit(&user.data.test.data),
+            )),
         }
     }
 }
@@ -77,6 +105,7 @@ impl fmt::Display for EbmData {
         match self {
             Self::Set2d(s) => write!(f, "{s}"),
             Self::Digits => f.write_str("digits"),
+            Self::User(user) => f.write_str(&user.data.name),
         }
     }
 }
@@ -160,7 +189,7 @@ pub struct EbmEvaluation {
 /// ([`KL_CELLS`] cells per axis).
 pub fn evaluate<S: Scalar, M: BatchEnergy<S> + ?Sized>(
     model: &M,
-    data: EbmData,
+    data: &EbmData,
     test: &[f64],
     step: &SamplerSettings,
     start: LongRunStart<'_>,
@@ -171,7 +200,7 @@ pub fn evaluate<S: Scalar, M: BatchEnergy<S> + ?Sized>(
     let samples = long_run(model, step, start, test.len() / d, steps, seed)?;
     let bandwidth = match data {
         EbmData::Set2d(_) => Some(MMD_BANDWIDTH_2D),
-        EbmData::Digits => None,
+        EbmData::Digits | EbmData::User(_) => None,
     };
     let metrics = sample_metrics(&samples, test, d, bandwidth).map_err(EbmError::Metrics)?;
     let kl = match data {
@@ -185,9 +214,9 @@ pub fn evaluate<S: Scalar, M: BatchEnergy<S> + ?Sized>(
                 }
                 Ok(())
             };
-            Some(grid_kl(set, energy, KL_CELLS).map_err(|e| EbmError::GridKl(Box::new(e)))?)
+            Some(grid_kl(*set, energy, KL_CELLS).map_err(|e| EbmError::GridKl(Box::new(e)))?)
         }
-        EbmData::Digits => None,
+        EbmData::Digits | EbmData::User(_) => None,
     };
     Ok(EbmEvaluation {
         kl,
