@@ -260,7 +260,7 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
     let png = with_suffix(&prefix, ".png");
     let drawn = figure(&data, &eval, &s, bytes, &model_path, &png)?;
     let json_path = with_suffix(&prefix, ".json");
-    let record = json!({
+    let mut record = json!({
         "data": data.to_string(),
         "settings": s.to_json(),
         "widths": widths,
@@ -279,6 +279,17 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
         "eval_steps": eval.long_run_steps,
         "model": model_path.display().to_string(),
     });
+    if let (EbmData::User(user), Some(map)) = (&data, record.as_object_mut()) {
+        let d = &user.data;
+        map.insert("dim".into(), json!(d.dim()));
+        map.insert("data_fingerprint".into(), json!(d.fingerprint()));
+        map.insert("data_rows".into(), json!([d.train.n, d.test.n]));
+        map.insert("held_out".into(), json!(d.held_out.to_string()));
+        map.insert(
+            "units".into(),
+            json!({"mean": user.units.mean, "scale": user.units.scale}),
+        );
+    }
     std::fs::write(&json_path, format!("{record:#}\n"))
         .map_err(|e| format!("{}: {e}", json_path.display()))?;
     let png = if drawn {

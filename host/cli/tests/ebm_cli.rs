@@ -272,6 +272,12 @@ fn train_ebm_takes_a_data_file_and_writes_the_model_in_data_units() {
         out.contains("no figure") && !dir.join("e.png").exists(),
         "{out}"
     );
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("e.json")).unwrap()).unwrap();
+    assert_eq!(record["dim"], 3);
+    assert_eq!(record["data_rows"], serde_json::json!([160, 40]));
+    assert_eq!(record["data_fingerprint"].as_str().map(str::len), Some(16));
+    assert_eq!(record["units"]["scale"].as_array().map(Vec::len), Some(3));
     let model = gradflow::modelio::ModelBytes::read(&dir.join("e.gfm")).unwrap();
     let view = model.view();
     assert_eq!(view.architecture().x_dim(), 3);
