@@ -5,6 +5,7 @@ use std::fmt;
 
 use super::error::DataError;
 use super::samples::Samples;
+use super::shuffle::fingerprint;
 use super::split::split;
 
 /// Fewest training rows a data set may have.
@@ -121,19 +122,14 @@ impl DataSet {
         self.train.d
     }
 
-    /// A fingerprint of the rows (training then test): FNV-1a over the values' bits, as 16
-    /// hex digits. Equal data give equal fingerprints; a run records it so that resuming on
-    /// other data is refused.
+    /// A fingerprint of the rows: FNV-1a ([`super::shuffle::fingerprint`], what checkpoints
+    /// store) over the row counts and the dimension, then the training and the test values,
+    /// as 16 hex digits. Equal data give equal fingerprints; a run records it so that
+    /// resuming on other data is refused.
     pub fn fingerprint(&self) -> String {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        let dims = [self.train.n, self.test.n, self.dim()].map(|v| v as u64);
-        let values = self.train.data.iter().chain(&self.test.data);
-        for word in dims.into_iter().chain(values.map(|v| v.to_bits())) {
-            for byte in word.to_le_bytes() {
-                h = (h ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-            }
-        }
-        format!("{h:016x}")
+        let shape = [self.train.n, self.test.n, self.dim()].map(|v| v as f64);
+        let values = shape.iter().chain(&self.train.data).chain(&self.test.data);
+        format!("{:016x}", fingerprint(values))
     }
 }
 

@@ -28,10 +28,11 @@ pub(crate) fn distinct_below(rng: &mut StreamRng, n: usize, k: usize) -> Vec<usi
     order
 }
 
-/// FNV-1a over the bits of `data`: checkpoints store it, so that a run resumed on other
+/// FNV-1a over the bits of `values`: checkpoints store it, so that a run resumed on other
 /// data is refused.
-pub(crate) fn fingerprint(data: &[f64]) -> u64 {
-    data.iter()
+pub(crate) fn fingerprint<'a>(values: impl IntoIterator<Item = &'a f64>) -> u64 {
+    values
+        .into_iter()
         .flat_map(|v| v.to_bits().to_le_bytes())
         .fold(0xcbf2_9ce4_8422_2325, |h, byte| {
             (h ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
