@@ -372,7 +372,7 @@ fn report(data: &EbmData, s: &EbmSettings, eval: &EbmEvaluation, floor: (f64, f6
 /// folded into its first layer.
 fn in_data_units(bytes: &ModelBytes, units: &Standardization) -> Result<ModelBytes, String> {
     let mut net = Network::<f64>::from_view(&bytes.view());
-    net.fold_input_affine(&units.mean, &units.scale);
+    units.fold_into(&mut net);
     ModelBytes::encode(net.architecture(), &net.to_f32_params()).map_err(|e| e.to_string())
 }
 

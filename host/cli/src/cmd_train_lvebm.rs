@@ -17,7 +17,9 @@ use gradflow_core::{Activation, SamplerKind, SamplerSettings, Scalar};
 use serde_json::{Value, json};
 
 use crate::cmd_device::open_device;
-use crate::cmd_train::{Driven, TrainArgs, data_file_options, drive, run_paths, with_suffix};
+use crate::cmd_train::{
+    Driven, TrainArgs, data_file_options, drive, is_data_file, run_paths, with_suffix,
+};
 use crate::cmd_train_ebm::{flow_option_given, scheme_label};
 use crate::flags::message;
 
@@ -162,10 +164,7 @@ fn data(args: &TrainArgs) -> Result<Data, String> {
         });
     }
     let path = Path::new(name);
-    if !matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("csv" | "npy")
-    ) {
+    if !is_data_file(name) {
         return Err(format!(
             "--dataset {name:?}: not a built-in set ({}, {SENSOR_SET}) nor a .csv / .npy file",
             KnownSet::NAMES.join(", ")

@@ -2,7 +2,7 @@
 //! writes its models, manifest and figure, the manifest samples, a resumed run continues,
 //! and bad input gives one line.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use gradflow::data::Samples;
 use gradflow::flows::{Flow, FlowManifest, Method, Sampling};
@@ -13,6 +13,26 @@ use common::gradflow;
 
 fn scratch(name: &str) -> PathBuf {
     common::scratch("flows-cli", name)
+}
+
+/// `gradflow flow-sample --flow run.json -n N --out OUT` in `dir`, which must succeed:
+/// the samples (all finite) and the printed line.
+fn flow_sample(dir: &Path, n: usize, out_file: &str) -> (Samples, String) {
+    let n = n.to_string();
+    let args = [
+        "flow-sample",
+        "--flow",
+        "run.json",
+        "-n",
+        &n,
+        "--out",
+        out_file,
+    ];
+    let (code, out, err) = gradflow(dir, &args);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let s = Samples::read(dir.join(out_file)).unwrap();
+    assert!(s.data.iter().all(|v| v.is_finite()));
+    (s, out)
 }
 
 /// A tiny NSGF++ run: 20 steps of 8-wide networks.
@@ -58,23 +78,9 @@ fn train_writes_a_flow_that_samples_and_resumes() {
     assert!(matches!(m.sampling, Sampling::NsgfPp { nsgf_steps: 5, .. }));
     Flow::load(&dir.join("run.json")).unwrap();
 
-    let (code, out, err) = gradflow(
-        &dir,
-        &[
-            "flow-sample",
-            "--flow",
-            "run.json",
-            "-n",
-            "100",
-            "--out",
-            "s.npy",
-        ],
-    );
-    assert_eq!(code, Some(0), "{out}{err}");
+    let (s, out) = flow_sample(&dir, 100, "s.npy");
     assert!(out.contains("NFE"), "{out}");
-    let s = Samples::read(dir.join("s.npy")).unwrap();
     assert_eq!((s.n, s.d), (100, 2));
-    assert!(s.data.iter().all(|v| v.is_finite()));
 
     // Continue the run to 30 steps from its checkpoint.
     let mut more = TINY.to_vec();
@@ -221,23 +227,9 @@ fn flows_train_on_a_data_file_in_any_dimension() {
     assert!(out.contains("no figure (3-D data)") && !dir.join("run.png").exists());
     let m = FlowManifest::read(&dir.join("run.json")).unwrap();
     assert_eq!((m.dim, m.dataset.as_str()), (3, "train.csv"));
-    let (code, out, err) = gradflow(
-        &dir,
-        &[
-            "flow-sample",
-            "--flow",
-            "run.json",
-            "-n",
-            "40",
-            "--out",
-            "s.csv",
-        ],
-    );
-    assert_eq!(code, Some(0), "{out}{err}");
+    let (s, out) = flow_sample(&dir, 40, "s.csv");
     assert!(out.contains("from normal in d = 3"), "{out}");
-    let s = Samples::read(dir.join("s.csv")).unwrap();
     assert_eq!((s.n, s.d), (40, 3));
-    assert!(s.data.iter().all(|v| v.is_finite()));
 
     // A separate test file, and .npy in float32.
     let npy = |name: &str, s: &Samples| {

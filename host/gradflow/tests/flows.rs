@@ -8,9 +8,9 @@
 use gradflow::data::{DataSet, Dataset2d, Samples, Standardize};
 use gradflow::engine::Network;
 use gradflow::flows::{
-    Compute, Flow, FlowManifest, FlowSettings, Method, ModelRole, NsgfCore, NsgfSettings,
-    PathBatch, Problem, Regressor, Role, Sampling, derive_rng, derive_seed, eval_source,
-    eval_target, evaluate, straight_steps, trainer,
+    Compute, Flow, FlowManifest, FlowSettings, FlowTrainer, Method, ModelRole, NsgfCore,
+    NsgfSettings, PathBatch, Problem, Regressor, Role, Sampling, derive_rng, derive_seed,
+    eval_source, eval_target, evaluate, straight_steps, trainer,
 };
 use gradflow::metrics::wasserstein2;
 use gradflow::modelio::ModelBytes;
@@ -461,27 +461,15 @@ fn short_runs_beat_the_untrained_flow() {
             ..FlowSettings::defaults(method)
         };
         let mut t = trainer(&settings, 2).unwrap();
-        let untrained = evaluate(
-            &t.flow().unwrap(),
-            &settings.problem,
-            t.compute(),
-            Some(10),
-            false,
-            1,
-        )
-        .unwrap()
-        .w2;
+        let w2 = |t: &dyn FlowTrainer| {
+            let flow = t.flow().unwrap();
+            evaluate(&flow, &settings.problem, t.compute(), Some(10), false, 1)
+                .unwrap()
+                .w2
+        };
+        let untrained = w2(t.as_ref());
         run(t.as_mut(), &RunOptions::new(settings.steps)).unwrap();
-        let trained = evaluate(
-            &t.flow().unwrap(),
-            &settings.problem,
-            t.compute(),
-            Some(10),
-            false,
-            1,
-        )
-        .unwrap()
-        .w2;
+        let trained = w2(t.as_ref());
         println!("{method}: W2 untrained {untrained:.3}, trained {trained:.3}");
         assert!(
             trained < 0.4 * untrained,

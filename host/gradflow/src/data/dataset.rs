@@ -98,16 +98,16 @@ impl DataSet {
                 found: test.d,
             });
         }
-        if train.n < MIN_TRAIN_ROWS || test.n == 0 {
-            return Err(DataError::TooFewRows {
-                what: if test.n == 0 {
-                    "test data"
-                } else {
-                    "training data"
-                },
-                found: if test.n == 0 { 0 } else { train.n },
-                needed: if test.n == 0 { 1 } else { MIN_TRAIN_ROWS },
-            });
+        let too_few = |what, found, needed| DataError::TooFewRows {
+            what,
+            found,
+            needed,
+        };
+        if test.n == 0 {
+            return Err(too_few("test data", 0, 1));
+        }
+        if train.n < MIN_TRAIN_ROWS {
+            return Err(too_few("training data", train.n, MIN_TRAIN_ROWS));
         }
         Ok(Self {
             name,

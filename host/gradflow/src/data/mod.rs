@@ -28,6 +28,7 @@ pub use digits::{DIGITS_DIM, DIGITS_N, Digits, digits};
 pub use error::{DataError, FormatError};
 pub use samples::{NpyDtype, Samples};
 pub use split::{split, split_indices};
+pub(crate) use standardize::column_moments;
 pub use standardize::{Standardization, Standardize, UnknownStandardize};
 pub use toy2d::{
     Dataset2d, Pair2d, UnknownDataset, W2_FLOOR_PAIRS, W2_FLOOR_POINTS, eight_gaussians_to_moons,

@@ -4,7 +4,10 @@
 use std::fmt;
 use std::str::FromStr;
 
+use gradflow_core::model::ModelKind;
+
 use super::samples::Samples;
+use crate::engine::Network;
 
 /// How features are rescaled before training.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -59,6 +62,20 @@ impl FromStr for Standardize {
     }
 }
 
+/// Per column j of the rows `x` (n × d, n ≥ 2): the mean and the standard deviation
+/// (divisor n − 1).
+pub(crate) fn column_moments(x: &[f64], d: usize) -> Vec<(f64, f64)> {
+    let n = (x.len() / d) as f64;
+    (0..d)
+        .map(|j| {
+            let column = || x.iter().skip(j).step_by(d);
+            let mean = column().sum::<f64>() / n;
+            let ss: f64 = column().map(|v| (v - mean).powi(2)).sum();
+            (mean, (ss / (n - 1.0)).sqrt())
+        })
+        .collect()
+}
+
 /// `x = mean + scale ⊙ u`: data units x, unit-scale coordinates u. Every scale is finite and
 /// positive.
 #[derive(Clone, Debug, PartialEq)]
@@ -85,18 +102,23 @@ impl Standardization {
         if standardize == Standardize::None || rows.n < 2 {
             return Self::identity(d);
         }
-        let n = rows.n as f64;
-        let mean: Vec<f64> = (0..d)
-            .map(|j| rows.rows().map(|r| r[j]).sum::<f64>() / n)
-            .collect();
-        let scale = (0..d)
-            .map(|j| {
-                let ss: f64 = rows.rows().map(|r| (r[j] - mean[j]).powi(2)).sum();
-                let sd = (ss / (n - 1.0)).sqrt();
-                if sd > 0.0 && sd.is_finite() { sd } else { 1.0 }
-            })
-            .collect();
+        let (mean, scale) = column_moments(&rows.data, d)
+            .into_iter()
+            .map(|(m, sd)| (m, if sd > 0.0 && sd.is_finite() { sd } else { 1.0 }))
+            .unzip();
         Self { mean, scale }
+    }
+
+    /// Folds the map into a network trained on unit-scale points (and, for a velocity
+    /// field, unit-scale velocities), so that it takes and returns data units: the first
+    /// layer absorbs `u = (x − mean)/scale` ([`Network::fold_input_affine`]; an appended
+    /// time is left alone) and a velocity field's last layer `v ↦ scale ⊙ v`
+    /// ([`Network::fold_output_scale`]).
+    pub fn fold_into(&self, net: &mut Network<f64>) {
+        net.fold_input_affine(&self.mean, &self.scale);
+        if net.architecture().kind == ModelKind::Velocity {
+            net.fold_output_scale(&self.scale);
+        }
     }
 
     /// The dimension d.

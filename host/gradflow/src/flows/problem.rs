@@ -377,6 +377,8 @@ mod tests {
         assert!(batch.chunks_exact(3).all(|r| train_rows.contains(&r)));
         let distinct: std::collections::HashSet<u64> =
             batch.chunks_exact(3).map(|r| r[0].to_bits()).collect();
+        // 200 draws from 40 rows miss a given row with probability (39/40)^200 < 1 %:
+        // about 39.7 distinct rows are expected, and fewer than 30 would mean a biased draw.
         assert!(distinct.len() > 30, "{}", distinct.len());
         assert_eq!(p.test_batch(64, 2), data.test.data);
         assert_eq!(p.eval_points(64), 10);

@@ -1,7 +1,7 @@
 //! Regression of a network onto targets by mean squared error: f32 network evaluations in
 //! the engine, Adam on f64 master weights.
 
-use gradflow_core::model::{Architecture, ModelKind};
+use gradflow_core::model::Architecture;
 use rayon::prelude::*;
 
 use crate::data::Standardization;
@@ -114,8 +114,8 @@ impl Regressor {
     /// The model file of the network in data units. The network was trained on
     /// unit-scale points `u = units.to_unit(x)` (and a velocity field on unit-scale
     /// velocities), so the file's network is folded into one of x, from the f64 master
-    /// weights ([`Network::fold_input_affine`], [`Network::fold_output_scale`]): every
-    /// evaluator of the file then works in data units. `None` or the identity: [`Self::model`].
+    /// weights ([`Standardization::fold_into`]): every evaluator of the file then works in
+    /// data units. `None` or the identity: [`Self::model`].
     pub fn model_in(&self, units: Option<&Standardization>) -> Result<ModelBytes, ModelIoError> {
         let Some(units) = units.filter(|u| !u.is_identity()) else {
             return self.model();
@@ -123,10 +123,7 @@ impl Regressor {
         let arch = *self.net.architecture();
         let mut net = Network::<f64>::new(arch, self.master.clone())
             .expect("the master weights have the architecture's length");
-        net.fold_input_affine(&units.mean, &units.scale);
-        if arch.kind == ModelKind::Velocity {
-            net.fold_output_scale(&units.scale);
-        }
+        units.fold_into(&mut net);
         ModelBytes::encode(&arch, &net.to_f32_params())
     }
 

@@ -3,6 +3,7 @@
 //! deviations.
 
 use super::{MetricsError, energy_distance, median_bandwidth, mmd2_rbf, wasserstein2};
+use crate::data::column_moments;
 
 /// The distances [`sample_metrics`] returns, all in the data's units.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -22,19 +23,6 @@ pub struct SampleMetrics {
     /// The largest per-feature relative error of the standard deviation:
     /// maxⱼ |sd(x)ⱼ / sd(y)ⱼ − 1| (features with sd 0: |sd(x)ⱼ|).
     pub worst_sd_error: f64,
-}
-
-/// Per feature j of `x` (n × d): the mean and the standard deviation (divisor n − 1).
-fn feature_moments(x: &[f64], d: usize) -> Vec<(f64, f64)> {
-    let n = (x.len() / d) as f64;
-    (0..d)
-        .map(|j| {
-            let column = || x.iter().skip(j).step_by(d);
-            let mean = column().sum::<f64>() / n;
-            let ss: f64 = column().map(|v| (v - mean).powi(2)).sum();
-            (mean, (ss / (n - 1.0)).sqrt())
-        })
-        .collect()
 }
 
 /// The distances between `model_samples` and `test` (row-major `n × d` each, the same
@@ -76,8 +64,8 @@ pub fn sample_metrics(
     };
     let mmd2 = mmd2_rbf(model_samples, test, d, bandwidth)?;
     let (mut worst_mean_error, mut worst_sd_error) = (0f64, 0f64);
-    let model = feature_moments(model_samples, d);
-    for ((mean_x, sd_x), (mean_y, sd_y)) in model.into_iter().zip(feature_moments(test, d)) {
+    let model = column_moments(model_samples, d);
+    for ((mean_x, sd_x), (mean_y, sd_y)) in model.into_iter().zip(column_moments(test, d)) {
         let unit = if sd_y > 0.0 { sd_y } else { 1.0 };
         worst_mean_error = worst_mean_error.max((mean_x - mean_y).abs() / unit);
         let sd_error = if sd_y > 0.0 {
