@@ -10,12 +10,17 @@ use std::time::Instant;
 
 use crate::cmd_device::open_device;
 use crate::flags::message;
-use gradflow::data::{DEFAULT_TEST_FRACTION, DataError, DataSet, Samples, Standardize};
+use gradflow::data::{
+    DEFAULT_TEST_FRACTION, DIGITS_TEST_FRACTION, DataError, DataSet, Samples, Standardize,
+    digits_data_set,
+};
 use gradflow::engine::DeviceChoice;
 use gradflow::flows::{
     Compute, Coupling, Evaluation, Flow, FlowSettings, FlowTrainer, Method, Problem, Sampling,
-    eval_target, evaluate, flow_figure, iid_w2_floor, trainer_on,
+    data_floor, eval_target, evaluate, flow_figure, iid_w2_floor, trainer_on,
 };
+use gradflow::metrics::SampleMetrics;
+use gradflow::plot::{PlotOptions, TileOptions, image_grid};
 use gradflow::train::{RunOptions, RunOutcome, TrainError, Trainer, ctrl_c_flag, run};
 
 /// The methods, as `gradflow train` names them.
@@ -162,21 +167,21 @@ pub struct TrainArgs {
     pub(crate) lvebm: crate::cmd_train_lvebm::LvebmOptions,
 }
 
-/// The settings of `args`: the method's defaults, overridden by what was given. Method
-/// options given to a method that does not use them are refused.
 /// The NSGF / NSGF++ options, by flag, and whether each was given.
 pub(crate) fn nsgf_options(args: &TrainArgs) -> [(&'static str, bool); 7] {
     [
         ("--nsgf-steps", args.nsgf_steps.is_some()),
         ("--eta", args.eta.is_some()),
         ("--blur", args.blur.is_some()),
-        ("--standardize", args.standardize.is_some()),
+        ("--scaling", args.scaling.is_some()),
         ("--pool", args.pool.is_some()),
         ("--particles", args.particles.is_some()),
         ("--refill-every", args.refill_every.is_some()),
     ]
 }
 
+/// The settings of `args`: the method's defaults, overridden by what was given. Method
+/// options given to a method that does not use them are refused.
 fn settings(args: &TrainArgs) -> Result<FlowSettings, String> {
     let method = args.method.method();
     if let Some(flag) = args.ebm.given().or(args.lvebm.given()) {
@@ -293,13 +298,28 @@ pub(crate) fn standardize(args: &TrainArgs) -> Result<Standardize, String> {
     }
 }
 
-/// The problem of `--dataset` (a built-in name or a data file).
+/// The problem of `--dataset` (a built-in 2D name, `digits`, or a data file).
 fn problem(args: &TrainArgs) -> Result<Problem, String> {
     let name = args.dataset.as_deref().unwrap_or("moons");
+    if name == "digits" {
+        if let Some((flag, _)) = data_file_options(args)[..2]
+            .iter()
+            .find(|(_, given)| *given)
+        {
+            return Err(format!(
+                "{flag}: the digits have a fixed held-out split ({} %, seeded by --seed)",
+                100.0 * DIGITS_TEST_FRACTION
+            ));
+        }
+        return Ok(Problem::from_data(
+            digits_data_set(args.seed),
+            standardize(args)?,
+        ));
+    }
     if !is_data_file(name) {
         refuse_data_file_options(args)?;
         return name.parse().map_err(|e| {
-            format!("--dataset: {e}, or a .npy / .csv file of rows in any dimension")
+            format!("--dataset: {e}, digits, or a .npy / .csv file of rows in any dimension")
         });
     }
     Ok(Problem::from_data(
@@ -467,10 +487,14 @@ fn run_train(args: &TrainArgs) -> Result<Option<String>, String> {
     let mut flow = t.flow().map_err(|e| message(&e))?;
     let manifest = flow.write(&prefix).map_err(|e| message(&e))?;
     let evals = evaluations(&flow, &s.problem, t.as_ref(), args.eval_draws)?;
-    report(&flow, &evals, &s);
+    let floor = data_floor(&s.problem, s.seed, t.compute()).map_err(|e| message(&e))?;
+    report(&flow, &evals, &s, floor.as_ref());
     let last = evals.last().ok_or("no evaluation")?;
     let png = with_suffix(&prefix, ".png");
-    let figure = if s.problem.dim() == 2 {
+    let figure = if s.problem.name() == "digits" {
+        digits_grid(&last.sample.x, &png)?;
+        format!("{} (the first 64 samples)", png.display())
+    } else if s.problem.dim() == 2 {
         let test = eval_target(&s.problem, s.seed, 0);
         let title = format!("{} on {}, W2 {:.3}", s.method, s.problem, last.w2);
         flow_figure(&last.sample, &test, &title)
@@ -518,7 +542,20 @@ fn evaluations(
         .collect()
 }
 
-fn report(flow: &Flow, evals: &[Evaluation], s: &FlowSettings) {
+/// Writes a grid of the first 64 of `images` (8×8 digits, pixels in [0, 1]) to `png`.
+pub(crate) fn digits_grid(images: &[f64], png: &Path) -> Result<(), String> {
+    let d = gradflow::data::DIGITS_DIM;
+    let samples = Samples::new(images.len() / d, d, images.to_vec()).map_err(|e| e.to_string())?;
+    let tiles = TileOptions {
+        range: Some([0.0, 1.0]),
+        ..TileOptions::default()
+    };
+    image_grid(&samples, &tiles, &PlotOptions::default())
+        .and_then(|f| f.write_png(png))
+        .map_err(|e| e.to_string())
+}
+
+fn report(flow: &Flow, evals: &[Evaluation], s: &FlowSettings, floor: Option<&SampleMetrics>) {
     let parts: Vec<String> = evals
         .iter()
         .map(|e| match e.steps {
@@ -555,6 +592,13 @@ fn report(flow: &Flow, evals: &[Evaluation], s: &FlowSettings) {
             m.energy_distance,
             m.worst_mean_error,
             100.0 * m.worst_sd_error
+        );
+    }
+    if let Some(f) = floor {
+        println!(
+            "  two-sample floor, {n} training rows vs the same held-out rows: W2 {:.4}, MMD² \
+             {:.4}, energy distance {:.4}",
+            f.w2, f.mmd2, f.energy_distance
         );
     }
     if s.method == Method::Nsgf {

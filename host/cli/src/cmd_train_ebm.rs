@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use std::sync::Arc;
 
-use gradflow::data::{Samples, Standardization};
+use gradflow::data::Standardization;
 use gradflow::ebm::{
     EbmData, EbmEvaluation, EbmSettings, EbmTrainer, EnergyModel, InitBox, LongRunStart,
     MMD_BANDWIDTH_2D, MlpEnergy, TEST_POINTS_2D, UserData, energy_contours, evaluate,
@@ -13,7 +13,6 @@ use gradflow::ebm::{
 use gradflow::engine::Network;
 use gradflow::metrics::sample_metrics;
 use gradflow::modelio::ModelBytes;
-use gradflow::plot::{PlotOptions, TileOptions, image_grid};
 use gradflow_core::{Activation, SamplerKind, SamplerSettings};
 use serde_json::json;
 
@@ -397,16 +396,7 @@ fn figure(
             );
             energy_contours(|x| energy.energy(x), *set, Some(&eval.samples), &title)
         }
-        EbmData::Digits => {
-            let n = eval.samples.len() / data.dim();
-            let samples =
-                Samples::new(n, data.dim(), eval.samples.clone()).map_err(|e| e.to_string())?;
-            let tiles = TileOptions {
-                range: Some([0.0, 1.0]),
-                ..TileOptions::default()
-            };
-            image_grid(&samples, &tiles, &PlotOptions::default())
-        }
+        EbmData::Digits => return crate::cmd_train::digits_grid(&eval.samples, png).map(|()| true),
         EbmData::User(_) => return Ok(false),
     }
     .map_err(|e| e.to_string())?;

@@ -110,10 +110,14 @@ fn bad_input_gives_one_line() {
         "{\"format\": \"gradflow-flow\", \"version\": 9}",
     )
     .unwrap();
-    let cases: [(&[&str], &str); 9] = [
+    let cases: [(&[&str], &str); 10] = [
         (
             &["train", "fm", "--eta", "0.1"],
             "--eta applies to nsgf and nsgfpp only",
+        ),
+        (
+            &["train", "otcfm", "--scaling", "0.5"],
+            "--scaling applies to nsgf and nsgfpp only",
         ),
         (
             &["train", "nsgf", "--omega", "0.1"],
@@ -242,14 +246,14 @@ fn flows_train_on_a_data_file_in_any_dimension() {
         &dir,
         &[
             &["train", "fm", "--data", "train.npy", "--test", "test.npy"][..],
-            &["--out", "npy"],
+            &["--out", "npy", "--standardize", "none"],
             &small,
         ]
         .concat(),
     );
     assert_eq!(code, Some(0), "{out}{err}");
     assert!(
-        out.contains("300 training rows, 70 test rows (given), d = 3"),
+        out.contains("300 training rows, 70 test rows (given), d = 3; trained in data units"),
         "{out}"
     );
 
@@ -300,6 +304,55 @@ fn flows_train_on_a_data_file_in_any_dimension() {
         assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
         assert!(err.contains(needle), "{args:?}: {err}");
     }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The built-in digits train a flow in 64-D on their fixed split: the two-sample floor is
+/// printed and the figure is a grid of samples; the split options are refused.
+#[test]
+fn flows_train_on_the_digits() {
+    let dir = scratch("digits");
+    let tiny = [
+        "--steps",
+        "5",
+        "--widths",
+        "8",
+        "--batch",
+        "32",
+        "--no-progress",
+    ];
+    let (code, out, err) = gradflow(
+        &dir,
+        &[
+            &["train", "fm", "--data", "digits", "--out", "run"][..],
+            &tiny,
+        ]
+        .concat(),
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        out.contains("1437 training rows, 360 test rows (held out by a seeded split: 20 %"),
+        "{out}"
+    );
+    assert!(
+        out.contains("two-sample floor, 360 training rows vs the same held-out rows: W2"),
+        "{out}"
+    );
+    assert!(out.contains("run.png (the first 64 samples)"), "{out}");
+    assert!(dir.join("run.png").is_file());
+    let (code, out, err) = gradflow(
+        &dir,
+        &[
+            &["train", "fm", "--data", "digits", "--test-fraction", "0.5"][..],
+            &tiny,
+        ]
+        .concat(),
+    );
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(
+        err.contains("--test-fraction: the digits have a fixed held-out split (20 %"),
+        "{err}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -2,8 +2,8 @@
 //! velocity), the samplers against a per-particle replay through the C API
 //! (`gf_integrate_f64`, `gf_time_predict_f64`, as a C program calls them), the NSGF pool
 //! against the Sinkhorn engine, bit-identical resume, short runs against untrained flows,
-//! and OT-CFM on samples of 8- and 32-D Gaussians with features on scales 0.01 to 100 (its
-//! moments in data units, and the C API's replay of the model file).
+//! and every method on samples of 8-D Gaussians (OT-CFM also 32-D) with features on scales
+//! 0.01 to 100 (their moments in data units, and the C API's replay of the model file).
 
 use gradflow::data::{DataSet, Dataset2d, Samples, Standardize};
 use gradflow::engine::Network;
@@ -583,10 +583,10 @@ fn moments(x: &[f64], d: usize) -> (Vec<f64>, Vec<Vec<f64>>) {
     (mean, cov)
 }
 
-/// OT-CFM trained on 4000 samples of a Gaussian N(m, Σ) in d = 8 and d = 32, with feature
-/// scales from 0.01 to 100, generates its moments in the data's units (the networks are
-/// trained on standardised features and the model file folds the standardisation in), and
-/// the C API integrates the model file to the same samples.
+/// A flow of `method` trained on 4000 samples of a Gaussian N(m, Σ) in dimension `d`, with
+/// feature scales from 0.01 to 100, generates its moments in the data's units (the networks
+/// are trained on standardised features and the model files fold the standardisation in),
+/// and the C API integrates an Euler flow's model file to the same samples.
 ///
 /// Tolerances: the flow learns the training sample, so each generated moment differs from
 /// the truth by the training sample's error and the generated sample's (n = 4000 each),
@@ -595,57 +595,84 @@ fn moments(x: &[f64], d: usize) -> (Vec<f64>, Vec<Vec<f64>>) {
 /// - standard deviations: |σ̂ᵢ/σᵢ − 1| ≤ 0.05 + 5·√(1/n) (each sample's ratio has sd
 ///   √(1/(2n))), i.e. 0.13;
 /// - correlations: |ρ̂ᵢⱼ − ρᵢⱼ| ≤ 0.05 + 5·√(2/n) (sd ≤ 1/√n per sample), i.e. 0.16.
-#[test]
-fn otcfm_learns_gaussians_on_scales_from_0_01_to_100_in_data_units() {
+fn assert_learns_gaussian(method: Method, d: usize, steps: u64) {
     const N: usize = 4000;
-    for d in [8, 32] {
-        let truth = Gaussian::new(d);
-        let data = DataSet::with_test("gaussian", truth.rows(N, 1), truth.rows(500, 2)).unwrap();
-        let settings = FlowSettings {
-            problem: Problem::from_data(data, Standardize::PerFeature),
-            steps: 1500,
-            widths: vec![128, 128],
-            ..FlowSettings::defaults(Method::OtCfm)
-        };
-        let mut t = trainer(&settings, 2).unwrap();
-        run(t.as_mut(), &RunOptions::new(settings.steps)).unwrap();
-        let flow = t.flow().unwrap();
-        assert_eq!(flow.manifest().dim, d);
-        let x0 = flow.manifest().source_batch(N, 7);
-        let s = flow
-            .sample(t.compute().backend(), &x0, Some(50), false)
-            .unwrap();
-        let (mean, c) = moments(&s.x, d);
-        let n = N as f64;
-        let (mut worst_mean, mut worst_sd, mut worst_corr) = (0f64, 0f64, 0f64);
-        for i in 0..d {
-            let sd = truth.cov(i, i).sqrt();
-            worst_mean = worst_mean.max((mean[i] - truth.mean[i]).abs() / sd);
-            worst_sd = worst_sd.max((c[i][i].sqrt() / sd - 1.0).abs());
-            for j in 0..i {
-                let rho = truth.cov(i, j) / (sd * truth.cov(j, j).sqrt());
-                let rho_hat = c[i][j] / (c[i][i] * c[j][j]).sqrt();
-                worst_corr = worst_corr.max((rho_hat - rho).abs());
-            }
+    let truth = Gaussian::new(d);
+    let data = DataSet::with_test("gaussian", truth.rows(N, 1), truth.rows(500, 2)).unwrap();
+    let settings = FlowSettings {
+        problem: Problem::from_data(data, Standardize::PerFeature),
+        steps,
+        widths: vec![128, 128],
+        ..FlowSettings::defaults(method)
+    };
+    let mut t = trainer(&settings, 2).unwrap();
+    run(t.as_mut(), &RunOptions::new(settings.steps)).unwrap();
+    let flow = t.flow().unwrap();
+    assert_eq!(flow.manifest().dim, d);
+    let x0 = flow.manifest().source_batch(N, 7);
+    // Euler flows: 50 steps (NSGF: its own T steps of η); NSGF++ sets its own.
+    let (t1, euler_steps) = match &flow.manifest().sampling {
+        Sampling::Euler { t1, .. } if method == Method::Nsgf => {
+            (*t1, Some(settings.nsgf.steps as u32))
         }
-        println!(
-            "d = {d}: worst mean {worst_mean:.3} sd, sd ratio {worst_sd:.3}, corr {worst_corr:.3}"
-        );
-        assert!(
-            worst_mean <= 0.05 + 5.0 * (2.0 / n).sqrt(),
-            "d = {d}: mean {worst_mean}"
-        );
-        assert!(worst_sd <= 0.05 + 5.0 / n.sqrt(), "d = {d}: sd {worst_sd}");
-        assert!(
-            worst_corr <= 0.05 + 5.0 * (2.0 / n).sqrt(),
-            "d = {d}: corr {worst_corr}"
-        );
-        // The C API, given the same model file, integrates each particle to the same point.
+        Sampling::Euler { t1, .. } => (*t1, Some(50)),
+        Sampling::NsgfPp { .. } => (1.0, None),
+    };
+    let s = flow
+        .sample(t.compute().backend(), &x0, euler_steps, false)
+        .unwrap();
+    let (mean, c) = moments(&s.x, d);
+    let n = N as f64;
+    let (mut worst_mean, mut worst_sd, mut worst_corr) = (0f64, 0f64, 0f64);
+    for i in 0..d {
+        let sd = truth.cov(i, i).sqrt();
+        worst_mean = worst_mean.max((mean[i] - truth.mean[i]).abs() / sd);
+        worst_sd = worst_sd.max((c[i][i].sqrt() / sd - 1.0).abs());
+        for j in 0..i {
+            let rho = truth.cov(i, j) / (sd * truth.cov(j, j).sqrt());
+            let rho_hat = c[i][j] / (c[i][i] * c[j][j]).sqrt();
+            worst_corr = worst_corr.max((rho_hat - rho).abs());
+        }
+    }
+    println!(
+        "{method}, d = {d}: worst mean {worst_mean:.3} sd, sd ratio {worst_sd:.3}, corr {worst_corr:.3}"
+    );
+    assert!(
+        worst_mean <= 0.05 + 5.0 * (2.0 / n).sqrt(),
+        "{method}, d = {d}: mean {worst_mean}"
+    );
+    assert!(
+        worst_sd <= 0.05 + 5.0 / n.sqrt(),
+        "{method}, d = {d}: sd {worst_sd}"
+    );
+    assert!(
+        worst_corr <= 0.05 + 5.0 * (2.0 / n).sqrt(),
+        "{method}, d = {d}: corr {worst_corr}"
+    );
+    // The C API, given the same model file, integrates each particle to the same point
+    // (NSGF++'s replay through the C API is `nsgfpp_sampler_equals_the_per_particle_c_api_replay`).
+    if let Some(k) = euler_steps {
         let c_velocity = open(flow.model(ModelRole::Velocity).unwrap());
         for i in 0..20 {
             let mut x = x0[d * i..d * (i + 1)].to_vec();
-            integrate(&c_velocity, &mut x, 0.0, 1.0, 50);
+            integrate(&c_velocity, &mut x, 0.0, t1, k);
             assert_close(&s.x[d * i..d * (i + 1)], &x, i);
         }
+    }
+}
+
+/// OT-CFM learns Gaussians in d = 8 and d = 32 ([`assert_learns_gaussian`]).
+#[test]
+fn otcfm_learns_gaussians_on_scales_from_0_01_to_100_in_data_units() {
+    for d in [8, 32] {
+        assert_learns_gaussian(Method::OtCfm, d, 1500);
+    }
+}
+
+/// FM, NSGF and NSGF++ learn the 8-D Gaussian ([`assert_learns_gaussian`]).
+#[test]
+fn fm_nsgf_and_nsgfpp_learn_an_8d_gaussian_on_scales_from_0_01_to_100() {
+    for method in [Method::Fm, Method::Nsgf, Method::NsgfPp] {
+        assert_learns_gaussian(method, 8, 1500);
     }
 }

@@ -5,6 +5,7 @@
 //! C. Kaynak (CC BY 4.0), as redistributed by scikit-learn's `load_digits()`. See
 //! `host/gradflow/data/DIGITS_README.md` for the attribution, the file layout and the export script.
 
+use super::dataset::DataSet;
 use super::samples::Samples;
 
 /// Number of images.
@@ -15,6 +16,9 @@ pub const DIGITS_DIM: usize = 64;
 
 /// The largest raw pixel value.
 pub const DIGITS_MAX: u8 = 16;
+
+/// The fraction of the digits held out for evaluations (20 %: 360 images).
+pub const DIGITS_TEST_FRACTION: f64 = 0.2;
 
 /// The committed file: `DIGITS_N × DIGITS_DIM` pixel bytes (image after image, each row
 /// by row), then `DIGITS_N` label bytes.
@@ -62,4 +66,12 @@ pub fn digits() -> Digits {
             .collect(),
         labels: digits_raw_labels().to_vec(),
     }
+}
+
+/// The digits as a [`DataSet`] named `digits`: the seeded shuffle split
+/// ([`DataSet::split`]) with [`DIGITS_TEST_FRACTION`] of the images held out, the split
+/// every method (flows and EBMs) trains and evaluates on.
+pub fn digits_data_set(seed: u64) -> DataSet {
+    DataSet::split("digits", &digits().samples(), DIGITS_TEST_FRACTION, seed)
+        .expect("the digits are 1797 finite rows of 64 columns")
 }

@@ -24,7 +24,7 @@ pub mod toy2d;
 mod trajectory;
 
 pub use dataset::{DEFAULT_TEST_FRACTION, DataSet, HeldOut, MIN_TRAIN_ROWS};
-pub use digits::{DIGITS_DIM, DIGITS_N, Digits, digits};
+pub use digits::{DIGITS_DIM, DIGITS_N, DIGITS_TEST_FRACTION, Digits, digits, digits_data_set};
 pub use error::{DataError, FormatError};
 pub use samples::{NpyDtype, Samples};
 pub use split::{split, split_indices};

@@ -4,7 +4,6 @@ use std::fmt;
 
 use super::grid_kl::GridKlError;
 use crate::SettingError;
-use crate::data::DataError;
 use crate::engine::EngineError;
 use crate::metrics::MetricsError;
 use crate::modelio::ModelIoError;
@@ -28,8 +27,6 @@ pub enum EbmError {
     NotAParticleScheme(gradflow_core::SamplerKind),
     /// The data set is unusable (empty, wrong dimension, non-finite values).
     Data(String),
-    /// The data set could not be split into training and test points.
-    Split(DataError),
     /// The metrics of the long-run samples against the test points failed.
     Metrics(MetricsError),
     /// The grid KL of the model's density against the data set's failed.
@@ -89,7 +86,6 @@ impl fmt::Display for EbmError {
                 "{kind} is not a particle scheme (one of ula, mala, jko, jko2)"
             ),
             Self::Data(what) => write!(f, "unusable EBM data: {what}"),
-            Self::Split(e) => write!(f, "unusable EBM data: {e}"),
             Self::Metrics(e) => {
                 write!(f, "unusable EBM data: metrics of the long-run samples: {e}")
             }
@@ -128,7 +124,6 @@ impl std::error::Error for EbmError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Setting(e) => Some(e),
-            Self::Split(e) => Some(e),
             Self::Sampler { error, .. } => Some(error),
             Self::Metrics(e) => Some(e),
             Self::GridKl(e) => Some(e.as_ref()),

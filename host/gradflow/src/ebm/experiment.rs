@@ -9,15 +9,13 @@ use std::sync::Arc;
 use gradflow_core::{SamplerSettings, Scalar, StreamRng};
 
 use super::{BatchEnergy, EbmError, EbmSet2d, GridKl, InitBox, grid_kl, move_particles};
-use crate::data::{DataSet, Standardization, Standardize, digits, split};
+use crate::data::{DataSet, Standardization, Standardize, digits_data_set};
 use crate::metrics::{SampleMetrics, sample_metrics};
 
 /// Training points drawn from a 2D set.
 pub const TRAIN_POINTS_2D: usize = 10_000;
 /// Held-out points of a 2D set (and long-run model samples compared with them).
 pub const TEST_POINTS_2D: usize = 1024;
-/// Fraction of the digits held out.
-pub const DIGITS_TEST_FRACTION: f64 = 0.2;
 /// Cells per axis of the KL grid.
 pub const KL_CELLS: usize = 200;
 /// RBF bandwidth of the MMD on the 2D sets: the scale of their modes (the median
@@ -87,10 +85,8 @@ impl EbmData {
                 set.sample(TEST_POINTS_2D, seed.wrapping_add(TEST_SEED_OFFSET)),
             )),
             Self::Digits => {
-                let all = digits().samples();
-                let (train, test) =
-                    split(&all, DIGITS_TEST_FRACTION, seed).map_err(EbmError::Split)?;
-                Ok((train.data, test.data))
+                let data = digits_data_set(seed);
+                Ok((data.train.data, data.test.data))
             }
             Self::User(user) => Ok((
                 user.units.to_unit(&user.data.train.data),

@@ -63,8 +63,8 @@ pub use contour::{energy_contours, true_density_map};
 pub use density::{EbmSet2d, UnknownEbmSet};
 pub use error::EbmError;
 pub use experiment::{
-    DIGITS_TEST_FRACTION, EbmData, EbmEvaluation, KL_CELLS, LONG_RUN_STREAM0, LongRunStart,
-    MMD_BANDWIDTH_2D, TEST_POINTS_2D, TRAIN_POINTS_2D, UserData, evaluate, long_run,
+    EbmData, EbmEvaluation, KL_CELLS, LONG_RUN_STREAM0, LongRunStart, MMD_BANDWIDTH_2D,
+    TEST_POINTS_2D, TRAIN_POINTS_2D, UserData, evaluate, long_run,
 };
 pub use gmm::{GMM, GmmComponent};
 pub use grid_kl::{GRID_KL_BATCH, GridKl, GridKlError, grid_kl};

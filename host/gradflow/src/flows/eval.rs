@@ -57,6 +57,28 @@ pub fn eval_target(problem: &Problem, seed: u64, draw: u64) -> Vec<f64> {
     problem.test_batch(EVAL_POINTS, derive_seed(seed, Role::EvalTarget, draw))
 }
 
+/// The two-sample floor of a user's data set: every distance of [`sample_metrics`]
+/// between as many training rows ([`Problem::training_rows`], seed role
+/// [`Role::FloorRows`]) as evaluation draw 0 has test points, and those test points
+/// ([`eval_target`]). A flow that reproduced its training rows' law exactly would score
+/// about this; a flow that memorised them would score it exactly. `None` for a built-in
+/// set (its floors are [`crate::data::Dataset2d::w2_floor`] and
+/// [`super::iid_w2_floor`]) and when the training rows are fewer than the test points.
+pub fn data_floor(
+    problem: &Problem,
+    seed: u64,
+    compute: &Compute,
+) -> Result<Option<SampleMetrics>, FlowError> {
+    let test = eval_target(problem, seed, 0);
+    let n = test.len() / problem.dim();
+    let Some(rows) = problem.training_rows(n, derive_seed(seed, Role::FloorRows, 0)) else {
+        return Ok(None);
+    };
+    Ok(Some(compute.install(|| {
+        sample_metrics(&rows, &test, problem.dim(), None)
+    })?))
+}
+
 /// Samples the flow from [`eval_source`] (`steps` Euler steps, or NSGF++'s own with
 /// `None`) and measures the exact W2 to [`eval_target`] of `problem` (the one the flow
 /// was trained on), for draws `0..draws` (at least one); the W2 is their mean. With

@@ -65,7 +65,7 @@ mod trainer;
 
 pub use coupling::{Coupling, ot_assignment};
 pub use error::FlowError;
-pub use eval::{EVAL_POINTS, Evaluation, eval_source, eval_target, evaluate};
+pub use eval::{EVAL_POINTS, Evaluation, data_floor, eval_source, eval_target, evaluate};
 #[cfg(feature = "plot")]
 pub use figure::{MAX_FRAMES, PANEL, flow_figure, side_by_side};
 pub use floor::{IID_FLOOR_PAIRS, IID_POOL, iid_w2_floor, measure_iid_w2_floor};

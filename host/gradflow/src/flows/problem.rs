@@ -213,23 +213,24 @@ impl Problem {
     }
 
     /// Test points for an evaluation, in data units: `n` fresh draws of a built-in set, or
-    /// `min(n, rows)` of the held-out rows (all of them when there are at most `n`,
-    /// otherwise a seeded subsample without replacement, stream `(seed, 0)`).
+    /// `min(n, rows)` of the held-out rows ([`rows_without_replacement`]).
     pub fn test_batch(&self, n: usize, seed: u64) -> Vec<f64> {
         match &self.target {
             Target::Builtin(set) => set.sample(n, seed),
-            Target::Data(target) => {
-                let test = &target.data.test;
-                if test.n <= n {
-                    return test.data.clone();
-                }
-                let mut order = permutation(test.n, seed, 0);
-                order.truncate(n);
-                order
-                    .iter()
-                    .flat_map(|&i| test.row(i).iter().copied())
-                    .collect()
+            Target::Data(target) => rows_without_replacement(&target.data.test, n, seed),
+        }
+    }
+
+    /// For a user's data set, `n` of its training rows in data units
+    /// ([`rows_without_replacement`]): the sample a model that reproduced the training
+    /// rows' law exactly would be compared with. `None` for a built-in set, or when the
+    /// training rows are fewer than `n`.
+    pub fn training_rows(&self, n: usize, seed: u64) -> Option<Vec<f64>> {
+        match &self.target {
+            Target::Data(target) if target.data.train.n >= n => {
+                Some(rows_without_replacement(&target.data.train, n, seed))
             }
+            _ => None,
         }
     }
 
@@ -281,6 +282,21 @@ impl FromStr for Problem {
     }
 }
 
+/// `min(n, rows)` rows of `s`: all of them, in order, when there are at most `n`,
+/// otherwise a seeded subsample without replacement (the first `n` of the permutation of
+/// stream `(seed, 0)`).
+fn rows_without_replacement(s: &Samples, n: usize, seed: u64) -> Vec<f64> {
+    if s.n <= n {
+        return s.data.clone();
+    }
+    let mut order = permutation(s.n, seed, 0);
+    order.truncate(n);
+    order
+        .iter()
+        .flat_map(|&i| s.row(i).iter().copied())
+        .collect()
+}
+
 /// What a derived seed is for: every random draw of a run comes from
 /// `derive_seed(seed, role, counter)`, a pure function of the run's seed, so a step's
 /// draws do not depend on the steps before it (and a resumed run needs no stream state).
@@ -305,6 +321,8 @@ pub enum Role {
     EvalSource = 8,
     /// Test points of an evaluation.
     EvalTarget = 9,
+    /// Training rows of a data set's two-sample floor.
+    FloorRows = 10,
 }
 
 /// The seed of draw `counter` (a step, a refill, a network) of `role` in the run `seed`:
