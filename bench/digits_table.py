@@ -23,7 +23,8 @@ import sys
 LABELS = {"nsgf": "NSGF", "nsgfpp": "NSGF++", "otcfm": "OT-CFM", "fm": "FM"}
 NUMBER = r"(-?[0-9.]+)"
 PATTERNS = {
-    "w2": re.compile(r"100 Euler steps " + NUMBER),
+    "euler": re.compile(r"(\d+) Euler steps " + NUMBER),
+    "own": re.compile(r"NSGF's own inference is (\d+) steps"),
     "w2_nfe": re.compile(NUMBER + r" at NFE " + NUMBER),
     "mmd2": re.compile(r"last evaluation: MMD² " + NUMBER + r" \(RBF σ = " + NUMBER),
     "energy": re.compile(r"energy distance " + NUMBER + r"; worst"),
@@ -37,8 +38,9 @@ PATTERNS = {
 def parse(stdout):
     """The figures of one `gradflow train` run's output."""
     found = {k: p.search(stdout) for k, p in PATTERNS.items()}
+    euler = {int(k): float(w) for k, w in PATTERNS["euler"].findall(stdout)}
     missing = [k for k in ("mmd2", "energy", "floor", "seconds") if found[k] is None]
-    if missing or (found["w2"] is None and found["w2_nfe"] is None):
+    if missing or (not euler and found["w2_nfe"] is None):
         raise ValueError(f"unexpected output (no {missing or 'W2'}):\n{stdout}")
     row = {
         "mmd2": float(found["mmd2"][1]),
@@ -49,8 +51,10 @@ def parse(stdout):
         "floor_energy": float(found["floor"][3]),
         "seconds": float(found["seconds"][1]),
     }
-    if found["w2"]:
-        row.update(w2=float(found["w2"][1]), nfe=100.0)
+    if euler:
+        # NSGF at its own step count (its training discretisation), the others at 100.
+        steps = int(found["own"][1]) if found["own"] else 100
+        row.update(w2=euler[steps], nfe=float(steps), euler=euler)
     else:
         row.update(w2=float(found["w2_nfe"][1]), nfe=float(found["w2_nfe"][2]))
     return row

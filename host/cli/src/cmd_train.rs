@@ -16,12 +16,15 @@ use gradflow::data::{
 };
 use gradflow::engine::DeviceChoice;
 use gradflow::flows::{
-    Compute, Coupling, Evaluation, Flow, FlowSettings, FlowTrainer, Method, Problem, Sampling,
-    data_floor, eval_target, evaluate, flow_figure, iid_w2_floor, trainer_on,
+    Compute, Coupling, Evaluation, Flow, FlowSettings, FlowTrainer, HeldOutTracker, Method,
+    Problem, Sampling, data_floor, eval_target, evaluate, flow_figure, iid_w2_floor, trainer_on,
 };
 use gradflow::metrics::SampleMetrics;
 use gradflow::plot::{PlotOptions, TileOptions, image_grid};
-use gradflow::train::{RunOptions, RunOutcome, TrainError, Trainer, ctrl_c_flag, run};
+use gradflow::train::{
+    NoValidation, RunOptions, RunOutcome, TrainError, Trainer, Validation, ctrl_c_flag,
+    run_validated,
+};
 
 /// The methods, as `gradflow train` names them.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -65,8 +68,8 @@ pub struct TrainArgs {
     #[arg(value_enum)]
     pub(crate) method: TrainMethod,
     /// The data set. Flows: 8gaussians, moons, scurve, checkerboard (from N(0, I)),
-    /// 8gaussians-moons (from 8gaussians), or a .npy / .csv file of rows in any dimension d
-    /// (from N(0, I_d)) [default: moons]. ebm: 8gaussians, rings, gmm, checkerboard or
+    /// 8gaussians-moons (from 8gaussians), digits (64-D, 20 % held out), or a .npy / .csv
+    /// file of rows in any dimension d (from N(0, I_d)) [default: moons]. ebm: 8gaussians, rings, gmm, checkerboard or
     /// digits [default: 8gaussians]. lvebm: latent-mean, latent-precision, ppca, or a
     /// .csv / .npy file of observed rows [default: ppca].
     #[arg(long, alias = "data")]
@@ -161,6 +164,12 @@ pub struct TrainArgs {
     /// source and test points (draw 0 is the one of a single-draw run and of the figure).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub(crate) eval_draws: u64,
+    /// Flows: every this many steps, score the flow on the held-out points (W2, MMD²,
+    /// energy distance; 100 Euler steps, NSGF++ its own), show the line, append it to
+    /// PREFIX.metrics.jsonl and keep the best flow so far (lowest W2) as PREFIX.best.json
+    /// and its models (0: no checks).
+    #[arg(long, default_value_t = 0)]
+    pub(crate) eval_every: u64,
     #[command(flatten)]
     pub(crate) ebm: crate::cmd_train_ebm::EbmOptions,
     #[command(flatten)]
@@ -348,12 +357,18 @@ pub(crate) fn run_paths(args: &TrainArgs, default: &str) -> Result<(PathBuf, Pat
         .checkpoint
         .clone()
         .unwrap_or_else(|| with_suffix(&prefix, ".ckpt"));
-    let json = with_suffix(&prefix, ".json");
-    if !args.resume && !args.force && json.exists() {
+    let earlier = [".json", ".metrics.jsonl", ".best.json"]
+        .map(|suffix| with_suffix(&prefix, suffix))
+        .into_iter()
+        .find(|path| path.exists());
+    if !args.resume
+        && !args.force
+        && let Some(path) = earlier
+    {
         return Err(format!(
             "{} already exists (an earlier run's output): choose another --out, continue that \
              run with --resume, or start afresh over it with --force",
-            json.display()
+            path.display()
         ));
     }
     Ok((prefix, checkpoint))
@@ -380,6 +395,19 @@ pub(crate) fn drive<T: Trainer + ?Sized>(
     unit: &str,
     hint: &str,
 ) -> Result<Driven, String> {
+    drive_validated(t, args, total, checkpoint, unit, hint, &mut NoValidation)
+}
+
+/// [`drive`], with `validation`'s checks.
+pub(crate) fn drive_validated<T: Trainer + ?Sized, V: Validation<T> + ?Sized>(
+    t: &mut T,
+    args: &TrainArgs,
+    total: u64,
+    checkpoint: &Path,
+    unit: &str,
+    hint: &str,
+    validation: &mut V,
+) -> Result<Driven, String> {
     let options = RunOptions {
         total_steps: total,
         checkpoint: Some(checkpoint.to_path_buf()),
@@ -391,7 +419,7 @@ pub(crate) fn drive<T: Trainer + ?Sized>(
             ctrl_c_flag().map_err(|e| format!("cannot install the Ctrl-C handler: {e}"))?,
         ),
     };
-    match run(t, &options) {
+    match run_validated(t, &options, validation) {
         Ok(RunOutcome::Finished { started_at, .. }) => Ok(Driven::Finished {
             resumed: if started_at > 0 {
                 format!(", resumed at {unit} {started_at}")
@@ -446,13 +474,16 @@ fn run_train(args: &TrainArgs) -> Result<Option<String>, String> {
     let (prefix, checkpoint) = run_paths(args, s.method.name())?;
     let device = open_device(args.device, args.threads)?;
     let mut t = trainer_on(&s, Compute::on(device, args.threads)).map_err(|e| message(&e))?;
-    let resumed = match drive(
+    let mut tracker = HeldOutTracker::new(&s.problem, args.eval_every, &prefix, args.resume)
+        .map_err(|e| message(&e))?;
+    let resumed = match drive_validated(
         t.as_mut(),
         args,
         s.steps,
         &checkpoint,
         "step",
         "a lower --lr",
+        &mut tracker,
     )? {
         Driven::Finished { resumed } => resumed,
         Driven::Interrupted(message) => return Ok(Some(message)),
@@ -489,6 +520,16 @@ fn run_train(args: &TrainArgs) -> Result<Option<String>, String> {
     let evals = evaluations(&flow, &s.problem, t.as_ref(), args.eval_draws)?;
     let floor = data_floor(&s.problem, s.seed, t.compute()).map_err(|e| message(&e))?;
     report(&flow, &evals, &s, floor.as_ref());
+    if let Some((step, w2)) = tracker.best() {
+        println!(
+            "  held-out checks every {} steps: {} lines in {}; the best (W2 {w2:.4} at step \
+             {step}) is {}",
+            args.eval_every,
+            tracker.checks(),
+            tracker.metrics_path().display(),
+            with_suffix(tracker.best_prefix(), ".json").display()
+        );
+    }
     let last = evals.last().ok_or("no evaluation")?;
     let png = with_suffix(&prefix, ".png");
     let figure = if s.problem.name() == "digits" {

@@ -97,6 +97,7 @@ pub(crate) fn flow_option_given(args: &TrainArgs) -> Option<&'static str> {
         ("--omega", args.omega.is_some()),
         ("--path-coupling", args.path_coupling.is_some()),
         ("--eval-draws", args.eval_draws != 1),
+        ("--eval-every", args.eval_every > 0),
     ];
     nsgf_options(args)
         .into_iter()

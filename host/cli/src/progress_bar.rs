@@ -68,6 +68,15 @@ impl Progress for Bar {
         }
     }
 
+    /// Prints `line` above the bar (on stderr as it is when the bar is hidden).
+    fn note(&self, line: &str) {
+        if self.bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            self.bar.println(line);
+        }
+    }
+
     /// Leaves the bar on the terminal: with the final averages when the run finished,
     /// where it stopped otherwise.
     fn end(&self, finished: bool, averages: Averages<'_>) {

@@ -356,6 +356,82 @@ fn flows_train_on_the_digits() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// `--eval-every K` scores the flow on the held-out rows every K steps: one JSON line per
+/// check in PREFIX.metrics.jsonl, the best flow kept as PREFIX.best.json; a run resumed
+/// half-way writes the same lines and the same best model as one that never stopped.
+#[test]
+fn eval_every_tracks_held_out_metrics_and_keeps_the_best_flow() {
+    let dir = scratch("track");
+    gaussian_rows(400, 6).write(dir.join("train.csv")).unwrap();
+    let train = |out: &str, steps: &str, extra: &[&str]| {
+        let args = [
+            &[
+                "train",
+                "otcfm",
+                "--data",
+                "train.csv",
+                "--widths",
+                "16",
+                "--batch",
+                "64",
+            ][..],
+            &[
+                "--eval-every",
+                "20",
+                "--steps",
+                steps,
+                "--out",
+                out,
+                "--no-progress",
+            ],
+            extra,
+        ]
+        .concat();
+        let (code, out, err) = gradflow(&dir, &args);
+        assert_eq!(code, Some(0), "{out}{err}");
+        out
+    };
+    let out = train("full", "60", &[]);
+    assert!(
+        out.contains("held-out checks every 20 steps: 3 lines in full.metrics.jsonl"),
+        "{out}"
+    );
+    let text = std::fs::read_to_string(dir.join("full.metrics.jsonl")).unwrap();
+    let rows: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let steps: Vec<u64> = rows.iter().map(|r| r["step"].as_u64().unwrap()).collect();
+    assert_eq!(steps, [20, 40, 60]);
+    let w2: Vec<f64> = rows.iter().map(|r| r["w2"].as_f64().unwrap()).collect();
+    assert!(w2.iter().all(|w| w.is_finite() && *w > 0.0), "{w2:?}");
+    // The best flow is the one of the lowest W2, and it samples.
+    let best = (0..3).min_by(|&a, &b| w2[a].total_cmp(&w2[b])).unwrap();
+    assert!(
+        out.contains(&format!("at step {}) is full.best.json", steps[best])),
+        "{out}"
+    );
+    Flow::load(&dir.join("full.best.json")).unwrap();
+    // The last check is the final flow's evaluation at 100 Euler steps.
+    assert!(
+        out.contains(&format!("100 Euler steps {:.4}", w2[2])),
+        "{out}"
+    );
+
+    train("half", "40", &[]);
+    train("half", "60", &["--resume"]);
+    let resumed = std::fs::read_to_string(dir.join("half.metrics.jsonl")).unwrap();
+    assert_eq!(resumed, text);
+    assert_eq!(
+        std::fs::read(dir.join("half.best.velocity.gfm")).unwrap(),
+        std::fs::read(dir.join("full.best.velocity.gfm")).unwrap()
+    );
+    let (code, _, err) = gradflow(&dir, &["train", "ebm", "--eval-every", "5"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("--eval-every does not apply to ebm"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// A fresh run over an earlier run's files is refused in one line and leaves them as they
 /// were; `--force` starts afresh over them; `--force` and `--resume` exclude each other.
 #[test]

@@ -61,6 +61,7 @@ mod problem;
 mod regress;
 mod sample;
 mod settings;
+mod track;
 mod trainer;
 
 pub use coupling::{Coupling, ot_assignment};
@@ -82,4 +83,5 @@ pub use problem::{
 pub use regress::{CHUNK, Compute, Regressor};
 pub use sample::{euler, euler_per_particle};
 pub use settings::{FlowSettings, Method, NsgfSettings};
+pub use track::{HeldOutTracker, TRACK_EULER_STEPS};
 pub use trainer::{FlowTrainer, REPORT_STEPS, trainer, trainer_on};

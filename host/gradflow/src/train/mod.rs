@@ -95,6 +95,8 @@ pub use checkpoint::{
 };
 pub use interrupt::ctrl_c_flag;
 pub use progress::{Averages, Progress};
-pub use runner::{RunOptions, RunOutcome, TrainError, run};
+pub use runner::{
+    NoValidation, RunOptions, RunOutcome, TrainError, Validation, run, run_validated,
+};
 pub(crate) use trainer::resume_settings;
 pub use trainer::{StepError, StepStats, Trainer};

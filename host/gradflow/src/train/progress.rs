@@ -81,6 +81,9 @@ pub trait Progress: Send + Sync {
     fn start(&self, kind: &str, step: u64, total: u64);
     /// Step `step` is done; `averages` are the running averages after it.
     fn update(&self, step: u64, averages: Averages<'_>);
+    /// A line to show (a [`Validation`](super::Validation) check's result); by default,
+    /// nothing.
+    fn note(&self, _line: &str) {}
     /// The run ended: `finished` is false when it stopped early (interrupted, diverged or
     /// failed). `averages` as in [`Progress::update`].
     fn end(&self, finished: bool, averages: Averages<'_>);

@@ -111,6 +111,13 @@ pub enum TrainError {
     /// A fresh run found a file at its checkpoint path (an earlier run's), and
     /// [`RunOptions::overwrite`] was not set.
     CheckpointExists(PathBuf),
+    /// A [`Validation`] check failed.
+    Validation {
+        /// The step after which it ran.
+        step: u64,
+        /// What went wrong.
+        source: StepError,
+    },
 }
 
 impl fmt::Display for TrainError {
@@ -135,6 +142,9 @@ impl fmt::Display for TrainError {
             Self::Resume(e) => write!(f, "cannot resume: {e}"),
             Self::Checkpoint(e) => write!(f, "writing the checkpoint failed: {e}"),
             Self::Step { step, source } => write!(f, "step {step} failed: {source}"),
+            Self::Validation { step, source } => {
+                write!(f, "the check after step {step} failed: {source}")
+            }
             Self::Options(what) => write!(f, "{what}"),
             Self::CheckpointExists(path) => write!(
                 f,
@@ -150,7 +160,7 @@ impl std::error::Error for TrainError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Resume(e) | Self::Checkpoint(e) => Some(e),
-            Self::Step { source, .. } => Some(source.as_ref()),
+            Self::Step { source, .. } | Self::Validation { source, .. } => Some(source.as_ref()),
             _ => None,
         }
     }
@@ -211,7 +221,41 @@ fn save<T: Trainer + ?Sized>(
     ckpt.write(path).map_err(TrainError::Checkpoint)
 }
 
-/// Runs `trainer` to `options.total_steps` steps.
+/// A check of the model every few steps of a run (an evaluation on held-out data, say),
+/// for [`run_validated`].
+pub trait Validation<T: ?Sized> {
+    /// Steps between two checks: after every step count that is a multiple of it (the
+    /// last step included); 0 for none.
+    fn every(&self) -> u64;
+
+    /// Checks `trainer` after its step [`Trainer::steps_done`]; the line returned is shown
+    /// by the run's [`Progress::note`].
+    fn check(&mut self, trainer: &T) -> Result<String, StepError>;
+}
+
+/// No checks (what [`run`] uses).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoValidation;
+
+impl<T: ?Sized> Validation<T> for NoValidation {
+    fn every(&self) -> u64 {
+        0
+    }
+
+    fn check(&mut self, _: &T) -> Result<String, StepError> {
+        Ok(String::new())
+    }
+}
+
+/// Runs `trainer` to `options.total_steps` steps ([`run_validated`] without checks).
+pub fn run<T: Trainer + ?Sized>(
+    trainer: &mut T,
+    options: &RunOptions,
+) -> Result<RunOutcome, TrainError> {
+    run_validated(trainer, options, &mut NoValidation)
+}
+
+/// Runs `trainer` to `options.total_steps` steps, with `validation`'s checks.
 ///
 /// - With [`RunOptions::resume`], first continues from the checkpoint (refusing one of
 ///   another trainer, other settings, or a corrupt file, with a one-line reason);
@@ -225,11 +269,16 @@ fn save<T: Trainer + ?Sized>(
 /// - Between steps, if the interrupt flag is set, writes a checkpoint and returns
 ///   [`RunOutcome::Interrupted`].
 ///
+/// - After every [`Validation::every`] steps, runs [`Validation::check`] (before that
+///   step's checkpoint) and shows its line; a failed check stops the run with
+///   [`TrainError::Validation`].
+///
 /// Resuming from a checkpoint gives the same steps, bit for bit, as never having stopped
 /// (given a trainer that keeps the [`Trainer`] contract).
-pub fn run<T: Trainer + ?Sized>(
+pub fn run_validated<T: Trainer + ?Sized, V: Validation<T> + ?Sized>(
     trainer: &mut T,
     options: &RunOptions,
+    validation: &mut V,
 ) -> Result<RunOutcome, TrainError> {
     let path = options.checkpoint.as_deref();
     let total = options.total_steps;
@@ -310,6 +359,16 @@ pub fn run<T: Trainer + ?Sized>(
         running.update(&stats);
         if let Some(p) = progress {
             p.update(now, running.averages());
+        }
+        let every = validation.every();
+        if every > 0 && now.is_multiple_of(every) {
+            let line = validation.check(trainer).map_err(|source| {
+                stop(&running);
+                TrainError::Validation { step: now, source }
+            })?;
+            if let Some(p) = progress {
+                p.note(&line);
+            }
         }
         if let Some(path) = path
             && options.checkpoint_every > 0
