@@ -1,4 +1,4 @@
-//! EBM maximum-likelihood training on a case with a known answer: Gaussian data and the
+//! EBM maximum-likelihood training on a case with a known answer: Gaussian data (2-D, and 16-D with MALA) and the
 //! quadratic family E = ½xᵀAx − bᵀx, whose MLE is the sample precision A = C⁻¹ (C the
 //! sample covariance, 1/n) with b = C⁻¹m.
 //!
@@ -166,4 +166,137 @@ fn jko_learns_its_own_biased_precision() {
         0.5 * (lo + hi)
     };
     check(scheme(SamplerKind::Jko, 10), tau, 10, root);
+}
+
+/// 4000 points of a 16-D Gaussian N(m, L·Lᵀ) (L lower triangular: unit diagonal, entries
+/// 0.1·N(0, 1) below it, so the covariance's eigenvalues spread over about 0.6 to 1.6);
+/// the points, their mean and covariance (1/n, d × d row-major).
+fn gaussian_data_16() -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    const D: usize = 16;
+    let n = 4000;
+    let mut fixed = StreamRng::new(7, 16);
+    let m: Vec<f64> = (0..D).map(|_| fixed.normal::<f64>()).collect();
+    let l: Vec<f64> = (0..D * D)
+        .map(|k| match (k / D, k % D) {
+            (i, j) if i == j => 1.0,
+            (i, j) if j < i => 0.1 * fixed.normal::<f64>(),
+            _ => 0.0,
+        })
+        .collect();
+    let mut data = Vec::with_capacity(D * n);
+    for p in 0..n {
+        let mut rng = StreamRng::new(98, p as u64);
+        let z: Vec<f64> = (0..D).map(|_| rng.normal::<f64>()).collect();
+        data.extend((0..D).map(|i| m[i] + (0..D).map(|j| l[i * D + j] * z[j]).sum::<f64>()));
+    }
+    let mean: Vec<f64> = (0..D)
+        .map(|k| data.iter().skip(k).step_by(D).sum::<f64>() / n as f64)
+        .collect();
+    let mut cov = vec![0.0; D * D];
+    for x in data.chunks_exact(D) {
+        for i in 0..D {
+            for j in 0..D {
+                cov[i * D + j] += (x[i] - mean[i]) * (x[j] - mean[j]) / n as f64;
+            }
+        }
+    }
+    (data, mean, cov)
+}
+
+/// The quadratic family in d = 16 trained with MALA learns the sample precision: the
+/// learnt A and b (averaged over the last half of the updates) satisfy A·C ≈ I (C the
+/// sample covariance) and A⁻¹b ≈ the sample mean.
+///
+/// Tolerance: as in 2D, the averaged A estimates C⁻¹ through the particles' second
+/// moments, each with a relative sd of about √(2·τ_int/(P·W)) = 0.9 % (P = 1000 particles,
+/// W = 1000 averaged updates, an integrated autocorrelation τ_int ≤ 40 updates in 16-D).
+/// The worst of the 256 entries of A·C − I is about 3.5 sd of one entry's error (a sum of
+/// 16 such errors weighted by entries of A and C): the test allows 0.1 (measured 0.059);
+/// the mean 0.05 (measured 0.020, about 5 sd of √(c_max·2·τ_int/(P·W))). Not covered: a
+/// worse-conditioned covariance (eigenvalues 0.3 to 3) leaves A off by up to 0.19 on an
+/// entry of A·C − I even after 4000 updates, which this bound would not explain.
+#[test]
+fn mala_learns_the_sample_precision_in_16_d() {
+    const D: usize = 16;
+    let (data, m, c) = gaussian_data_16();
+    let settings = EbmSettings {
+        particles: SamplerSettings {
+            step: 0.2,
+            ..scheme(SamplerKind::Mala, 0)
+        },
+        particle_steps: 5,
+        batch: 1000,
+        buffer: 1000,
+        reinit: 0.0,
+        lr: 0.01,
+        penalty: 0.0,
+        updates: 2000,
+        seed: 5,
+        ..EbmSettings::default()
+    };
+    let identity: Vec<f64> = (0..D * D)
+        .map(|k| f64::from(u8::from(k / D == k % D)))
+        .collect();
+    let model = QuadraticEnergy::new(&identity, &[0.0; D]);
+    let mut t = EbmTrainer::<f64, _>::new(&settings, model, &data).unwrap();
+    let (mut a, mut b, mut w) = (vec![0.0; D * D], vec![0.0; D], 0.0);
+    for k in 0..settings.updates {
+        assert!(t.step().unwrap().loss.is_finite(), "diverged at update {k}");
+        if k >= settings.updates / 2 {
+            a.iter_mut()
+                .zip(t.model().precision())
+                .for_each(|(s, v)| *s += v);
+            b.iter_mut()
+                .zip(t.model().linear())
+                .for_each(|(s, v)| *s += v);
+            w += 1.0;
+        }
+    }
+    a.iter_mut().chain(b.iter_mut()).for_each(|v| *v /= w);
+    let (mut worst_ac, mut worst_mean) = (0f64, 0f64);
+    for i in 0..D {
+        for j in 0..D {
+            let ac: f64 = (0..D).map(|k| a[i * D + k] * c[k * D + j]).sum();
+            worst_ac = worst_ac.max((ac - f64::from(u8::from(i == j))).abs());
+        }
+    }
+    for (mean, want) in solve(&a, &b).iter().zip(&m) {
+        worst_mean = worst_mean.max((mean - want).abs());
+    }
+    println!("d = 16: max |A·C − I| {worst_ac:.4}, max |A⁻¹b − m| {worst_mean:.4}");
+    assert!(worst_ac < 0.1, "A·C − I: {worst_ac}");
+    assert!(worst_mean < 0.05, "A⁻¹b − m: {worst_mean}");
+}
+
+/// The solution of A·x = b (A d × d row-major, invertible) by Gaussian elimination with
+/// partial pivoting.
+fn solve(a: &[f64], b: &[f64]) -> Vec<f64> {
+    let d = b.len();
+    let mut m: Vec<Vec<f64>> = (0..d)
+        .map(|i| {
+            a[i * d..(i + 1) * d]
+                .iter()
+                .copied()
+                .chain([b[i]])
+                .collect()
+        })
+        .collect();
+    for col in 0..d {
+        let pivot = (col..d)
+            .max_by(|&p, &q| m[p][col].abs().total_cmp(&m[q][col].abs()))
+            .unwrap();
+        m.swap(col, pivot);
+        for row in col + 1..d {
+            let f = m[row][col] / m[col][col];
+            for k in col..=d {
+                m[row][k] -= f * m[col][k];
+            }
+        }
+    }
+    let mut x = vec![0.0; d];
+    for i in (0..d).rev() {
+        let tail: f64 = (i + 1..d).map(|k| m[i][k] * x[k]).sum();
+        x[i] = (m[i][d] - tail) / m[i][i];
+    }
+    x
 }
