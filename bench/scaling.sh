@@ -55,8 +55,9 @@ for t in $threads; do
   pin "$t" "$gradflow" bench --workload sgemm --threads "$t" --json >>"$out"
   for d in $dims; do
     echo "d = $d, $t thread(s)" >&2
-    line=$(pin "$t" "$gradflow" train otcfm --data "$work/gauss$d.npy" --steps "$steps" \
-      --threads "$t" --no-progress --force -o "$work/run$d" | grep -m1 '^trained otcfm')
+    run=$(pin "$t" "$gradflow" train otcfm --data "$work/gauss$d.npy" --steps "$steps" \
+      --threads "$t" --no-progress --force -o "$work/run$d")
+    line=$(grep '^trained otcfm' <<<"$run")
     seconds=$(sed -E 's/.* in ([0-9.]+) s .*/\1/' <<<"$line")
     echo "{\"impl\": \"gradflow\", \"d\": $d, \"threads\": $t, \"steps\": $steps, \"seconds\": $seconds}" >>"$out"
     pin "$t" "$py" bench/peers/otcfm_torchcfm.py "$work/gauss$d.npy" "$t" "$steps" >>"$out"

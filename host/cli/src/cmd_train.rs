@@ -87,6 +87,11 @@ pub struct TrainArgs {
     /// units) or none [default: per-feature].
     #[arg(long)]
     pub(crate) standardize: Option<String>,
+    /// A TOML file of options: keys are the long options without their dashes
+    /// (`steps = 2000`, `data = "x.npy"`, `widths = [256, 256]`, `force = true`); the
+    /// command line overrides them. Paths in it are relative to the working directory.
+    #[arg(long)]
+    pub(crate) config: Option<PathBuf>,
     /// Seed of every random draw (weights, batches, evaluation).
     #[arg(long, default_value_t = 0)]
     pub(crate) seed: u64,

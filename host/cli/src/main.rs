@@ -9,6 +9,7 @@ mod cmd_train;
 mod cmd_train_ebm;
 mod cmd_train_lvebm;
 mod commands;
+mod config;
 mod flags;
 mod named_arg;
 mod progress_bar;
@@ -48,7 +49,8 @@ enum Command {
     Bench(BenchArgs),
     /// Draw PNG plots: samples, trajectories, energy landscapes, image grids.
     Plot(cmd_plot::PlotArgs),
-    /// Train a 2D flow (nsgf, nsgfpp, fm, otcfm) or an energy-based model (ebm).
+    /// Train a flow (nsgf, nsgfpp, fm, otcfm), an energy-based model (ebm) or a
+    /// latent-variable EBM (lvebm), on a built-in data set or a data file.
     Train(Box<cmd_train::TrainArgs>),
     /// Sample a flow trained by `gradflow train` (from its PREFIX.json manifest).
     FlowSample(cmd_train::FlowSampleArgs),
@@ -260,7 +262,21 @@ fn cli_error(e: &clap::Error) -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    // SAFETY: called first, before any thread exists; restores the default action of
+    // SIGPIPE (end the process, as a C tool does) so that `gradflow … | head` stops quietly
+    // instead of panicking on the closed pipe.
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    let args = match config::expand::<Cli>(std::env::args_os().collect()) {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("gradflow train: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => return cli_error(&e),
     };

@@ -7,15 +7,29 @@ use std::time::{Duration, Instant};
 use gradflow::train::{Averages, Progress};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
-/// The bar, or `None` with `--no-progress`. indicatif hides it when stderr is not a
-/// terminal.
+/// The bar, or with `--no-progress` only the notes (held-out checks) on stderr. indicatif
+/// hides the bar when stderr is not a terminal.
 pub(crate) fn progress_bar(enabled: bool) -> Option<Arc<dyn Progress>> {
-    enabled.then(|| {
+    Some(if enabled {
         Arc::new(Bar {
             bar: ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
             last_message: Mutex::new(None),
         }) as Arc<dyn Progress>
+    } else {
+        Arc::new(NotesOnly)
     })
+}
+
+/// No bar; the notes on stderr.
+struct NotesOnly;
+
+impl Progress for NotesOnly {
+    fn start(&self, _: &str, _: u64, _: u64) {}
+    fn update(&self, _: u64, _: Averages<'_>) {}
+    fn end(&self, _: bool, _: Averages<'_>) {}
+    fn note(&self, line: &str) {
+        eprintln!("{line}");
+    }
 }
 
 struct Bar {

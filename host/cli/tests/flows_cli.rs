@@ -432,6 +432,52 @@ fn eval_every_tracks_held_out_metrics_and_keeps_the_best_flow() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// `--config run.toml` supplies `train` options (aliases and `snake_case` keys included);
+/// the command line overrides them; unknown keys, the method and bad TOML give one line.
+#[test]
+fn config_file_supplies_options_and_the_command_line_overrides_them() {
+    let dir = scratch("config");
+    gaussian_rows(300, 7).write(dir.join("train.csv")).unwrap();
+    std::fs::write(
+        dir.join("run.toml"),
+        "data = \"train.csv\"\nsteps = 30\nwidths = [16, 8]\nbatch = 64\neval_every = 15\n\
+         no-progress = true\nforce = false\n",
+    )
+    .unwrap();
+    let (code, out, err) = gradflow(
+        &dir,
+        &[
+            "train", "fm", "--config", "run.toml", "--steps", "20", "-o", "run",
+        ],
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        out.contains("trained fm on train.csv") && out.contains("20 steps × batch 64, MLP 16×8"),
+        "{out}"
+    );
+    // eval_every 15 of 20 steps: one check, shown on stderr even without a progress bar.
+    assert!(err.contains("step 15: held-out W2"), "{err}");
+    let m = FlowManifest::read(&dir.join("run.json")).unwrap();
+    assert_eq!(m.training["steps"], 20);
+    let cases: [(&str, &str); 4] = [
+        ("bogus = 1\n", "unknown option `bogus`"),
+        ("method = \"fm\"\n", "`method` belongs on the command line"),
+        ("steps = [\n", "--config bad.toml: "),
+        (
+            "steps = {a = 1}\n",
+            "`steps`: a table is not an option value",
+        ),
+    ];
+    for (text, needle) in cases {
+        std::fs::write(dir.join("bad.toml"), text).unwrap();
+        let (code, out, err) = gradflow(&dir, &["train", "fm", "--config", "bad.toml"]);
+        assert_eq!(code, Some(1), "{text}: {out}{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{text}: {err}");
+        assert!(err.contains(needle), "{text}: {err}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// A fresh run over an earlier run's files is refused in one line and leaves them as they
 /// were; `--force` starts afresh over them; `--force` and `--resume` exclude each other.
 #[test]

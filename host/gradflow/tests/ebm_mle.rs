@@ -286,10 +286,12 @@ fn solve(a: &[f64], b: &[f64]) -> Vec<f64> {
             .max_by(|&p, &q| m[p][col].abs().total_cmp(&m[q][col].abs()))
             .unwrap();
         m.swap(col, pivot);
-        for row in col + 1..d {
-            let f = m[row][col] / m[col][col];
-            for k in col..=d {
-                m[row][k] -= f * m[col][k];
+        let (above, below) = m.split_at_mut(col + 1);
+        let pivot_row = &above[col];
+        for row in below {
+            let f = row[col] / pivot_row[col];
+            for (v, p) in row[col..].iter_mut().zip(&pivot_row[col..]) {
+                *v -= f * p;
             }
         }
     }
