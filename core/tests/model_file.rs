@@ -4,7 +4,7 @@
 
 use gradflow_core::model::{
     Architecture, ModelError, ModelEval, ModelKind, ModelView, TimeInput, crc32, encode,
-    encoded_len,
+    encode_with_units, encoded_len, encoded_len_with_units,
 };
 use gradflow_core::{Activation, Energy, Error, Mlp, MlpParams, OdeSolver, StreamRng};
 
@@ -188,10 +188,17 @@ fn header_errors_have_their_own_codes() {
     b[0] = b'G';
     assert_eq!(model_error(&b), ModelError::BadMagic);
 
-    let mut b = bytes.clone();
-    b[8] = 2;
-    reseal(&mut b);
-    assert_eq!(model_error(&b), ModelError::UnsupportedVersion { found: 2 });
+    for version in [0u8, 3] {
+        let mut b = bytes.clone();
+        b[8] = version;
+        reseal(&mut b);
+        assert_eq!(
+            model_error(&b),
+            ModelError::UnsupportedVersion {
+                found: version.into()
+            }
+        );
+    }
 
     let mut b = bytes.clone();
     b[100] ^= 0x40;
@@ -237,4 +244,93 @@ fn nan_weights_are_not_written() {
     let arch = Architecture::mlp(ModelKind::Energy, Activation::Silu, 1, &[1], 1).unwrap();
     let mut out = vec![0u8; encoded_len(&arch)];
     assert!(encode(&arch, &[1.0, f32::NAN, 0.0, 0.0], &mut out).is_err());
+}
+
+/// Version 2: a units block after the weights. It reads back as written, leaves the
+/// network's values alone, and is refused when a scale is not positive or a flag unknown;
+/// a file without units is still written as version 1, and a version-2 header without
+/// the units flag reads like it.
+#[test]
+fn units_are_recorded_in_version_2_and_checked() {
+    let arch = Architecture::mlp(ModelKind::Energy, Activation::Silu, 2, &[16, 16], 1).unwrap();
+    let params = random_params::<2, 16, 1, 1>(3);
+    let plain = file(&arch, params.as_flat());
+    assert_eq!(plain[8], 1, "no units: version 1");
+    assert!(ModelView::units(&plain).unwrap().is_none());
+
+    let (mean, scale) = ([0.5f32, -100.0], [0.01f32, 250.0]);
+    let mut with = vec![0u8; encoded_len_with_units(&arch)];
+    encode_with_units(&arch, params.as_flat(), &mean, &scale, &mut with).unwrap();
+    assert_eq!(with.len(), plain.len() + 16);
+    assert_eq!((with[8], with[48]), (2, 1));
+    let view = ModelView::parse(&with).unwrap();
+    let units = ModelView::units(&with).unwrap().unwrap();
+    assert_eq!(units.dim(), 2);
+    assert_eq!((units.mean(0), units.mean(1)), (Some(0.5), Some(-100.0)));
+    assert_eq!((units.scale(0), units.scale(1)), (Some(0.01), Some(250.0)));
+    assert_eq!((units.mean(2), units.scale(2)), (None, None));
+    let (mut s1, mut s2) = ([0.0f64; 128], [0.0f64; 128]);
+    let (mut g1, mut g2) = ([0.0; 2], [0.0; 2]);
+    let x = [0.3, -0.7];
+    let e1 = view.energy_grad(&x, &mut g1, &mut s1).unwrap();
+    let e2 = ModelView::parse(&plain)
+        .unwrap()
+        .energy_grad(&x, &mut g2, &mut s2)
+        .unwrap();
+    assert_eq!((e1, g1), (e2, g2));
+    // Every truncation of the longer file is still refused.
+    for len in 0..with.len() {
+        assert!(ModelView::parse(&with[..len]).is_err(), "length {len}");
+    }
+
+    // A zero, negative, NaN or infinite scale or a NaN mean: refused when written and,
+    // forced into a file, when read.
+    let weights_end = with.len() - 4 - 16;
+    for (at, bad) in [
+        (8, 0.0f32),
+        (12, -1.0),
+        (8, f32::NAN),
+        (12, f32::INFINITY),
+        (0, f32::NAN),
+    ] {
+        let (mut m, mut s) = (mean, scale);
+        if at < 8 {
+            m[0] = bad;
+        } else {
+            s[(at - 8) / 4] = bad;
+        }
+        let mut out = vec![0u8; with.len()];
+        assert!(encode_with_units(&arch, params.as_flat(), &m, &s, &mut out).is_err());
+        // The view (what the firmware reads) does not look at the units; reading them
+        // refuses the file.
+        let mut b = with.clone();
+        b[weights_end + at..weights_end + at + 4].copy_from_slice(&bad.to_le_bytes());
+        reseal(&mut b);
+        assert!(ModelView::parse(&b).is_ok());
+        assert!(
+            matches!(
+                ModelView::units(&b),
+                Err(Error::Model(ModelError::BadArchitecture { .. }))
+            ),
+            "{at}: {bad}"
+        );
+    }
+    // Wrong lengths of the units are refused.
+    let mut out = vec![0u8; with.len()];
+    assert!(encode_with_units(&arch, params.as_flat(), &mean[..1], &scale, &mut out).is_err());
+    // Unknown flags, and the units flag in a version-1 header.
+    for (version, flags) in [(2u8, 2u8), (2, 3), (1, 1)] {
+        let mut b = with.clone();
+        (b[8], b[48]) = (version, flags);
+        reseal(&mut b);
+        assert!(
+            matches!(model_error(&b), ModelError::BadArchitecture { .. }),
+            "version {version}, flags {flags}"
+        );
+    }
+    // Version 2 without the flag: the version-1 layout.
+    let mut b = plain.clone();
+    b[8] = 2;
+    reseal(&mut b);
+    assert!(ModelView::units(&b).unwrap().is_none());
 }

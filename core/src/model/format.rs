@@ -1,12 +1,13 @@
-//! The model file format, version 1.
+//! The model file format, versions 1 and 2.
 //!
 //! All integers are little-endian `u32`, all weights little-endian IEEE-754 `f32`. A file is
-//! exactly `header_len + 4·n_params + 4` bytes:
+//! exactly `header_len + 4·n_params + 8·x_dim·units + 4` bytes (`units` is 1 when the file
+//! records its data units, version 2, else 0):
 //!
 //! | offset | field | value |
 //! |---|---|---|
 //! | 0 | magic | the 8 bytes `89 47 46 4D 0D 0A 1A 0A` (`\x89GFM\r\n\x1a\n`, PNG-style: catches text-mode and 7-bit transfers) |
-//! | 8 | version | 1 |
+//! | 8 | version | 1, or 2 for a file with a units block |
 //! | 12 | header_len | 64 + 4·n_hidden rounded up to a multiple of 16 |
 //! | 16 | kind | [`ModelKind`]: 1 energy, 2 velocity field, 3 time predictor, 4 latent-variable energy |
 //! | 20 | activation | [`crate::Activation`]: 0 SiLU, 1 tanh, 2 softplus, 3 ReLU, 4 SELU, 5 GELU (tanh form) |
@@ -16,9 +17,11 @@
 //! | 36 | out_dim | output dimension |
 //! | 40 | n_hidden | number of hidden layers, 1 ≤ n_hidden ≤ [`MAX_HIDDEN_LAYERS`] |
 //! | 44 | n_params | number of `f32` weights that follow the header |
-//! | 48 | reserved | four words, 0 |
+//! | 48 | flags | version 1: 0; version 2: [`FLAG_UNITS`] (a units block follows the weights) |
+//! | 52 | reserved | three words, 0 |
 //! | 64 | widths | n_hidden words, each in 1..=[`MAX_WIDTH`], then zero padding to header_len |
 //! | header_len | params | n_params `f32`, layer by layer |
+//! | header_len + 4·n_params | units (version 2) | x_dim `f32` means, then x_dim `f32` scales |
 //! | end − 4 | crc32 | [`super::crc32`] of every byte before it |
 //!
 //! The network's input is `[x, z, t]` (z only for latent-variable energies, t only with
@@ -34,6 +37,14 @@
 //! `out_dim = 1`, no latent, no time; a latent-variable energy E(x, z) has `z_dim ≥ 1`,
 //! `out_dim = 1`, no time.
 //!
+//! # Units (version 2)
+//! A network trained on standardised data `u = (x − mean) / scale` is stored with that map
+//! folded into its weights: it takes and returns the data's own units either way. The
+//! units block records the map (every mean finite, every scale finite and positive) so
+//! that a reader knows the scale of each coordinate, e.g. to precondition a sampler
+//! ([`super::ModelView::units`]). Writers write version 1 when there are no units, so
+//! that files without them stay readable by version-1 readers.
+//!
 //! # Bounds
 //! `x_dim + z_dim` and `out_dim` up to [`MAX_DIM`], widths up to [`MAX_WIDTH`], at most
 //! [`MAX_HIDDEN_LAYERS`] hidden layers. Within them, no size computation overflows even
@@ -44,8 +55,10 @@ use crate::error::Error;
 
 /// The eight magic bytes that open every model file.
 pub const MAGIC: [u8; 8] = *b"\x89GFM\r\n\x1a\n";
-/// The format version this library writes and reads.
-pub const VERSION: u32 = 1;
+/// The newest format version this library writes and reads (it reads version 1 too).
+pub const VERSION: u32 = 2;
+/// The header flag of a version-2 file whose weights are followed by a units block.
+pub const FLAG_UNITS: u32 = 1;
 /// Bytes of the fixed part of the header (before the widths).
 pub const FIXED_HEADER_LEN: usize = 64;
 /// Most hidden layers a model file may have.
@@ -158,7 +171,7 @@ impl core::fmt::Display for ModelError {
             Self::BadMagic => write!(f, "not a gradflow model file (bad magic bytes)"),
             Self::UnsupportedVersion { found } => write!(
                 f,
-                "model format version {found} is not supported (this library reads {VERSION})"
+                "model format version {found} is not supported (this library reads 1 to {VERSION})"
             ),
             Self::ChecksumMismatch { stored, computed } => write!(
                 f,
@@ -379,7 +392,8 @@ impl Architecture {
     }
 
     /// Reads and validates the header at the start of `bytes` (not the weights or the
-    /// checksum). Returns the architecture; the caller checks the total length.
+    /// checksum). Returns the architecture; the caller checks the total length (and
+    /// reads whether a units block follows the weights: [`has_units`]).
     pub(crate) fn read_header(bytes: &[u8]) -> Result<Self, ModelError> {
         if bytes.len() < FIXED_HEADER_LEN {
             if bytes.len() >= MAGIC.len() && bytes[..MAGIC.len()] != MAGIC {
@@ -395,7 +409,7 @@ impl Architecture {
         }
         let word = |i: usize| read_u32(bytes, 8 + 4 * i);
         let version = word(0);
-        if version != VERSION {
+        if version == 0 || version > VERSION {
             return Err(ModelError::UnsupportedVersion { found: version });
         }
         let bad = |what| ModelError::BadArchitecture { what };
@@ -410,8 +424,12 @@ impl Architecture {
         if n_hidden == 0 || n_hidden > MAX_HIDDEN_LAYERS {
             return Err(bad("between 1 and 16 hidden layers"));
         }
-        if (10..14).any(|i| word(i) != 0) {
-            return Err(bad("reserved header words must be 0"));
+        // Flags: 0 in version 1, 0 or FLAG_UNITS in version 2.
+        let flags = word(10);
+        if (11..14).any(|i| word(i) != 0) || flags > version - 1 {
+            return Err(bad(
+                "reserved header words must be 0, flags 0 or 1 (version 2)",
+            ));
         }
         let header_len = word(1) as usize;
         let expected_header = (FIXED_HEADER_LEN + 4 * n_hidden).next_multiple_of(16);
@@ -464,13 +482,15 @@ impl Architecture {
         Ok(arch)
     }
 
-    /// Writes the header into `out[..header_len]`.
-    pub(crate) fn write_header(&self, out: &mut [u8]) {
+    /// Writes the header into `out[..header_len]`: version 1, or version 2 with
+    /// [`FLAG_UNITS`] when a units block follows the weights.
+    pub(crate) fn write_header(&self, out: &mut [u8], units: bool) {
         let header = &mut out[..self.header_len()];
         header.fill(0);
         header[..8].copy_from_slice(&MAGIC);
+        let (version, flags) = if units { (2, FLAG_UNITS) } else { (1, 0) };
         let words = [
-            VERSION,
+            version,
             self.header_len() as u32,
             self.kind as u32,
             self.activation as u32,
@@ -480,6 +500,7 @@ impl Architecture {
             self.out_dim,
             self.n_hidden() as u32,
             self.n_params() as u32,
+            flags,
         ];
         for (i, w) in words.into_iter().enumerate() {
             header[8 + 4 * i..12 + 4 * i].copy_from_slice(&w.to_le_bytes());
@@ -489,6 +510,12 @@ impl Architecture {
             header[at..at + 4].copy_from_slice(&(w as u32).to_le_bytes());
         }
     }
+}
+
+/// Whether the model file `bytes`, whose header [`Architecture::read_header`] accepted,
+/// has a units block after its weights.
+pub(crate) fn has_units(bytes: &[u8]) -> bool {
+    read_u32(bytes, 48) == FLAG_UNITS
 }
 
 /// The little-endian `u32` at `at` (the caller has checked `at + 4 <= bytes.len()`).

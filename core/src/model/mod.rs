@@ -42,5 +42,5 @@ mod write;
 pub use adapters::ModelEval;
 pub use crc::crc32;
 pub use format::{Architecture, ModelError, ModelKind, TimeInput};
-pub use view::ModelView;
-pub use write::{encode, encoded_len};
+pub use view::{ModelView, Units};
+pub use write::{encode, encode_with_units, encoded_len, encoded_len_with_units};

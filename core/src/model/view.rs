@@ -2,7 +2,7 @@
 //! evaluator ([`Network`]) over the weights' little-endian `f32` bytes.
 
 use super::crc32;
-use super::format::{Architecture, ModelError, ModelKind, read_u32};
+use super::format::{Architecture, ModelError, ModelKind, has_units, read_u32};
 use crate::error::{Error, check_len};
 use crate::nn::{Layers, Network};
 use crate::{Activation, Scalar};
@@ -14,6 +14,33 @@ pub struct ModelView<'a> {
     // The evaluator itself, built once: evaluations borrow it in place (no copy on the
     // firmware stack).
     net: Network<'a, Architecture, [[u8; 4]]>,
+}
+
+/// The data units a version-2 model file records ([`ModelView::units`]): per coordinate of
+/// x, the mean and the scale of the standardisation `u = (x − mean)/scale` the network
+/// was trained in (already folded into its weights). Read in place. Every mean is finite,
+/// every scale finite and positive.
+#[derive(Clone, Copy, Debug)]
+pub struct Units<'a> {
+    /// x_dim mean words, then x_dim scale words.
+    words: &'a [[u8; 4]],
+}
+
+impl Units<'_> {
+    /// The dimension (the model's `x_dim`).
+    pub fn dim(&self) -> usize {
+        self.words.len() / 2
+    }
+
+    /// The mean of coordinate `i` (`None` past the dimension).
+    pub fn mean(&self, i: usize) -> Option<f32> {
+        (i < self.dim()).then(|| f32::from_le_bytes(self.words[i]))
+    }
+
+    /// The scale of coordinate `i` (`None` past the dimension).
+    pub fn scale(&self, i: usize) -> Option<f32> {
+        (i < self.dim()).then(|| f32::from_le_bytes(self.words[self.dim() + i]))
+    }
 }
 
 /// A model file's layers: its hidden widths between the input and the output.
@@ -62,8 +89,10 @@ impl<'a> ModelView<'a> {
     /// header on every call, so a caller who corrupts a handle gets an error, not UB).
     pub fn parse_structure(bytes: &'a [u8]) -> Result<Self, Error> {
         let arch = Architecture::read_header(bytes)?;
+        let has_units = has_units(bytes);
         let header = arch.header_len();
-        let expected = header + 4 * arch.n_params() + 4;
+        let units_len = 8 * arch.x_dim() * usize::from(has_units);
+        let expected = header + 4 * arch.n_params() + units_len + 4;
         if bytes.len() < expected {
             return Err(ModelError::Truncated {
                 needed: expected,
@@ -78,10 +107,37 @@ impl<'a> ModelView<'a> {
             }
             .into());
         }
-        let (words, _) = bytes[header..expected - 4].as_chunks::<4>();
+        let (words, _) = bytes[header..expected - 4 - units_len].as_chunks::<4>();
         Ok(Self {
             net: Network::new(arch, words),
         })
+    }
+
+    /// The data units the model file `bytes` records (format version 2), or `None`
+    /// (version 1, or written without them). The bytes are checked as
+    /// [`Self::parse_structure`] does, and the values: every mean finite, every scale
+    /// finite and positive. (A function of the bytes rather than of the view, so that the
+    /// view, which the firmware copies around, stays as small as version 1's.)
+    pub fn units(bytes: &[u8]) -> Result<Option<Units<'_>>, Error> {
+        let view = ModelView::parse_structure(bytes)?;
+        let arch = view.architecture();
+        let start = arch.header_len() + 4 * arch.n_params();
+        let (words, _) = bytes[start..bytes.len() - 4].as_chunks::<4>();
+        if words.is_empty() {
+            return Ok(None);
+        }
+        let units = Units { words };
+        let valid = (0..units.dim()).all(|i| {
+            let (m, s) = (units.mean(i), units.scale(i));
+            m.is_some_and(f32::is_finite) && s.is_some_and(|s| s.is_finite() && s > 0.0)
+        });
+        if !valid {
+            return Err(ModelError::BadArchitecture {
+                what: "units: every mean must be finite, every scale finite and positive",
+            }
+            .into());
+        }
+        Ok(Some(units))
     }
 
     /// The network's architecture.

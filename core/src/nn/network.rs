@@ -130,8 +130,10 @@ impl<'a, L: Layers, P: ?Sized> Network<'a, L, P> {
         )
     }
 
-    /// `out = x·W + b` for layer k (`x`, `out` of exactly its sizes).
-    #[inline]
+    /// `out = x·W + b` for layer k (`x`, `out` of exactly its sizes). Never inlined: one
+    /// copy serves every caller, which keeps the firmware build within its code budget
+    /// (a call per layer costs nothing next to the layer's dot products).
+    #[inline(never)]
     fn affine<S: Scalar>(&self, k: usize, x: &[S], out: &mut [S])
     where
         P: ParamStore<S>,

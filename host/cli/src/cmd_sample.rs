@@ -317,8 +317,14 @@ fn energy_source(args: &SampleArgs) -> Result<(EnergySource, String, f64), Strin
             0 => a.in_dim().to_string(),
             z => format!("{} + {z}", a.x_dim()),
         };
+        let units = if source.units().is_some() {
+            "; the file records its data units: the chains run in its standardised \
+             coordinates, where the step applies, and the samples are in data units"
+        } else {
+            ""
+        };
         let what = format!(
-            "model {} ({} {}, {inputs} → {} → {})",
+            "model {} ({} {}, {inputs} → {} → {}{units})",
             path.display(),
             kind_name(a.kind),
             activation_name(a.activation),

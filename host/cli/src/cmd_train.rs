@@ -19,7 +19,7 @@ use gradflow::flows::{
     Compute, Coupling, Evaluation, Flow, FlowSettings, FlowTrainer, HeldOutTracker, Method,
     Problem, Sampling, data_floor, eval_target, evaluate, flow_figure, iid_w2_floor, trainer_on,
 };
-use gradflow::metrics::SampleMetrics;
+use gradflow::metrics::{SAMPLE_SINKHORN_BLUR, SampleMetrics};
 use gradflow::plot::{PlotOptions, TileOptions, image_grid};
 use gradflow::train::{
     NoValidation, RunOptions, RunOutcome, TrainError, Trainer, Validation, ctrl_c_flag,
@@ -169,10 +169,11 @@ pub struct TrainArgs {
     /// source and test points (draw 0 is the one of a single-draw run and of the figure).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub(crate) eval_draws: u64,
-    /// Flows: every this many steps, score the flow on the held-out points (W2, MMD²,
-    /// energy distance; 100 Euler steps, NSGF++ its own), show the line, append it to
-    /// PREFIX.metrics.jsonl and keep the best flow so far (lowest W2) as PREFIX.best.json
-    /// and its models (0: no checks).
+    /// Flows and ebm: every this many steps, score the model on the held-out points (W2,
+    /// Sinkhorn divergence, MMD², energy distance; flows: 100 Euler steps, NSGF++ its own;
+    /// ebm: the long-run chains of --eval-steps), show the line, append it to
+    /// PREFIX.metrics.jsonl and keep the best model so far (lowest W2) as PREFIX.best.json
+    /// and its models (flows) or PREFIX.best.gfm (ebm) (0: no checks).
     #[arg(long, default_value_t = 0)]
     pub(crate) eval_every: u64,
     #[command(flatten)]
@@ -362,7 +363,7 @@ pub(crate) fn run_paths(args: &TrainArgs, default: &str) -> Result<(PathBuf, Pat
         .checkpoint
         .clone()
         .unwrap_or_else(|| with_suffix(&prefix, ".ckpt"));
-    let earlier = [".json", ".metrics.jsonl", ".best.json"]
+    let earlier = [".json", ".metrics.jsonl", ".best.json", ".best.gfm"]
         .map(|suffix| with_suffix(&prefix, suffix))
         .into_iter()
         .find(|path| path.exists());
@@ -630,9 +631,11 @@ fn report(flow: &Flow, evals: &[Evaluation], s: &FlowSettings, floor: Option<&Sa
     {
         let m = &e.metrics;
         println!(
-            "  the same, last evaluation: MMD² {:.4} (RBF σ = {:.4}, the median heuristic on \
-             the held-out rows), energy distance {:.4}; worst feature: mean off by {:.3} sd, \
-             sd off by {:.1} %",
+            "  the same, last evaluation: Sinkhorn divergence {:.4} (blur {SAMPLE_SINKHORN_BLUR} \
+             in the held-out rows' standard units), MMD² {:.4} (RBF σ = {:.4}, the median \
+             heuristic on the held-out rows), energy distance {:.4}; worst feature: mean off \
+             by {:.3} sd, sd off by {:.1} %",
+            m.sinkhorn,
             m.mmd2,
             m.bandwidth,
             m.energy_distance,
@@ -642,9 +645,9 @@ fn report(flow: &Flow, evals: &[Evaluation], s: &FlowSettings, floor: Option<&Sa
     }
     if let Some(f) = floor {
         println!(
-            "  two-sample floor, {n} training rows vs the same held-out rows: W2 {:.4}, MMD² \
-             {:.4}, energy distance {:.4}",
-            f.w2, f.mmd2, f.energy_distance
+            "  two-sample floor, {n} training rows vs the same held-out rows: W2 {:.4}, \
+             Sinkhorn {:.4}, MMD² {:.4}, energy distance {:.4}",
+            f.w2, f.sinkhorn, f.mmd2, f.energy_distance
         );
     }
     if s.method == Method::Nsgf {

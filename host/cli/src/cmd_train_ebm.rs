@@ -5,21 +5,21 @@ use std::time::Instant;
 
 use std::sync::Arc;
 
-use gradflow::data::Standardization;
+use gradflow::data::Samples;
 use gradflow::ebm::{
-    EbmData, EbmEvaluation, EbmSettings, EbmTrainer, EnergyModel, InitBox, LongRunStart,
-    MMD_BANDWIDTH_2D, MlpEnergy, TEST_POINTS_2D, UserData, energy_contours, evaluate,
+    AisSettings, EbmData, EbmEvaluation, EbmSettings, EbmTracker, EbmTrainer, EnergyModel,
+    GaussianBase, HeldOutLikelihood, MMD_BANDWIDTH_2D, MlpEnergy, TEST_POINTS_2D, UserData,
+    energy_contours, evaluate_trained, held_out_log_likelihood,
 };
 use gradflow::engine::Network;
-use gradflow::metrics::sample_metrics;
-use gradflow::modelio::ModelBytes;
+use gradflow::metrics::{SAMPLE_SINKHORN_BLUR, SampleMetrics, sample_metrics};
 use gradflow_core::{Activation, SamplerKind, SamplerSettings};
 use serde_json::json;
 
 use crate::cmd_device::open_device;
 use crate::cmd_train::{
-    Driven, TrainArgs, drive, is_data_file, nsgf_options, refuse_data_file_options, run_paths,
-    standardize, user_data, with_suffix,
+    Driven, TrainArgs, drive_validated, is_data_file, nsgf_options, refuse_data_file_options,
+    run_paths, standardize, user_data, with_suffix,
 };
 use crate::flags::message;
 
@@ -30,7 +30,8 @@ pub struct EbmOptions {
     /// our reconstructions) or mala [default: ebm jko2, lvebm ula].
     #[arg(long, value_parser = particle_scheme)]
     pub(crate) scheme: Option<SamplerKind>,
-    /// ebm: particle step τ (x ← x − τ∇E + √(2τ)ξ) [default: 0.01 in 2D, 1e-3 on digits].
+    /// ebm: particle step τ (x ← x − τ∇E + √(2τ)ξ) [default: 0.01 in 2D, 1e-3 on digits,
+    /// 0.05 on a data file (in its standardised units)].
     #[arg(long)]
     tau: Option<f64>,
     /// ebm, lvebm: proximal fixed-point iterations M of jko / jko2 [default: 4].
@@ -54,7 +55,7 @@ pub struct EbmOptions {
     #[arg(long)]
     reinit: Option<f64>,
     /// ebm: weight α of the energy penalty α(E₊² + E₋²) [default: 0.1 in 2D, 1e-3 on
-    /// digits].
+    /// digits and a data file].
     #[arg(long)]
     penalty: Option<f64>,
     /// ebm, lvebm: Adam's β₁ [default: 0.9].
@@ -63,6 +64,10 @@ pub struct EbmOptions {
     /// ebm: steps of the long-run evaluation chains [default: 1000].
     #[arg(long)]
     eval_steps: Option<usize>,
+    /// ebm: chains of the AIS estimate of log Z for the held-out log-likelihood (200
+    /// temperatures, 2 MALA steps each) [default: 1000; 0: no estimate].
+    #[arg(long)]
+    ais_chains: Option<usize>,
 }
 
 impl EbmOptions {
@@ -74,7 +79,7 @@ impl EbmOptions {
     }
 
     /// Every EBM option by its flag, and whether it was given.
-    pub fn flags(&self) -> [(&'static str, bool); 11] {
+    pub fn flags(&self) -> [(&'static str, bool); 12] {
         [
             ("--scheme", self.scheme.is_some()),
             ("--tau", self.tau.is_some()),
@@ -87,6 +92,7 @@ impl EbmOptions {
             ("--penalty", self.penalty.is_some()),
             ("--beta1", self.beta1.is_some()),
             ("--eval-steps", self.eval_steps.is_some()),
+            ("--ais-chains", self.ais_chains.is_some()),
         ]
     }
 }
@@ -97,7 +103,6 @@ pub(crate) fn flow_option_given(args: &TrainArgs) -> Option<&'static str> {
         ("--omega", args.omega.is_some()),
         ("--path-coupling", args.path_coupling.is_some()),
         ("--eval-draws", args.eval_draws != 1),
-        ("--eval-every", args.eval_every > 0),
     ];
     nsgf_options(args)
         .into_iter()
@@ -111,6 +116,7 @@ struct Plan {
     settings: EbmSettings,
     widths: Vec<usize>,
     eval_steps: usize,
+    ais_chains: usize,
 }
 
 fn plan(args: &TrainArgs) -> Result<Plan, String> {
@@ -128,6 +134,7 @@ fn plan(args: &TrainArgs) -> Result<Plan, String> {
             .map_err(|e| format!("--dataset: {e}, or a .npy / .csv file of rows"))?
     };
     let digits = data == EbmData::Digits;
+    let user = matches!(data, EbmData::User(_));
     let d = EbmSettings::default();
     let kind = o.scheme.unwrap_or(d.particles.kind);
     if o.inner_iters.is_some() && !kind.is_proximal() {
@@ -135,9 +142,13 @@ fn plan(args: &TrainArgs) -> Result<Plan, String> {
     }
     let scheme = SamplerSettings {
         kind,
-        step: o
-            .tau
-            .unwrap_or(if digits { 1e-3 } else { d.particles.step }),
+        step: o.tau.unwrap_or(match &data {
+            EbmData::Digits => 1e-3,
+            // Standardised units: τ = 0.05 moves the buffer 0.2 time units per update
+            // (jko2), the 2D default's 0.04 leaves it wider than the data in 8-D.
+            EbmData::User(_) => 0.05,
+            EbmData::Set2d(_) => d.particles.step,
+        }),
         inner_iters: o.inner_iters.unwrap_or(4),
         relaxation: o.relaxation.unwrap_or(d.particles.relaxation),
         ..d.particles
@@ -165,9 +176,12 @@ fn plan(args: &TrainArgs) -> Result<Plan, String> {
         reinit: o.reinit.unwrap_or(d.reinit),
         lr: args.lr.unwrap_or(d.lr),
         beta1: o.beta1.unwrap_or(d.beta1),
-        // In 64-D the energy must rise by hundreds of units off the digits: a penalty of
-        // 0.1 on E² flattens it and the particles diffuse away.
-        penalty: o.penalty.unwrap_or(if digits { 1e-3 } else { d.penalty }),
+        // Off the 2D sets the energy must rise by many units off the data (d/2 per
+        // standard deviation for a Gaussian; hundreds off the digits): a penalty of 0.1 on
+        // E² flattens it and the long-run samples come out several times too wide.
+        penalty: o
+            .penalty
+            .unwrap_or(if digits || user { 1e-3 } else { d.penalty }),
         updates: args.steps.unwrap_or(d.updates),
         seed: args.seed,
         ..d
@@ -185,6 +199,7 @@ fn plan(args: &TrainArgs) -> Result<Plan, String> {
         settings,
         widths,
         eval_steps: o.eval_steps.unwrap_or(1000),
+        ais_chains: o.ais_chains.unwrap_or(1000),
     })
 }
 
@@ -196,6 +211,7 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
         settings: s,
         widths,
         eval_steps,
+        ais_chains,
     } = plan(args)?;
     let (prefix, checkpoint) = run_paths(args, "ebm")?;
     let (train, test) = data.train_test(s.seed).map_err(|e| e.to_string())?;
@@ -205,8 +221,25 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
     let device = model.device().name();
     let threads = model.threads();
     let mut t = EbmTrainer::new(&s, model, &train).map_err(|e| message(&e))?;
+    let mut tracker = EbmTracker::new(
+        &data,
+        (&train, &test),
+        eval_steps,
+        args.eval_every,
+        &prefix,
+        args.resume,
+    )
+    .map_err(|e| message(&e))?;
     let hint = "a lower --tau or --lr, or a larger --penalty";
-    let resumed = match drive(&mut t, args, s.updates, &checkpoint, "update", hint)? {
+    let resumed = match drive_validated(
+        &mut t,
+        args,
+        s.updates,
+        &checkpoint,
+        "update",
+        hint,
+        &mut tracker,
+    )? {
         Driven::Finished { resumed } => resumed,
         Driven::Interrupted(message) => return Ok(Some(message)),
     };
@@ -223,42 +256,31 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
         s.grad_evals_per_update(),
         w.join("×"),
     );
-    // 2D: chains from the uniform box, the test of a well-trained energy. Digits: from the
-    // replay buffer: in 64-D chains from uniform noise do not find the digits in any
-    // affordable number of steps, and the energy far from the buffer is not trained.
-    let init = InitBox::around(&train, data.dim(), s.init_margin).map_err(|e| e.to_string())?;
-    let buffer: Vec<f64> = t
-        .buffer()
-        .positions()
-        .iter()
-        .map(|&v| f64::from(v))
-        .collect();
-    let chains_from = match &data {
-        EbmData::Set2d(_) => LongRunStart::Uniform(&init),
-        EbmData::Digits | EbmData::User(_) => LongRunStart::Points(&buffer),
-    };
-    let eval = evaluate(
-        t.model(),
-        &data,
-        &test,
-        &s.particles,
-        chains_from,
-        eval_steps,
-        s.seed,
-    )
-    .map_err(|e| e.to_string())?;
+    let eval = evaluate_trained(&t, &data, &train, &test, eval_steps).map_err(|e| e.to_string())?;
     let floor = data_floor(&data, &train, &test, s.seed)?;
-    report(&data, &s, &eval, floor, test.len() / data.dim());
+    report(&data, &s, &eval, &floor, test.len() / data.dim());
+    let likelihood = held_out_likelihood(&t, &data, (&train, &test), ais_chains, args.threads)?;
 
     let model_path = with_suffix(&prefix, ".gfm");
     let bytes = t.model().model_bytes().map_err(|e| e.to_string())?;
-    let bytes = match &data {
-        EbmData::User(user) => in_data_units(&bytes, &user.units)?,
-        _ => bytes,
-    };
+    let bytes = data.model_file(bytes).map_err(|e| e.to_string())?;
     bytes.write(&model_path).map_err(|e| e.to_string())?;
+    let samples_path = with_suffix(&prefix, ".samples.npy");
+    let d = data.dim();
+    Samples::new(eval.samples.len() / d, d, data.to_data_units(&eval.samples))
+        .and_then(|s| s.write(&samples_path))
+        .map_err(|e| e.to_string())?;
     let png = with_suffix(&prefix, ".png");
     let drawn = figure(&data, &eval, &s, bytes, &model_path, &png)?;
+    if let Some((step, w2)) = tracker.best() {
+        println!(
+            "  held-out checks every {} updates: lines in {}; the best (W2 {w2:.4} at update \
+             {step}) is {}",
+            args.eval_every,
+            tracker.metrics_path().display(),
+            tracker.best_model_path().display()
+        );
+    }
     let json_path = with_suffix(&prefix, ".json");
     let mut record = json!({
         "data": data.to_string(),
@@ -272,13 +294,26 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
         "kl": eval.kl.map(|k| k.kl),
         "kl_cells": eval.kl.map(|k| k.cells_per_axis),
         "w2": eval.metrics.w2,
+        "sinkhorn": eval.metrics.sinkhorn,
+        "sinkhorn_blur": SAMPLE_SINKHORN_BLUR,
         "mmd2": eval.metrics.mmd2,
         "mmd_bandwidth": eval.metrics.bandwidth,
-        "w2_floor": floor.0,
-        "mmd2_floor": floor.1,
+        "w2_floor": floor.w2,
+        "sinkhorn_floor": floor.sinkhorn,
+        "mmd2_floor": floor.mmd2,
         "eval_steps": eval.long_run_steps,
         "model": model_path.display().to_string(),
+        "samples": samples_path.display().to_string(),
     });
+    if let (Some((l, data_units)), Some(map)) = (&likelihood, record.as_object_mut()) {
+        map.insert("log_likelihood".into(), json!(l.per_datum));
+        map.insert("log_likelihood_data_units".into(), json!(data_units));
+        map.insert("log_likelihood_se".into(), json!(l.std_error));
+        map.insert("log_z".into(), json!(l.log_z.log_z));
+        map.insert("log_z_se".into(), json!(l.log_z.std_error));
+        map.insert("ais_ess".into(), json!(l.log_z.ess));
+        map.insert("ais_chains".into(), json!(ais_chains));
+    }
     if let (EbmData::User(user), Some(map)) = (&data, record.as_object_mut()) {
         let d = &user.data;
         map.insert("dim".into(), json!(d.dim()));
@@ -298,23 +333,73 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
         "no figure".to_owned()
     };
     println!(
-        "  wrote {}, {png}, {} and the checkpoint {}; total {:.1} s",
+        "  wrote {}, {png}, {}, the long-run samples in data units {} and the checkpoint \
+         {}; total {:.1} s",
         model_path.display(),
         json_path.display(),
+        samples_path.display(),
         checkpoint.display(),
         start.elapsed().as_secs_f64()
     );
     Ok(None)
 }
 
-/// W2 and MMD² between data not in the test set and the test points: what a perfect model
-/// scores (2D: another draw of the set; digits: as many training images).
+/// The held-out log-likelihood (AIS with `chains` chains from a Gaussian fitted to the
+/// training rows and widened 1.5×), printed, with its value in data units (a user's
+/// standardised data: minus Σ log scale); `None` for 0 chains.
+fn held_out_likelihood(
+    t: &EbmTrainer<f32, MlpEnergy<f32>>,
+    data: &EbmData,
+    (train, test): (&[f64], &[f64]),
+    chains: usize,
+    threads: usize,
+) -> Result<Option<(HeldOutLikelihood, f64)>, String> {
+    if chains == 0 {
+        return Ok(None);
+    }
+    let s = t.ebm_settings();
+    let base = GaussianBase::fit(train, data.dim(), 1.5).map_err(|e| message(&e))?;
+    let ais = AisSettings {
+        chains,
+        seed: s.seed,
+        ..AisSettings::default()
+    };
+    let energy = t.model().file_energy_in_f64(threads);
+    let l = held_out_log_likelihood(&energy, test, &base, &ais).map_err(|e| message(&e))?;
+    let (data_units, units) = match data {
+        EbmData::User(user) if !user.units.is_identity() => {
+            let log_jacobian: f64 = user.units.scale.iter().map(|s| s.ln()).sum();
+            (l.per_datum - log_jacobian, " in standardised units")
+        }
+        _ => (l.per_datum, ""),
+    };
+    let in_data = if units.is_empty() {
+        String::new()
+    } else {
+        format!(", {data_units:.4} in data units")
+    };
+    println!(
+        "  held-out log-likelihood {:.4} ± {:.4} nats per point{units}{in_data} (log Z by AIS \
+         {:.4} ± {:.4}: {chains} chains × {} temperatures, ESS {:.0}, MALA acceptance {:.2})",
+        l.per_datum,
+        l.std_error,
+        l.log_z.log_z,
+        l.log_z.std_error,
+        ais.temperatures,
+        l.log_z.ess,
+        l.log_z.acceptance
+    );
+    Ok(Some((l, data_units)))
+}
+
+/// The distances between data not in the test set and the test points: what a perfect
+/// model scores (2D: another draw of the set; digits: as many training images).
 fn data_floor(
     data: &EbmData,
     train: &[f64],
     test: &[f64],
     seed: u64,
-) -> Result<(f64, f64), String> {
+) -> Result<SampleMetrics, String> {
     let d = data.dim();
     let (other, bandwidth) = match data {
         EbmData::Set2d(set) => (
@@ -323,12 +408,16 @@ fn data_floor(
         ),
         EbmData::Digits | EbmData::User(_) => (train[..test.len().min(train.len())].to_vec(), None),
     };
-    let m =
-        sample_metrics(&other, &test[..other.len()], d, bandwidth).map_err(|e| e.to_string())?;
-    Ok((m.w2, m.mmd2))
+    sample_metrics(&other, &test[..other.len()], d, bandwidth).map_err(|e| e.to_string())
 }
 
-fn report(data: &EbmData, s: &EbmSettings, eval: &EbmEvaluation, floor: (f64, f64), n_test: usize) {
+fn report(
+    data: &EbmData,
+    s: &EbmSettings,
+    eval: &EbmEvaluation,
+    floor: &SampleMetrics,
+    n_test: usize,
+) {
     if let Some(kl) = eval.kl {
         println!(
             "  KL(data ‖ model) on a {0}×{0} grid over the data's box: {1:.4} nats",
@@ -338,7 +427,8 @@ fn report(data: &EbmData, s: &EbmSettings, eval: &EbmEvaluation, floor: (f64, f6
     let m = &eval.metrics;
     println!(
         "  long-run samples ({} steps of {} from {}) vs {n_test} held-out points{}: \
-         W2 {:.4}, MMD² {:.3e} (RBF bandwidth {:.3}), energy distance {:.4}; worst feature: \
+         W2 {:.4}, Sinkhorn {:.4} (blur {SAMPLE_SINKHORN_BLUR} in the held-out set's standard \
+         units), MMD² {:.3e} (RBF bandwidth {:.3}), energy distance {:.4}; worst feature: \
          mean off by {:.3} sd, sd off by {:.1} %",
         eval.long_run_steps,
         scheme_label(&s.particles),
@@ -351,6 +441,7 @@ fn report(data: &EbmData, s: &EbmSettings, eval: &EbmEvaluation, floor: (f64, f6
             _ => "",
         },
         m.w2,
+        m.sinkhorn,
         m.mmd2,
         m.bandwidth,
         m.energy_distance,
@@ -363,17 +454,9 @@ fn report(data: &EbmData, s: &EbmSettings, eval: &EbmEvaluation, floor: (f64, f6
         EbmData::User(_) => "as many training rows",
     };
     println!(
-        "  floors ({other} vs the held-out points): W2 {:.4}, MMD² {:.3e}",
-        floor.0, floor.1
+        "  floors ({other} vs the held-out points): W2 {:.4}, Sinkhorn {:.4}, MMD² {:.3e}",
+        floor.w2, floor.sinkhorn, floor.mmd2
     );
-}
-
-/// The model file of an energy trained in `units`, in data units: the standardisation
-/// folded into its first layer.
-fn in_data_units(bytes: &ModelBytes, units: &Standardization) -> Result<ModelBytes, String> {
-    let mut net = Network::<f64>::from_view(&bytes.view());
-    units.fold_into(&mut net);
-    ModelBytes::encode(net.architecture(), &net.to_f32_params()).map_err(|e| e.to_string())
 }
 
 /// The run's figure: energy contours with the long-run samples (2D), a grid of long-run

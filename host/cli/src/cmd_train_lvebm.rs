@@ -193,7 +193,11 @@ fn other_option_given(args: &TrainArgs) -> Option<&'static str> {
     let data_file = data_file_options(args)
         .into_iter()
         .find_map(|(flag, given)| given.then_some(flag));
-    flow_option_given(args).or(ebm_only).or(data_file)
+    let eval_every = (args.eval_every > 0).then_some("--eval-every");
+    flow_option_given(args)
+        .or(ebm_only)
+        .or(data_file)
+        .or(eval_every)
 }
 
 /// The defaults on `data`: the method's, and on the physical system MALA at η = 0.01
@@ -327,11 +331,7 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
             let net = Network::<f64>::latent_energy(dx, dz, &widths, Activation::Silu, s.seed)
                 .map_err(|e| e.to_string())?;
             let as_f64 = |m: &MlpEnergy<f32>| -> Result<Box<dyn BatchEnergy<f64>>, String> {
-                let net = m.network();
-                let params = net.to_f32_params().into_iter().map(f64::from).collect();
-                let net =
-                    Network::<f64>::new(*net.architecture(), params).map_err(|e| e.to_string())?;
-                Ok(Box::new(MlpEnergy::<f64>::new(net, args.threads)))
+                Ok(Box::new(m.file_energy_in_f64(args.threads)))
             };
             let none = |_: &MlpEnergy<f32>, _: &[f64]| None;
             let device = device.take().expect("opened for the mlp family");

@@ -34,7 +34,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use gradflow_core::Activation;
-use gradflow_core::model::{Architecture, ModelKind, ModelView, TimeInput, encode, encoded_len};
+use gradflow_core::model::{
+    Architecture, ModelKind, ModelView, TimeInput, encode, encode_with_units, encoded_len,
+    encoded_len_with_units,
+};
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 
 /// A model held in memory: its file bytes (checked).
@@ -133,9 +136,37 @@ impl ModelBytes {
         Ok(Self(bytes))
     }
 
-    /// Checks model bytes (as the core does) and keeps them.
+    /// Encodes a network with the data units it was trained in (format version 2): the
+    /// per-coordinate `mean` and `scale` of the standardisation folded into `params`
+    /// (stored as `f32`; a scale that is not a positive finite `f32` is refused).
+    pub fn encode_with_units(
+        arch: &Architecture,
+        params: &[f32],
+        mean: &[f64],
+        scale: &[f64],
+    ) -> Result<Self, ModelIoError> {
+        let narrow = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
+        let mut bytes = vec![0u8; encoded_len_with_units(arch)];
+        encode_with_units(arch, params, &narrow(mean), &narrow(scale), &mut bytes)?;
+        Ok(Self(bytes))
+    }
+
+    /// The data units the file records, `(mean, scale)` per coordinate of x, or `None`
+    /// (a file without them).
+    pub fn units(&self) -> Option<(Vec<f64>, Vec<f64>)> {
+        let units = ModelView::units(&self.0).expect("bytes were checked on construction")?;
+        let column = |f: &dyn Fn(usize) -> Option<f32>| -> Vec<f64> {
+            (0..units.dim())
+                .map(|i| f64::from(f(i).expect("index within the dimension")))
+                .collect()
+        };
+        Some((column(&|i| units.mean(i)), column(&|i| units.scale(i))))
+    }
+
+    /// Checks model bytes (as the core does, the units' values included) and keeps them.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, ModelIoError> {
         ModelView::parse(&bytes)?;
+        ModelView::units(&bytes)?;
         Ok(Self(bytes))
     }
 

@@ -13,7 +13,7 @@ use super::{MODEL_STEP, STEPS, SampleArgs, energy_source};
 /// Runs the conditional sampling of `args` on the observed rows in `given`.
 pub fn run(args: &SampleArgs, given: &Path) -> Result<(), String> {
     let (source, what, _) = energy_source(args)?;
-    let EnergySource::Model(model) = source else {
+    let EnergySource::Model(model, _) = source else {
         return Err("--given needs --model".into());
     };
     let rows = Samples::read(given).map_err(|e| format!("{}: {e}", given.display()))?;

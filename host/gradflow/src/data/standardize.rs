@@ -8,6 +8,7 @@ use gradflow_core::model::ModelKind;
 
 use super::samples::Samples;
 use crate::engine::Network;
+use crate::modelio::{ModelBytes, ModelIoError};
 
 /// How features are rescaled before training.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -124,6 +125,24 @@ impl Standardization {
     /// The dimension d.
     pub fn dim(&self) -> usize {
         self.mean.len()
+    }
+
+    /// The model file of `net`, a network trained on unit-scale coordinates, in data
+    /// units: the map folded into its weights ([`Self::fold_into`]) and recorded as the
+    /// file's units (format version 2, [`ModelBytes::encode_with_units`]).
+    pub fn model_file(&self, mut net: Network<f64>) -> Result<ModelBytes, ModelIoError> {
+        self.fold_into(&mut net);
+        ModelBytes::encode_with_units(
+            net.architecture(),
+            &net.to_f32_params(),
+            &self.mean,
+            &self.scale,
+        )
+    }
+
+    /// [`Self::model_file`] of the network in the model file `bytes`.
+    pub fn fold_into_model(&self, bytes: &ModelBytes) -> Result<ModelBytes, ModelIoError> {
+        self.model_file(Network::<f64>::from_view(&bytes.view()))
     }
 
     /// Whether it maps every point to itself.

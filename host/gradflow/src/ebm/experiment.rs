@@ -8,9 +8,13 @@ use std::sync::Arc;
 
 use gradflow_core::{SamplerSettings, Scalar, StreamRng};
 
-use super::{BatchEnergy, EbmError, EbmSet2d, GridKl, InitBox, grid_kl, move_particles};
+use super::{
+    BatchEnergy, EbmError, EbmSet2d, EbmTrainer, EnergyModel, GridKl, InitBox, grid_kl,
+    move_particles,
+};
 use crate::data::{DataSet, Standardization, Standardize, digits_data_set};
 use crate::metrics::{SampleMetrics, sample_metrics};
+use crate::modelio::ModelBytes;
 
 /// Training points drawn from a 2D set.
 pub const TRAIN_POINTS_2D: usize = 10_000;
@@ -94,6 +98,71 @@ impl EbmData {
             )),
         }
     }
+}
+
+impl EbmData {
+    /// The model file of an energy trained on this data, in the data's units: for a user's
+    /// standardised data set the standardisation folded into its first layer and recorded
+    /// as the file's units, otherwise `bytes` as they are.
+    pub fn model_file(&self, bytes: ModelBytes) -> Result<ModelBytes, EbmError> {
+        match self {
+            Self::User(user) if !user.units.is_identity() => {
+                user.units.fold_into_model(&bytes).map_err(EbmError::Model)
+            }
+            Self::User(_) | Self::Set2d(_) | Self::Digits => Ok(bytes),
+        }
+    }
+
+    /// Rows (n × d) in the coordinates the energy is trained in, in the data's units (a
+    /// user's data set: the standardisation undone; otherwise as they are).
+    pub fn to_data_units(&self, rows: &[f64]) -> Vec<f64> {
+        match self {
+            Self::User(user) => user.units.to_data(rows),
+            Self::Set2d(_) | Self::Digits => rows.to_vec(),
+        }
+    }
+
+    /// Where the evaluation chains of a model trained on `train` start: the uniform box
+    /// around the data for a 2D set (the test of a well-trained energy), the trainer's
+    /// replay buffer `buffer` for the digits and a user's data (in many dimensions chains
+    /// from uniform noise do not find the data in any affordable number of steps, and the
+    /// energy far from the buffer is not trained).
+    pub fn chain_start<'a>(&self, init: &'a InitBox, buffer: &'a [f64]) -> LongRunStart<'a> {
+        match self {
+            Self::Set2d(_) => LongRunStart::Uniform(init),
+            Self::Digits | Self::User(_) => LongRunStart::Points(buffer),
+        }
+    }
+}
+
+/// Evaluates a trainer's model as `gradflow train ebm` does: [`evaluate`] with `steps`-step
+/// chains of the trainer's own scheme from [`EbmData::chain_start`] (the box around `train`
+/// with the settings' margin), against `test`.
+pub fn evaluate_trained<S: Scalar, M: EnergyModel<S>>(
+    trainer: &EbmTrainer<S, M>,
+    data: &EbmData,
+    train: &[f64],
+    test: &[f64],
+    steps: usize,
+) -> Result<EbmEvaluation, EbmError> {
+    let s = trainer.ebm_settings();
+    let init = InitBox::around(train, data.dim(), s.init_margin)?;
+    let buffer: Vec<f64> = trainer
+        .buffer()
+        .positions()
+        .iter()
+        .map(|v| v.to_f64())
+        .collect();
+    let start = data.chain_start(&init, &buffer);
+    evaluate(
+        trainer.model(),
+        data,
+        test,
+        &s.particles,
+        start,
+        steps,
+        s.seed,
+    )
 }
 
 impl fmt::Display for EbmData {

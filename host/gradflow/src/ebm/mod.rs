@@ -43,6 +43,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub(crate) mod ais;
 mod bessel;
 mod buffer;
 #[cfg(feature = "plot")]
@@ -52,11 +53,14 @@ mod error;
 mod experiment;
 mod gmm;
 mod grid_kl;
+mod likelihood;
 mod model;
 mod particles;
 mod settings;
+mod track;
 mod trainer;
 
+pub use ais::{AisEstimate, AisSettings, GaussianBase, Schedule, ais_log_partition};
 pub use buffer::{Drawn, InitBox, PARTICLE_STREAM0, PICK_STREAM, ReplayBuffer};
 #[cfg(feature = "plot")]
 pub use contour::{energy_contours, true_density_map};
@@ -64,11 +68,13 @@ pub use density::{EbmSet2d, UnknownEbmSet};
 pub use error::EbmError;
 pub use experiment::{
     EbmData, EbmEvaluation, KL_CELLS, LONG_RUN_STREAM0, LongRunStart, MMD_BANDWIDTH_2D,
-    TEST_POINTS_2D, TRAIN_POINTS_2D, UserData, evaluate, long_run,
+    TEST_POINTS_2D, TRAIN_POINTS_2D, UserData, evaluate, evaluate_trained, long_run,
 };
 pub use gmm::{GMM, GmmComponent};
 pub use grid_kl::{GRID_KL_BATCH, GridKl, GridKlError, grid_kl};
+pub use likelihood::{HeldOutLikelihood, held_out_log_likelihood};
 pub use model::{BatchEnergy, EnergyModel, MlpEnergy, QuadraticEnergy};
 pub use particles::{check_particle_settings, move_particles};
 pub use settings::{EbmSettings, proximal_iters};
+pub use track::EbmTracker;
 pub use trainer::EbmTrainer;

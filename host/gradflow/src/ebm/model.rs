@@ -90,6 +90,21 @@ impl<S: DeviceScalar> MlpEnergy<S> {
         &self.net
     }
 
+    /// The energy its model file holds (the weights rounded to f32) evaluated in f64 on
+    /// `threads` CPU threads (0: one per core): for estimates that sum many energies
+    /// (AIS).
+    pub fn file_energy_in_f64(&self, threads: usize) -> MlpEnergy<f64> {
+        let params = self
+            .net
+            .to_f32_params()
+            .into_iter()
+            .map(f64::from)
+            .collect();
+        let net = Network::<f64>::new(*self.net.architecture(), params)
+            .expect("the parameters come from a network of the same architecture");
+        MlpEnergy::new(net, threads)
+    }
+
     /// Threads of the backend (1 on a GPU).
     pub fn threads(&self) -> usize {
         self.backend.threads()

@@ -114,17 +114,16 @@ impl Regressor {
     /// The model file of the network in data units. The network was trained on
     /// unit-scale points `u = units.to_unit(x)` (and a velocity field on unit-scale
     /// velocities), so the file's network is folded into one of x, from the f64 master
-    /// weights ([`Standardization::fold_into`]): every evaluator of the file then works in
-    /// data units. `None` or the identity: [`Self::model`].
+    /// weights, and records them as the file's units ([`Standardization::model_file`]):
+    /// every evaluator of the file then works in data units. `None` or the identity:
+    /// [`Self::model`].
     pub fn model_in(&self, units: Option<&Standardization>) -> Result<ModelBytes, ModelIoError> {
         let Some(units) = units.filter(|u| !u.is_identity()) else {
             return self.model();
         };
-        let arch = *self.net.architecture();
-        let mut net = Network::<f64>::new(arch, self.master.clone())
+        let net = Network::<f64>::new(*self.net.architecture(), self.master.clone())
             .expect("the master weights have the architecture's length");
-        units.fold_into(&mut net);
-        ModelBytes::encode(&arch, &net.to_f32_params())
+        units.model_file(net)
     }
 
     /// The loss and its parameter gradient on `input` (n × in_dim) against `target`

@@ -5,76 +5,51 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::error::FlowError;
 use super::eval::evaluate;
 use super::manifest::Sampling;
 use super::problem::Problem;
 use super::trainer::FlowTrainer;
-use crate::modelio::{ModelIoError, write_atomic};
-use crate::train::{StepError, Validation};
+use crate::train::{MetricsLog, MetricsLogError, StepError, Validation, best_prefix};
 
 /// Euler steps of a check (what `gradflow flow-sample` uses by default); NSGF++ sets its
 /// own.
 pub const TRACK_EULER_STEPS: u32 = 100;
 
-/// The [`Validation`] of a flow run: every `every` steps, W2, MMD², energy distance and the
-/// worst per-feature errors of the flow's samples against the problem's test points.
+/// The [`Validation`] of a flow run: every `every` steps, W2, the Sinkhorn divergence,
+/// MMD², energy distance and the worst per-feature errors of the flow's samples against the
+/// problem's test points.
 #[derive(Debug)]
 pub struct HeldOutTracker {
     problem: Problem,
     every: u64,
-    metrics: PathBuf,
+    log: MetricsLog,
     best_prefix: PathBuf,
-    /// Every check's step, W2 and JSON line (the file is rewritten atomically with each).
-    rows: Vec<(u64, f64, String)>,
 }
 
 impl HeldOutTracker {
     /// Checks `problem`'s flow every `every` steps, writing `PREFIX.metrics.jsonl` and
     /// `PREFIX.best.*` for the run prefix `prefix`. With `resume`, continues the metrics
-    /// file and the best W2 it records (a resumed run repeats its steps bit for bit, so a
-    /// check after the checkpoint is recomputed to the same line); otherwise starts both
+    /// file and the best W2 it records ([`MetricsLog::open`]); otherwise starts both
     /// afresh.
     pub fn new(
         problem: &Problem,
         every: u64,
         prefix: &Path,
         resume: bool,
-    ) -> Result<Self, FlowError> {
-        let name = prefix.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let metrics = prefix.with_file_name(format!("{name}.metrics.jsonl"));
-        let best_prefix = prefix.with_file_name(format!("{name}.best"));
-        let mut tracker = Self {
+    ) -> Result<Self, MetricsLogError> {
+        Ok(Self {
             problem: problem.clone(),
             every,
-            metrics,
-            best_prefix,
-            rows: Vec::new(),
-        };
-        if resume && tracker.metrics.exists() {
-            let text = std::fs::read_to_string(&tracker.metrics)
-                .map_err(|e| FlowError::Model(ModelIoError::Io(tracker.metrics.clone(), e)))?;
-            for line in text.lines().filter(|l| !l.trim().is_empty()) {
-                let row: Value = serde_json::from_str(line).map_err(|e| {
-                    FlowError::manifest(format!("{}: {e}", tracker.metrics.display()))
-                })?;
-                let (Some(step), Some(w2)) = (row["step"].as_u64(), row["w2"].as_f64()) else {
-                    return Err(FlowError::manifest(format!(
-                        "{}: a line without step and w2: {line}",
-                        tracker.metrics.display()
-                    )));
-                };
-                tracker.rows.push((step, w2, line.to_owned()));
-            }
-        }
-        Ok(tracker)
+            log: MetricsLog::open(prefix, "w2", resume)?,
+            best_prefix: best_prefix(prefix),
+        })
     }
 
     /// The metrics file, `PREFIX.metrics.jsonl`.
     pub fn metrics_path(&self) -> &Path {
-        &self.metrics
+        self.log.path()
     }
 
     /// The prefix of the best flow's files, `PREFIX.best`.
@@ -84,15 +59,12 @@ impl HeldOutTracker {
 
     /// The step and W2 of the best check so far (the earliest of equal ones).
     pub fn best(&self) -> Option<(u64, f64)> {
-        self.rows
-            .iter()
-            .map(|&(step, w2, _)| (step, w2))
-            .reduce(|best, row| if row.1 < best.1 { row } else { best })
+        self.log.best()
     }
 
     /// The checks made so far.
     pub fn checks(&self) -> usize {
-        self.rows.len()
+        self.log.checks()
     }
 }
 
@@ -110,29 +82,18 @@ impl Validation<dyn FlowTrainer> for HeldOutTracker {
         };
         let e = evaluate(&flow, &self.problem, trainer.compute(), steps, false, 1)?;
         let m = &e.metrics;
-        let row = json!({
-            "step": step,
-            "w2": e.w2,
-            "mmd2": m.mmd2,
-            "mmd_bandwidth": m.bandwidth,
-            "energy_distance": m.energy_distance,
-            "worst_mean_error": m.worst_mean_error,
-            "worst_sd_error": m.worst_sd_error,
-            "nfe": e.sample.nfe,
-        });
-        // A resumed run repeats the checks after its checkpoint: the new line replaces them.
-        self.rows.retain(|&(s, _, _)| s < step);
-        self.rows.push((step, e.w2, row.to_string()));
-        let text: String = self.rows.iter().map(|(_, _, l)| format!("{l}\n")).collect();
-        write_atomic(&self.metrics, text.as_bytes())?;
-        let (best_step, best_w2) = self.best().expect("a check was just added");
-        if best_step == step {
+        let mut row = m.to_json();
+        row["step"] = json!(step);
+        row["w2"] = json!(e.w2);
+        row["nfe"] = json!(e.sample.nfe);
+        if self.log.record(&row)? {
             flow.write(&self.best_prefix)?;
         }
+        let (best_step, best_w2) = self.log.best().expect("a check was just recorded");
         Ok(format!(
-            "step {step}: held-out W2 {:.4}, MMD² {:.4}, energy distance {:.4} (best W2 \
-             {best_w2:.4} at step {best_step})",
-            e.w2, m.mmd2, m.energy_distance
+            "step {step}: held-out W2 {:.4}, Sinkhorn {:.4}, MMD² {:.4}, energy distance {:.4} \
+             (best W2 {best_w2:.4} at step {best_step})",
+            e.w2, m.sinkhorn, m.mmd2, m.energy_distance
         ))
     }
 }

@@ -11,11 +11,11 @@ use std::f64::consts::PI;
 
 use gradflow_core::StreamRng;
 
-use super::ais::moments;
 use super::conditional::observed_dim_error;
 use super::entropy::kl_entropy;
 use super::linalg::cholesky;
 use crate::SettingError;
+use crate::ebm::ais::moments;
 use crate::ebm::{BatchEnergy, EbmError};
 
 /// First stream of the Gaussian ELBO's fresh evaluation draws (datum i draws from stream

@@ -44,7 +44,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod ais;
 mod closed_form;
 mod conditional;
 mod datasets;
@@ -62,7 +61,7 @@ mod sensor_data;
 mod settings;
 mod trainer;
 
-pub use ais::{AisEstimate, AisSettings, GaussianBase, Schedule, ais_log_partition};
+pub use crate::ebm::{AisEstimate, AisSettings, GaussianBase, Schedule, ais_log_partition};
 pub use closed_form::ClosedForm;
 pub use conditional::Conditional;
 pub use datasets::{KnownSet, PPCA_MEAN, PPCA_NOISE_SD, PPCA_W};

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::sinkhorn::SinkhornError;
+
 /// Why a distance between two samples could not be computed.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -65,6 +67,8 @@ pub enum MetricsError {
         /// The error reached (the solver's own measure, e.g. marginal error).
         error: f64,
     },
+    /// The Sinkhorn engine failed (e.g. an overflow of its potentials).
+    Sinkhorn(SinkhornError),
 }
 
 impl fmt::Display for MetricsError {
@@ -99,8 +103,16 @@ impl fmt::Display for MetricsError {
                 f,
                 "solver did not converge in {iterations} iterations (error {error:e})"
             ),
+            Self::Sinkhorn(e) => write!(f, "Sinkhorn divergence: {e}"),
         }
     }
 }
 
-impl std::error::Error for MetricsError {}
+impl std::error::Error for MetricsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Sinkhorn(e) => Some(e),
+            _ => None,
+        }
+    }
+}

@@ -45,7 +45,7 @@ mod scan;
 mod sinkhorn;
 mod w2;
 
-pub use compare::{SampleMetrics, sample_metrics};
+pub use compare::{SAMPLE_SINKHORN_BLUR, SampleMetrics, sample_metrics};
 pub use energy_distance::energy_distance;
 pub use error::MetricsError;
 pub use mmd::{MEDIAN_MAX_POINTS, median_bandwidth, mmd2_rbf};

@@ -2,12 +2,14 @@
 
 use std::time::Instant;
 
-use gradflow_core::model::ModelEval;
+use std::cell::RefCell;
+
+use gradflow_core::model::{ModelEval, ModelKind};
 use gradflow_core::{BatchReport, Energy, Error, Kernel, SamplerKind, SamplerSettings, StreamRng};
 
 use super::{Potential, SampleError};
 use crate::SettingError;
-use crate::data::{Samples, Trajectory};
+use crate::data::{Samples, Standardization, Trajectory};
 use crate::modelio::ModelBytes;
 use crate::parallel::for_each_block;
 
@@ -37,17 +39,20 @@ pub fn normal_init(chains: usize, d: usize, std: f64, seed: u64) -> Samples {
 pub enum EnergySource {
     /// An analytic potential and its energy.
     Potential(Potential, Box<dyn Energy<f64> + Send + Sync>),
-    /// An energy model (kind checked), evaluated in f64 with per-thread scratch.
-    Model(ModelBytes),
+    /// An energy model (kind checked), evaluated in f64 with per-thread scratch, and the
+    /// data units its file records (an energy E(x) only): the chains then run in the
+    /// standardised coordinates ([`EnergySource::units`]).
+    Model(ModelBytes, Option<Standardization>),
 }
 
 impl std::fmt::Debug for EnergySource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Potential(p, _) => f.debug_tuple("Potential").field(p).finish(),
-            Self::Model(m) => f
+            Self::Model(m, units) => f
                 .debug_tuple("Model")
                 .field(m.view().architecture())
+                .field(units)
                 .finish(),
         }
     }
@@ -67,28 +72,95 @@ impl EnergySource {
         if !kind.is_energy() {
             return Err(SampleError::NotAnEnergy(kind));
         }
-        Ok(Self::Model(model))
+        let units = match kind {
+            ModelKind::Energy => model
+                .units()
+                .map(|(mean, scale)| Standardization { mean, scale }),
+            _ => None,
+        };
+        Ok(Self::Model(model, units))
     }
 
     /// The dimension of one sample.
     pub fn dim(&self) -> usize {
         match self {
             Self::Potential(_, e) => e.dim(),
-            Self::Model(m) => m.view().architecture().in_dim(),
+            Self::Model(m, _) => m.view().architecture().in_dim(),
         }
     }
 
-    /// Runs `f` on the energy; a model gets its own scratch for this call (one per thread).
+    /// The data units of an energy model file that records them. [`sample`] then runs
+    /// the chains in the standardised coordinates u = (x − mean)/scale on the energy
+    /// E(mean + scale ⊙ u), and returns their states in data units: the sampler
+    /// preconditioned by diag(scale²), so that one step size τ (in those coordinates)
+    /// suits features on any scales.
+    pub fn units(&self) -> Option<&Standardization> {
+        match self {
+            Self::Model(_, units) => units.as_ref(),
+            Self::Potential(..) => None,
+        }
+    }
+
+    /// Runs `f` on the energy the chains see; a model gets its own scratch for this call
+    /// (one per thread), and with [`Self::units`] is seen in standardised coordinates.
     fn with_energy<R>(&self, f: impl FnOnce(&dyn Energy<f64>) -> R) -> Result<R, Error> {
         match self {
             Self::Potential(_, e) => Ok(f(e.as_ref())),
-            Self::Model(m) => {
+            Self::Model(m, units) => {
                 let view = m.view();
                 let mut scratch = vec![0.0; view.scratch_len()];
                 let energy = ModelEval::energy(&view, &mut scratch)?;
-                Ok(f(&energy))
+                Ok(match units {
+                    Some(units) => f(&InUnitCoordinates::new(&energy, units)),
+                    None => f(&energy),
+                })
             }
         }
+    }
+}
+
+/// An energy E of data-unit points seen in standardised coordinates:
+/// E_u(u) = E(mean + scale ⊙ u), ∇E_u(u) = scale ⊙ ∇E(x).
+struct InUnitCoordinates<'e> {
+    energy: &'e dyn Energy<f64>,
+    units: &'e Standardization,
+    /// The point in data units (one per thread: the wrapper is built per call).
+    x: RefCell<Vec<f64>>,
+}
+
+impl<'e> InUnitCoordinates<'e> {
+    fn new(energy: &'e dyn Energy<f64>, units: &'e Standardization) -> Self {
+        let x = RefCell::new(vec![0.0; energy.dim()]);
+        Self { energy, units, x }
+    }
+
+    /// E evaluated by `f` at the data-unit point of `u`.
+    fn at<R>(&self, u: &[f64], f: impl FnOnce(&[f64]) -> Result<R, Error>) -> Result<R, Error> {
+        let mut x = self.x.borrow_mut();
+        let units = self.units;
+        Error::check_len("point", x.len(), u.len())?;
+        for (((x, u), m), s) in x.iter_mut().zip(u).zip(&units.mean).zip(&units.scale) {
+            *x = m + s * u;
+        }
+        f(&x)
+    }
+}
+
+impl Energy<f64> for InUnitCoordinates<'_> {
+    fn dim(&self) -> usize {
+        self.energy.dim()
+    }
+
+    fn energy(&self, u: &[f64]) -> Result<f64, Error> {
+        self.at(u, |x| self.energy.energy(x))
+    }
+
+    fn energy_grad(&self, u: &[f64], grad: &mut [f64]) -> Result<f64, Error> {
+        let e = self.at(u, |x| self.energy.energy_grad(x, grad))?;
+        for (g, s) in grad.iter_mut().zip(&self.units.scale) {
+            *g *= s;
+        }
+        Ok(e)
     }
 }
 
@@ -287,8 +359,12 @@ impl Runner<'_> {
         let frames = schedule.frames().unwrap_or(0);
         let len = kernel.state_len(d);
         let mut states = vec![0.0; n * len];
+        let units = self.source.units();
         for (k, (state, start)) in states.chunks_exact_mut(len).zip(init.rows()).enumerate() {
-            state[..d].copy_from_slice(start);
+            match units {
+                Some(units) => state[..d].copy_from_slice(&units.to_unit(start)),
+                None => state[..d].copy_from_slice(start),
+            }
             if len > d {
                 let mut rng = StreamRng::new(self.seed, VELOCITY_STREAM0 + k as u64);
                 rng.fill_normal(&mut state[d..]);
@@ -346,6 +422,10 @@ impl Runner<'_> {
                 step,
                 what: format!("non-finite value in {what}"),
             });
+        }
+        if let Some(units) = units {
+            kept = units.to_data(&kept);
+            trajectory = units.to_data(&trajectory);
         }
         let trajectory = schedule.frame_every.map(|_| Trajectory {
             frames,

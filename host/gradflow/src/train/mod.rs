@@ -86,6 +86,7 @@
 mod checkpoint;
 mod crc;
 mod interrupt;
+mod metrics_log;
 mod progress;
 mod runner;
 mod trainer;
@@ -94,6 +95,7 @@ pub use checkpoint::{
     Array, Checkpoint, CheckpointError, CheckpointErrorKind, HistoryRow, MAGIC, VERSION,
 };
 pub use interrupt::ctrl_c_flag;
+pub use metrics_log::{MetricsLog, MetricsLogError, best_prefix, metrics_path};
 pub use progress::{Averages, Progress};
 pub use runner::{
     NoValidation, RunOptions, RunOutcome, TrainError, Validation, run, run_validated,

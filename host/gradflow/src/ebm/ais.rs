@@ -6,8 +6,8 @@ use std::f64::consts::PI;
 
 use gradflow_core::{SamplerKind, SamplerSettings, StreamRng};
 
+use super::{BatchEnergy, EbmError, move_particles};
 use crate::SettingError;
-use crate::ebm::{BatchEnergy, EbmError, move_particles};
 use crate::engine::EngineError;
 
 /// A diagonal Gaussian N(m, diag s²): the base law of [`ais_log_partition`].
