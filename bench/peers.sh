@@ -46,14 +46,7 @@ if ! "$gradflow" bench --help | grep -q -- --workload; then
   echo "bench/peers.sh: $target/release/gradflow was replaced by another build; run again" >&2
   exit 1
 fi
-cores=$(nproc)
-threads=1
-[ "$cores" -gt 1 ] && threads="1 $cores"
-pin() { # pin THREADS COMMAND...: run COMMAND on cores 0..THREADS-1
-  local n=$1
-  shift
-  if command -v taskset >/dev/null; then taskset -c "$(seq -s, 0 $((n - 1)))" "$@"; else "$@"; fi
-}
+. bench/lib.sh # cores, threads, pin
 out=$target/peers.jsonl
 : >"$out"
 load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")

@@ -38,14 +38,7 @@ rng = np.random.default_rng($d)
 scales = 0.01 * 10.0 ** (4.0 * np.arange($d) / max($d - 1, 1))
 np.save('$work/gauss$d.npy', rng.standard_normal((10000, $d)) * scales)"
 done
-cores=$(nproc)
-threads=1
-[ "$cores" -gt 1 ] && threads="1 $cores"
-pin() { # pin THREADS COMMAND...: run COMMAND on cores 0..THREADS-1
-  local n=$1
-  shift
-  if command -v taskset >/dev/null; then taskset -c "$(seq -s, 0 $((n - 1)))" "$@"; else "$@"; fi
-}
+. bench/lib.sh # cores, threads, pin
 out=$target/scaling.jsonl
 : >"$out"
 load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")

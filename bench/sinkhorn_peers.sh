@@ -107,14 +107,7 @@ done
 # shellcheck disable=SC2086 # word splitting of the lists is intended
 "$py" bench/peers/sinkhorn_data.py "$data" --sizes $sizes --dims $dims
 
-cores=$(nproc)
-threads=1
-if [ "$cores" -gt 1 ]; then threads="1 $cores"; fi
-pin() { # pin THREADS COMMAND...: run COMMAND on cores 0..THREADS-1
-  local n=$1
-  shift
-  if command -v taskset >/dev/null; then taskset -c "$(seq -s, 0 $((n - 1)))" "$@"; else "$@"; fi
-}
+. bench/lib.sh # cores, threads, pin
 out=$target/sinkhorn_peers.jsonl
 : >"$out"
 meta() { # meta TEXT: a line for the report, with the load average now

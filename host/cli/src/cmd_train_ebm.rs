@@ -223,7 +223,7 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
     let mut t = EbmTrainer::new(&s, model, &train).map_err(|e| message(&e))?;
     let mut tracker = EbmTracker::new(
         &data,
-        (&train, &test),
+        &test,
         eval_steps,
         args.eval_every,
         &prefix,
@@ -256,7 +256,7 @@ pub fn run(args: &TrainArgs) -> Result<Option<String>, String> {
         s.grad_evals_per_update(),
         w.join("×"),
     );
-    let eval = evaluate_trained(&t, &data, &train, &test, eval_steps).map_err(|e| e.to_string())?;
+    let eval = evaluate_trained(&t, &data, &test, eval_steps).map_err(|e| e.to_string())?;
     let floor = data_floor(&data, &train, &test, s.seed)?;
     report(&data, &s, &eval, &floor, test.len() / data.dim());
     let likelihood = held_out_likelihood(&t, &data, (&train, &test), ais_chains, args.threads)?;

@@ -60,16 +60,13 @@ fn scheme(kind: SamplerKind, inner_iters: u32) -> SamplerSettings {
     }
 }
 
-/// Trains the quadratic energy with `scheme` at τ and returns A and A⁻¹b averaged over
-/// the last half of the updates.
-fn learnt(scheme: SamplerSettings, tau: f64, steps: usize) -> ([f64; 4], [f64; 2]) {
-    let (data, _, _) = gaussian_data();
-    let settings = EbmSettings {
-        particles: SamplerSettings {
-            step: tau,
-            ..scheme
-        },
-        particle_steps: steps,
+/// The quadratic family's training: full batches of 1000 from a buffer of 1000, no
+/// re-initialisation or penalty (the maximum-likelihood fixed point is the sample
+/// precision), Adam at 0.01 for 2000 updates.
+fn quadratic_settings(particles: SamplerSettings, particle_steps: usize) -> EbmSettings {
+    EbmSettings {
+        particles,
+        particle_steps,
         batch: 1000,
         buffer: 1000,
         reinit: 0.0,
@@ -78,7 +75,20 @@ fn learnt(scheme: SamplerSettings, tau: f64, steps: usize) -> ([f64; 4], [f64; 2
         updates: 2000,
         seed: 5,
         ..EbmSettings::default()
-    };
+    }
+}
+
+/// Trains the quadratic energy with `scheme` at τ and returns A and A⁻¹b averaged over
+/// the last half of the updates.
+fn learnt(scheme: SamplerSettings, tau: f64, steps: usize) -> ([f64; 4], [f64; 2]) {
+    let (data, _, _) = gaussian_data();
+    let settings = quadratic_settings(
+        SamplerSettings {
+            step: tau,
+            ..scheme
+        },
+        steps,
+    );
     let model = QuadraticEnergy::new(&[1.0, 0.0, 0.0, 1.0], &[0.0, 0.0]);
     let mut t = EbmTrainer::<f64, _>::new(&settings, model, &data).unwrap();
     let (mut a_sum, mut mean_sum, mut w) = ([0.0; 4], [0.0; 2], 0.0);
@@ -219,21 +229,13 @@ fn gaussian_data_16() -> (Vec<f64>, Vec<f64>, Vec<f64>) {
 fn mala_learns_the_sample_precision_in_16_d() {
     const D: usize = 16;
     let (data, m, c) = gaussian_data_16();
-    let settings = EbmSettings {
-        particles: SamplerSettings {
+    let settings = quadratic_settings(
+        SamplerSettings {
             step: 0.2,
             ..scheme(SamplerKind::Mala, 0)
         },
-        particle_steps: 5,
-        batch: 1000,
-        buffer: 1000,
-        reinit: 0.0,
-        lr: 0.01,
-        penalty: 0.0,
-        updates: 2000,
-        seed: 5,
-        ..EbmSettings::default()
-    };
+        5,
+    );
     let identity: Vec<f64> = (0..D * D)
         .map(|k| f64::from(u8::from(k / D == k % D)))
         .collect();

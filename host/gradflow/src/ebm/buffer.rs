@@ -118,6 +118,11 @@ impl<S: Scalar> ReplayBuffer<S> {
         self.rngs.len()
     }
 
+    /// The box particles are (re-)initialised in.
+    pub fn init_box(&self) -> &InitBox {
+        &self.init
+    }
+
     /// All positions (capacity × d).
     pub fn positions(&self) -> &[S] {
         &self.x

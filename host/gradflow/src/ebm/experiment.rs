@@ -122,7 +122,7 @@ impl EbmData {
         }
     }
 
-    /// Where the evaluation chains of a model trained on `train` start: the uniform box
+    /// Where the evaluation chains of a trained model start: the uniform box `init`
     /// around the data for a 2D set (the test of a well-trained energy), the trainer's
     /// replay buffer `buffer` for the digits and a user's data (in many dimensions chains
     /// from uniform noise do not find the data in any affordable number of steps, and the
@@ -136,24 +136,22 @@ impl EbmData {
 }
 
 /// Evaluates a trainer's model as `gradflow train ebm` does: [`evaluate`] with `steps`-step
-/// chains of the trainer's own scheme from [`EbmData::chain_start`] (the box around `train`
-/// with the settings' margin), against `test`.
+/// chains of the trainer's own scheme from [`EbmData::chain_start`] (the buffer's
+/// initialisation box, or its particles), against `test`.
 pub fn evaluate_trained<S: Scalar, M: EnergyModel<S>>(
     trainer: &EbmTrainer<S, M>,
     data: &EbmData,
-    train: &[f64],
     test: &[f64],
     steps: usize,
 ) -> Result<EbmEvaluation, EbmError> {
     let s = trainer.ebm_settings();
-    let init = InitBox::around(train, data.dim(), s.init_margin)?;
     let buffer: Vec<f64> = trainer
         .buffer()
         .positions()
         .iter()
         .map(|v| v.to_f64())
         .collect();
-    let start = data.chain_start(&init, &buffer);
+    let start = data.chain_start(trainer.buffer().init_box(), &buffer);
     evaluate(
         trainer.model(),
         data,

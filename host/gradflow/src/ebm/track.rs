@@ -19,7 +19,6 @@ use crate::train::{MetricsLog, MetricsLogError, StepError, Trainer, Validation, 
 #[derive(Debug)]
 pub struct EbmTracker {
     data: EbmData,
-    train: Vec<f64>,
     test: Vec<f64>,
     chain_steps: usize,
     every: u64,
@@ -28,14 +27,14 @@ pub struct EbmTracker {
 }
 
 impl EbmTracker {
-    /// Checks a model trained on `data` (its `train` and `test` rows as
+    /// Checks a model trained on `data` against its `test` rows (as
     /// [`EbmData::train_test`] gives them) every `every` updates with `chain_steps`-step
     /// chains, writing `PREFIX.metrics.jsonl` and `PREFIX.best.gfm` for the run prefix
     /// `prefix`. With `resume`, continues the metrics file and the best W2 it records
     /// ([`MetricsLog::open`]).
     pub fn new(
         data: &EbmData,
-        (train, test): (&[f64], &[f64]),
+        test: &[f64],
         chain_steps: usize,
         every: u64,
         prefix: &Path,
@@ -45,7 +44,6 @@ impl EbmTracker {
         let name = best.file_name().and_then(|n| n.to_str()).unwrap_or("");
         Ok(Self {
             data: data.clone(),
-            train: train.to_vec(),
             test: test.to_vec(),
             chain_steps,
             every,
@@ -77,13 +75,7 @@ impl<S: Scalar, M: EnergyModel<S>> Validation<EbmTrainer<S, M>> for EbmTracker {
 
     fn check(&mut self, trainer: &EbmTrainer<S, M>) -> Result<String, StepError> {
         let step = trainer.steps_done();
-        let e = evaluate_trained(
-            trainer,
-            &self.data,
-            &self.train,
-            &self.test,
-            self.chain_steps,
-        )?;
+        let e = evaluate_trained(trainer, &self.data, &self.test, self.chain_steps)?;
         let m = &e.metrics;
         let mut row = m.to_json();
         row["step"] = json!(step);

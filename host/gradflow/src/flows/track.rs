@@ -84,7 +84,6 @@ impl Validation<dyn FlowTrainer> for HeldOutTracker {
         let m = &e.metrics;
         let mut row = m.to_json();
         row["step"] = json!(step);
-        row["w2"] = json!(e.w2);
         row["nfe"] = json!(e.sample.nfe);
         if self.log.record(&row)? {
             flow.write(&self.best_prefix)?;
